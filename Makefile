@@ -1,0 +1,186 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# gpugate: a fully static, musl-linked binary built from src/*.c and linked
+# against libpci and libkmod, which src/deps/fetch-build.sh builds from
+# Debian's source packages into build/deps/ (kept across `make clean`).
+#
+#   make            build build/gpugate (fetches and builds the deps once)
+#   make deps       only fetch and build libpci.a / libkmod.a
+#   make clean      remove objects and the binary, keep the deps cache
+#   make distclean  remove build/ entirely
+#
+# Variables can be overridden: make CC=... CFLAGS=... EXTRA_CFLAGS=...
+# BUILD=... VERSION=... V=1 (show full commands)
+
+# CC defaults to musl-gcc (make's built-in default "cc" is replaced);
+# `make CC=...` or CC in the environment wins.
+ifeq ($(origin CC),default)
+CC      := musl-gcc
+endif
+
+BUILD   ?= build
+DEPS    := $(BUILD)/deps
+OBJDIR  := $(BUILD)/obj
+BIN     := $(BUILD)/gpugate
+STAMP   := $(DEPS)/.stamp
+DEPS_SCRIPT := src/deps/fetch-build.sh
+DEPS_INPUTS := $(DEPS_SCRIPT) src/deps/kmod-config.h
+
+# VERSION: from `git describe` when the repo has a tag (v1.2.3 -> 1.2.3),
+# else 0.1.0. Evaluated once.
+ifeq ($(origin VERSION),undefined)
+VERSION := $(patsubst v%,%,$(shell git describe --tags --dirty 2>/dev/null))
+ifeq ($(VERSION),)
+VERSION := 0.1.0
+endif
+endif
+
+# Library versions come from the source packages actually built. Before the
+# first deps build the file does not exist yet; make builds it (rule below)
+# and restarts, so objects never compile with the "unknown" fallback.
+# Cleaning goals must not trigger a deps build and `deps` needs no versions,
+# so they skip the include.
+NO_VERSIONS_GOALS := clean distclean deps
+ifneq ($(filter-out $(NO_VERSIONS_GOALS),$(or $(MAKECMDGOALS),all)),)
+-include $(DEPS)/versions.mk
+endif
+LIBPCI_VERSION  ?= unknown
+LIBKMOD_VERSION ?= unknown
+
+CSTD     ?= -std=gnu11
+OPTFLAGS ?= -Os
+WARNFLAGS ?= -Wall -Wextra -Werror -Wno-format-truncation
+CFLAGS   ?= $(CSTD) $(OPTFLAGS) $(WARNFLAGS) -ffunction-sections -fdata-sections
+EXTRA_CFLAGS ?=
+CPPFLAGS ?=
+LDFLAGS  ?= -static -Wl,--gc-sections -s
+DEPLIBS  := $(DEPS)/lib/libpci.a $(DEPS)/lib/libkmod.a
+LDLIBS   ?=
+
+ALL_CPPFLAGS := -I$(DEPS)/include -Isrc \
+	-DGPUGATE_VERSION=\"$(VERSION)\" \
+	-DLIBPCI_VERSION=\"$(LIBPCI_VERSION)\" \
+	-DLIBKMOD_VERSION=\"$(LIBKMOD_VERSION)\" \
+	$(CPPFLAGS)
+
+SRCS := $(sort $(wildcard src/*.c))
+OBJS := $(patsubst src/%.c,$(OBJDIR)/%.o,$(SRCS))
+
+Q := $(if $(V),,@)
+
+.PHONY: all deps clean distclean check unit test fault install
+.DEFAULT_GOAL := all
+
+all: $(BIN)
+
+# --- dependencies: libpci.a, libkmod.a, headers, versions.mk -------------
+deps: $(STAMP)
+
+$(STAMP): $(DEPS_INPUTS)
+	$(Q)CC="$(CC)" BUILD="$(abspath $(BUILD))" bash $(DEPS_SCRIPT)
+	$(Q)touch $@
+
+# Written by the same script. Order-only, so that these files (always older
+# than the stamp) do not count as out of date on every run; when the script
+# does rebuild them their new mtimes relink gpugate and restart make with the
+# new versions.mk.
+$(DEPS)/versions.mk $(DEPLIBS): | $(STAMP)
+	@test -f $@ || { echo "$@ missing after $(DEPS_SCRIPT)" >&2; exit 1; }
+
+# --- gpugate ---------------------------------------------------------------
+$(OBJDIR)/%.o: src/%.c $(STAMP) | $(OBJDIR)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(ALL_CPPFLAGS) -MMD -MP -c $< -o $@
+
+$(BIN): $(OBJS) $(DEPLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(DEPLIBS) $(LDLIBS)
+
+$(OBJDIR):
+	$(Q)mkdir -p $@
+
+# The same program with fault injection compiled in (src/fault.h), for the
+# tests that make reads and writes fail. Never installed.
+FAULT_OBJDIR := $(BUILD)/fault-obj
+FAULT_OBJS := $(patsubst src/%.c,$(FAULT_OBJDIR)/%.o,$(SRCS))
+FAULT_BIN := $(BUILD)/gpugate-fault
+
+$(FAULT_OBJDIR)/%.o: src/%.c $(STAMP)
+	@mkdir -p $(FAULT_OBJDIR)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(ALL_CPPFLAGS) -DGPUGATE_FAULT -MMD -MP -c $< -o $@
+
+$(FAULT_BIN): $(FAULT_OBJS) $(DEPLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(FAULT_OBJS) $(DEPLIBS) $(LDLIBS)
+
+fault: $(FAULT_BIN)
+
+-include $(FAULT_OBJS:.o=.d)
+
+-include $(OBJS:.o=.d)
+
+# --- tests -----------------------------------------------------------------
+# Unit tests (cmocka) for the pure parsers, built natively with the system
+# compiler: they link only the parser sources, not libpci or libkmod.
+HOSTCC     ?= gcc
+UNIT_DIR   := $(BUILD)/unit
+UNIT_TESTS := cmdline policy caps
+UNIT_BINS  := $(addprefix $(UNIT_DIR)/test_,$(UNIT_TESTS))
+UNIT_FLAGS := $(CSTD) -g -O1 $(WARNFLAGS) -Isrc -I$(DEPS)/include
+
+$(UNIT_DIR)/test_%: tests/unit/test_%.c src/%.c src/%.h $(STAMP)
+	@mkdir -p $(UNIT_DIR)
+	$(Q)$(HOSTCC) $(UNIT_FLAGS) $(UNIT_EXTRA) -o $@ $< src/$*.c -lcmocka
+
+unit: $(UNIT_BINS)
+	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
+
+# Acceptance tests: the real binary against generated sysfs trees.
+check: all $(FAULT_BIN)
+	$(Q)python3 tests/run-trees.py
+
+# Everything CI runs: system packages (installed when missing), build, tests.
+test:
+	$(Q)bash tests/install-deps.sh
+	$(Q)$(MAKE) all
+	$(Q)$(MAKE) unit
+	$(Q)$(MAKE) check
+
+# --- install ----------------------------------------------------------------
+PREFIX  ?= /usr
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+DRACUT_MOD := $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/90gpugate
+
+install: all
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/gpugate
+	install -D -m 0755 dracut-module/90gpugate/module-setup.sh $(DRACUT_MOD)/module-setup.sh
+	install -D -m 0755 hook/gpugate-pre-udev.sh $(DRACUT_MOD)/gpugate-pre-udev.sh
+	install -D -m 0755 hook/gpugate-pre-pivot.sh $(DRACUT_MOD)/gpugate-pre-pivot.sh
+	install -D -m 0644 hook/gpugate-lib.sh $(DRACUT_MOD)/gpugate-lib.sh
+	install -D -m 0644 config/policy.conf $(DESTDIR)$(SYSCONFDIR)/gpugate/policy.conf
+	install -D -m 0644 config/90-gpugate.conf $(DESTDIR)$(SYSCONFDIR)/dracut.conf.d/90-gpugate.conf
+
+# --- cleaning --------------------------------------------------------------
+clean:
+	rm -rf $(OBJDIR) $(BIN) $(FAULT_OBJDIR) $(FAULT_BIN) $(UNIT_DIR)
+
+distclean:
+	rm -rf $(BUILD)
+
+# --- QEMU lab (qemu/README.md) ---------------------------------------------
+# Boot the Debian 6.1 kernel under QEMU/TCG with an emulated IOMMU and a
+# dracut initramfs holding gpugate. Both install what they need.
+.PHONY: qemu-test demo
+qemu-test:
+	$(Q)bash tests/install-deps.sh
+	$(Q)bash qemu/install-deps.sh
+	$(Q)$(MAKE) all
+	$(Q)bash qemu/run-all.sh
+
+demo:
+	$(Q)bash tests/install-deps.sh
+	$(Q)bash qemu/install-deps.sh
+	$(Q)$(MAKE) all
+	$(Q)bash qemu/demo.sh

@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# qemu/common.sh - paths and helpers shared by the lab scripts (sourced).
+
+QEMU_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$QEMU_DIR/.." && pwd)
+LAB=${GPUGATE_LAB:-$REPO/build/qemu}
+KERNEL_ROOT=$LAB/kernel    # the unpacked linux-image package
+STAGE=$LAB/stage           # make install DESTDIR=
+IMAGES=$LAB/images         # initramfs per variant, root disk
+RUNS=$LAB/runs             # one directory per scenario run
+
+log() { printf '%s\n' "lab: $*" >&2; }
+die() {
+	printf '%s\n' "lab: error: $*" >&2
+	exit 1
+}
+
+# The guest kernel release fetch.sh settled on.
+lab_kver() {
+	[ -s "$LAB/kver" ] || die "no guest kernel yet: run qemu/fetch.sh"
+	cat "$LAB/kver"
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Install the Debian 12 host packages the QEMU lab needs, only the missing
+# ones. dracut-core (the dracut program and its modules) is used, never the
+# `dracut` package: that one hooks into kernel installs and, on a host
+# with initramfs-tools, would replace it. Every install is simulated first
+# and refused if apt would remove anything.
+set -euo pipefail
+
+packages=(
+	qemu-system-x86 # qemu-system-x86_64, pvh.bin
+	dracut-core     # /usr/bin/dracut and /usr/lib/dracut
+	busybox-static  # the guest's root file system and the initramfs shell
+	e2fsprogs       # mke2fs -d for the root disk
+	cpio            # unpacking and repacking an initramfs
+	python3         # vmlinux extraction (lzma)
+	kmod            # depmod -b for the guest kernel's modules
+	xz-utils
+)
+
+is_installed() {
+	dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed$'
+}
+
+main() {
+	local missing=() p
+	for p in "${packages[@]}"; do
+		is_installed "$p" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "qemu/install-deps: missing ${missing[*]}; run as root to install them" >&2
+		return 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	echo "qemu/install-deps: installing ${missing[*]}"
+	apt-get update -qq
+	if apt-get -s install --no-install-recommends "${missing[@]}" | grep -q '^Remv '; then
+		echo "qemu/install-deps: installing ${missing[*]} would remove packages:" >&2
+		apt-get -s install --no-install-recommends "${missing[@]}" | grep '^Remv ' >&2
+		return 1
+	fi
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+main "$@"

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# qemu/run-all.sh [SCENARIO...] - `make qemu-test`: fetch and build once,
+# boot every scenario (sequentially: TCG is single-threaded and the
+# machine has 2 cores), print a table and "N passed, M failed".
+# Exit status 0 only when every scenario passed.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+row() { printf '%-20s | %-9s | %-58s | %6s | %s\n' "$@"; }
+
+main() {
+	local names=("$@") t0 name line passed=0 failed=0 rows=()
+	if [ ${#names[@]} -eq 0 ]; then
+		for f in "$QEMU_DIR"/scenarios/*.conf; do
+			f=${f##*/}
+			names+=("${f%.conf}")
+		done
+	fi
+	t0=$(date +%s)
+	"$QEMU_DIR/install-deps.sh"
+	"$QEMU_DIR/fetch.sh"
+	"$QEMU_DIR/images.sh"
+	log "images ready after $(($(date +%s) - t0)) s; booting ${#names[@]} scenarios"
+	for name in "${names[@]}"; do
+		if line=$("$QEMU_DIR/lab.sh" -q -n "$name" | tail -n 1); then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
+		line=${line#RESULT }
+		IFS='|' read -r n expected observed wall verdict <<<"$line"
+		# the expectation column: the outcome and the check ids it names
+		expected=$(sed -n 's/^\([a-z]*\).*/\1/p' <<<"$expected")
+		rows+=("$n|$expected|$observed|$wall|${verdict:-FAIL}")
+		printf '%s\n' "lab: $n: ${verdict:-FAIL} ($observed, ${wall}s)" >&2
+	done
+	echo
+	row scenario expected observed "wall s" "PASS/FAIL"
+	row "--------------------" "---------" "----------------------------------------------------------" "------" "---------"
+	for line in "${rows[@]}"; do
+		IFS='|' read -r n expected observed wall verdict <<<"$line"
+		row "$n" "$expected" "$observed" "$wall" "$verdict"
+	done
+	echo
+	echo "total wall time: $(($(date +%s) - t0)) s (logs in $RUNS/)"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
+
+main "$@"

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# qemu/topologies.sh - the PCIe topologies the scenarios boot (sourced by
+# lab.sh). topo_NAME prints QEMU arguments, one per line. The root disk's
+# port (addr 0x1c) is added by lab.sh. Bus numbers in the comments are
+# what the guest sees (checked in the serial logs).
+#
+# The stand-in GPUs: virtio-gpu-pci (1af4:1050, class 0380) with an ATS
+# capability (ats=on; needs disable-legacy and iommu_platform to be a
+# PCIe endpoint that uses the IOMMU) and bochs-display (1234:1111, class
+# 0380, no ATS capability). pcie-root-port has ACS (cap 0x005f).
+
+# 00:10.0 rp1 -> 01:00.0 virtio-gpu     00:11.0 rp2 -> 02:00.0 bochs-display
+topo_basic() {
+	printf '%s\n' \
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x10 \
+		-device virtio-gpu-pci,bus=rp1,ats=on,iommu_platform=on,disable-legacy=on \
+		-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x11 \
+		-device bochs-display,bus=rp2
+}
+
+# A GPU card with an audio function: 01:00.0 virtio-gpu + 01:00.1 HD audio
+# (ich9-intel-hda, 8086:293e, class 0403, a companion class).
+topo_mf_hda() {
+	printf '%s\n' \
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x10 \
+		-device virtio-gpu-pci,bus=rp1,addr=0x0.0,multifunction=on,ats=on,iommu_platform=on,disable-legacy=on \
+		-device ich9-intel-hda,bus=rp1,addr=0x0.1
+}
+
+# The GPU's slot carries a NIC (e1000e, class 0200): a foreign endpoint in
+# the GPU's IOMMU group (no ACS between functions of a QEMU device).
+topo_mf_nic() {
+	printf '%s\n' \
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x10 \
+		-device virtio-gpu-pci,bus=rp1,addr=0x0.0,multifunction=on,ats=on,iommu_platform=on,disable-legacy=on \
+		-device e1000e,bus=rp1,addr=0x0.1
+}
+
+# A PCIe switch under a root port: 00:10.0 rp1 -> 01:00.0 x3130 upstream
+# -> 02:00.0 / 02:01.0 xio3130 downstream -> 03:00.0 GPU, 04:00.0 NIC.
+# QEMU's switch ports have no ACS capability, so peer-to-peer between
+# the GPU and the NIC is not redirected to the IOMMU: acs.path must fail.
+# (The groups alone look fine: {02:00.0, 03:00.0}.)
+topo_switch() {
+	printf '%s\n' \
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x10 \
+		-device x3130-upstream,id=up1,bus=rp1 \
+		-device xio3130-downstream,id=ds1,bus=up1,chassis=11,slot=0 \
+		-device xio3130-downstream,id=ds2,bus=up1,chassis=12,slot=0 \
+		-device virtio-gpu-pci,bus=ds1,ats=on,iommu_platform=on,disable-legacy=on \
+		-device e1000e,bus=ds2
+}
+
+# topo_basic plus an Intel 82574L NIC (e1000e; its PCI Express capability
+# is version 1, at 0xe0) on a third root port: an ordinary host NIC, not
+# in the GPUs' slots or groups.
+topo_basic_nic() {
+	topo_basic
+	printf '%s\n' \
+		-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x12 \
+		-device e1000e,bus=rp3
+}

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * acs.c - acs.path and acs.peers: Access Control Services on every port
+ * where peer-to-peer traffic could reach a protected device without passing
+ * the IOMMU.
+ *
+ * ACS acts at the ingress port of a transaction (PCIe Base Spec 6.0, 6.12):
+ * Request Redirect on the attacker's downstream port is what sends its
+ * peer-to-peer request up to the root complex and the IOMMU. So ACS is
+ * needed not only on the protected device's own ports, but on every other
+ * downstream port of each switch on its path that has something below it,
+ * and on the other functions of its own slot (a multifunction device's
+ * functions talk to each other internally unless ACS redirects them).
+ * Direct Translated P2P (DT) must stay clear: when set it lets requests
+ * marked as already translated (ATS) go peer-to-peer, bypassing Request
+ * Redirect (PCIe 6.0, 6.12.1.1).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pci/header.h>
+
+#include "checks.h"
+#include "enforce.h"
+#include "model.h"
+
+/* ACS bits that mean something on a function of a multifunction device. */
+#define ACS_MFD_BITS (PCI_ACS_CTRL_REQ_RED | PCI_ACS_CTRL_CMPLT_RED | PCI_ACS_CTRL_EGRESS | \
+		      PCI_ACS_CTRL_TRANS)
+
+/* Describe @ctl against the implemented required bits @req into @buf; true if it holds. */
+static bool acs_judge(uint16_t cap, uint16_t ctl, uint16_t req, uint16_t forb, char *buf,
+		      size_t len)
+{
+	char a[48], b[48];
+	uint16_t missing = req & ~ctl, bad = forb & ctl;
+
+	if (!missing && !bad) {
+		snprintf(buf, len, "ctl 0x%04x", ctl);
+		return true;
+	}
+	snprintf(buf, len, "ctl 0x%04x (cap 0x%04x):%s%s%s%s", ctl, cap,
+		 missing ? " missing " : "", missing ? policy_acs_names(missing, a, sizeof(a)) : "",
+		 bad ? " set " : "", bad ? policy_acs_names(bad, b, sizeof(b)) : "");
+	return false;
+}
+
+/*
+ * The ACS controls that @port must implement if it has the capability at
+ * all (PCIe 6.0, 6.12.1.1 and 6.12.1.2): a Downstream Port all of SV TB RR
+ * CR UF; a Root Port SV and TB, while RR, CR and UF exist only where the
+ * Root Port has the matching peer-to-peer path ("RR must be implemented by
+ * Root Ports that support peer-to-peer traffic with other Root Ports"); a
+ * function of a multifunction device none unconditionally. The kernel
+ * likewise masks the bits it wants by the capability
+ * (pci_acs_flags_enabled()). A required bit that is not implemented where
+ * it is optional is a warning; where it is mandatory, a failure.
+ */
+static uint16_t acs_mandatory(const struct pdev *port)
+{
+	switch (port->caps.pcie_type) {
+	case PCI_EXP_TYPE_DOWNSTREAM:
+		return PCI_ACS_CTRL_VALID | PCI_ACS_CTRL_BLOCK | PCI_ACS_CTRL_REQ_RED |
+		       PCI_ACS_CTRL_CMPLT_RED | PCI_ACS_CTRL_FORWARD;
+	case PCI_EXP_TYPE_ROOT_PORT:
+		return PCI_ACS_CTRL_VALID | PCI_ACS_CTRL_BLOCK;
+	default:
+		return 0;
+	}
+}
+
+/* Evaluate ACS on @port for the protected slot led by @d. */
+static void acs_eval(struct ctx *c, const char *id, struct pdev *d, struct pdev *port,
+		     uint16_t req, uint16_t forb, const char *role)
+{
+	char want[64], nope[48], names[48];
+	const char *type;
+	struct finding *f;
+	uint16_t cap, ctl, unimpl;
+
+	if (!check_config(c, id, d, port))
+		return;
+	type = caps_type_name(port->caps.pcie_type);
+	f = check_add(c, id, d, port, ST_FAIL);
+	snprintf(f->expected, sizeof(f->expected), "%s set, %s clear",
+		 policy_acs_names(req, want, sizeof(want)), policy_acs_names(forb, nope, sizeof(nope)));
+	if (!port->caps.acs) {
+		snprintf(f->actual, sizeof(f->actual), "no ACS capability");
+		finding_msg(f, "%s %s has no ACS capability: peer-to-peer through it bypasses the IOMMU; fix: none in software (use a slot or switch with ACS)",
+			    role, type);
+		return;
+	}
+	cap = cfg_word(port->cfg, port->caps.acs + PCI_ACS_CAP);
+	ctl = cfg_word(port->cfg, port->caps.acs + PCI_ACS_CTRL);
+	unimpl = req & ~cap;
+	if (acs_judge(cap, ctl, req & cap, forb, f->actual, sizeof(f->actual))) {
+		if (!unimpl) {
+			f->status = ST_PASS;
+			finding_msg(f, "%s %s: ACS as required", role, type);
+			return;
+		}
+		policy_acs_names(unimpl, names, sizeof(names));
+		snprintf(f->actual, sizeof(f->actual), "ctl 0x%04x (cap 0x%04x): %s not implemented", ctl, cap, names);
+		if (unimpl & acs_mandatory(port)) {
+			finding_msg(f, "%s %s does not implement ACS %s, which PCIe requires of such a port with ACS; fix: none in software (use another switch or slot)",
+				    role, type, names);
+			return;
+		}
+		f->status = ST_WARN;
+		finding_msg(f, "%s %s does not implement ACS %s: per PCIe it then has no such peer-to-peer path; the other required bits are set",
+			    role, type, names);
+		return;
+	}
+	finding_msg(f, "%s %s ACS control is not as required; fix: gpugate enforce (writes ACS control), and pci=config_acs= (see gpugate cmdline) for the next boot",
+		    role, type);
+}
+
+/* A bridge on the path that is not a PCIe root or downstream port. */
+static void acs_bad_bridge(struct ctx *c, struct pdev *d, struct pdev *b)
+{
+	struct finding *f = check_add(c, "acs.path", d, b, ST_FAIL);
+
+	snprintf(f->expected, sizeof(f->expected), "PCIe ports with ACS");
+	snprintf(f->actual, sizeof(f->actual), "%s", caps_type_name(b->caps.pcie_type));
+	finding_msg(f, "a %s is on the path: devices below it share requester IDs and cannot be isolated from each other; fix: move the GPU to a PCIe slot without a conventional PCI bridge above it",
+		    caps_type_name(b->caps.pcie_type));
+}
+
+void check_acs_path(struct ctx *c, struct pdev *d)
+{
+	const char *id = "acs.path";
+	int checked = 0;
+
+	if (d->path_err) {
+		finding_unknown(check_add(c, id, d, NULL, ST_FAIL), "cannot resolve the device's path to the root complex");
+		return;
+	}
+	for (int i = 0; i < d->path_len; i++) {
+		struct pdev *b = &c->m->devs[d->path[i]];
+
+		if (!check_config(c, id, d, b))
+			return;
+		switch (b->caps.pcie_type) {
+		case PCI_EXP_TYPE_ROOT_PORT:
+		case PCI_EXP_TYPE_DOWNSTREAM:
+			acs_eval(c, id, d, b, c->p->acs_require, c->p->acs_forbid, "path");
+			checked++;
+			break;
+		case PCI_EXP_TYPE_UPSTREAM:
+			break; /* ACS applies at downstream ports, not upstream ones */
+		default:
+			acs_bad_bridge(c, d, b);
+			checked++;
+			break;
+		}
+	}
+	if (!checked)
+		finding_msg(check_add(c, id, d, NULL, ST_PASS),
+			    "no bridge between the function and the root complex (integrated endpoint)");
+}
+
+/* Does downstream port @o (a sibling on the path's switch) need ACS? */
+static bool is_live_peer_port(struct ctx *c, struct pdev *d, struct pdev *o, struct pdev *mine)
+{
+	if (o == mine || o->nchildren == 0 || !pdev_is_bridge(o))
+		return false;
+	if (!check_config(c, "acs.peers", d, o))
+		return false;
+	return o->caps.pcie_type == PCI_EXP_TYPE_DOWNSTREAM ||
+	       o->caps.pcie_type == PCI_EXP_TYPE_ROOT_PORT;
+}
+
+/*
+ * Peers of path element @i: the other downstream ports of the same switch,
+ * or, for a root port, the other root ports on the same root bus (the root
+ * complex may route peer-to-peer between them; RR on the attacker's root
+ * port is what sends such a request to the IOMMU).
+ */
+static int acs_peers_at(struct ctx *c, struct pdev *d, int i)
+{
+	struct pdev *mine = &c->m->devs[d->path[i]];
+	int parent = mine->parent, n = 0;
+
+	for (int k = 0; k < c->m->ndevs; k++) {
+		struct pdev *o = &c->m->devs[k];
+		bool sibling;
+
+		sibling = parent >= 0 ? o->parent == parent
+				      : o->parent < 0 && o->domain == mine->domain && o->bus == mine->bus;
+		if (!sibling || !is_live_peer_port(c, d, o, mine))
+			continue;
+		acs_eval(c, "acs.peers", d, o, c->p->acs_require, c->p->acs_forbid, "peer");
+		n++;
+	}
+	return n;
+}
+
+/* A function whose place in the tree is unknown could be anyone's peer. */
+static bool topology_known(struct ctx *c, struct pdev *d)
+{
+	for (int k = 0; k < c->m->ndevs; k++) {
+		char why[160];
+
+		if (!c->m->devs[k].path_err)
+			continue;
+		snprintf(why, sizeof(why), "cannot resolve where %s sits in the device tree, so its port cannot be ruled out as a peer",
+			 c->m->devs[k].bdf);
+		finding_unknown(check_add(c, "acs.peers", d, NULL, ST_FAIL), why);
+		return false;
+	}
+	return true;
+}
+
+void check_acs_peers(struct ctx *c, struct pdev *d)
+{
+	int n = 0;
+
+	if (!topology_known(c, d))
+		return;
+	for (int i = 0; i < d->path_len; i++) {
+		struct pdev *b = &c->m->devs[d->path[i]];
+
+		if (!b->cfg_loaded || b->cfg_err)
+			continue; /* acs.path already reported it */
+		if (b->caps.pcie_type == PCI_EXP_TYPE_DOWNSTREAM ||
+		    b->caps.pcie_type == PCI_EXP_TYPE_ROOT_PORT)
+			n += acs_peers_at(c, d, i);
+	}
+	for (int k = 0; k < c->m->ndevs; k++) {
+		struct pdev *o = &c->m->devs[k];
+
+		if (!o->foreign || !model_same_slot(o, d))
+			continue;
+		acs_eval(c, "acs.peers", d, o, c->p->acs_require & ACS_MFD_BITS,
+			 c->p->acs_forbid & ACS_MFD_BITS, "foreign function in the slot,");
+		n++;
+	}
+	if (!n)
+		finding_msg(check_add(c, "acs.peers", d, NULL, ST_PASS), "no peer port or foreign function that could reach it");
+}
+
+int acs_fix(struct ctx *c, bool dry_run)
+{
+	bool *done = calloc((size_t)c->m->ndevs + 1, sizeof(*done));
+	int bad = 0;
+
+	if (!done)
+		return 1;
+	for (int i = 0; i < c->r->nfindings; i++) {
+		const struct finding *f = &c->r->findings[i];
+		int k = f->port[0] ? model_find(c->m, f->port) : -1;
+		struct pdev *port;
+		uint16_t cap, req = c->p->acs_require, forb = c->p->acs_forbid;
+
+		if (k < 0 || done[k] || f->status != ST_FAIL || f->undetermined ||
+		    strncmp(f->id, "acs.", 4))
+			continue;
+		port = &c->m->devs[k];
+		if (!port->cfg_loaded || port->cfg_err || !port->caps.acs)
+			continue; /* nothing software can write */
+		done[k] = true;
+		if (port->foreign) {
+			req &= ACS_MFD_BITS;
+			forb &= ACS_MFD_BITS;
+		}
+		cap = cfg_word(port->cfg, port->caps.acs + PCI_ACS_CAP);
+		bad += enforce_reg(c, port, port->caps.acs + PCI_ACS_CTRL, req & cap, forb,
+				   "write acs ctrl", dry_run) != 0;
+	}
+	free(done);
+	return bad;
+}

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ats.c - cmdline.noats and ats.disabled.
+ *
+ * A device with ATS Enable set may send requests marked "translated", which
+ * the IOMMU passes through untranslated and which DT-enabled ACS ports route
+ * peer-to-peer. Clearing ATS Enable from user space does not last: the Intel
+ * and AMD IOMMU drivers set it again when a domain is attached (e.g. when
+ * VFIO opens the device). Only pci=noats makes the kernel refuse ATS
+ * (pci_ats_disabled()); see docs/kernel-facts.md. PRI and PASID build on ATS
+ * and are checked with it.
+ */
+#include <stdio.h>
+
+#include <pci/header.h>
+
+#include "checks.h"
+#include "enforce.h"
+#include "model.h"
+
+void check_cmdline_noats(struct ctx *c, struct pdev *unused)
+{
+	const char *id = "cmdline.noats";
+	struct finding *f;
+	bool noats;
+
+	(void)unused;
+	if (!c->p->require_noats) {
+		finding_msg(check_add(c, id, NULL, NULL, ST_SKIP), "policy does not require pci=noats");
+		return;
+	}
+	if (c->m->cmdline_err) {
+		finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), "cannot read /proc/cmdline");
+		return;
+	}
+	noats = cmdline_has_item(&c->m->cmdline, "pci", "noats");
+	f = check_add(c, id, NULL, NULL, noats ? ST_PASS : ST_FAIL);
+	snprintf(f->expected, sizeof(f->expected), "pci=noats");
+	snprintf(f->actual, sizeof(f->actual), "%s", noats ? "pci=noats" : "absent");
+	if (noats)
+		finding_msg(f, "the kernel will not enable ATS on any device");
+	else
+		finding_msg(f, "without pci=noats the IOMMU driver re-enables ATS when VFIO attaches a device, so a cleared ATS Enable does not last; fix: add pci=noats");
+}
+
+/* Is the enable bit @bit of the 16-bit register at @reg set? */
+static bool reg_set(const struct pdev *d, int cap, int reg, uint16_t bit)
+{
+	return cap && (cfg_word(d->cfg, cap + reg) & bit);
+}
+
+void check_ats_disabled(struct ctx *c, struct pdev *d)
+{
+	const char *id = "ats.disabled";
+	struct finding *f;
+	bool ats, pri, pasid;
+
+	if (!c->p->ats_require_disabled) {
+		finding_msg(check_add(c, id, d, NULL, ST_SKIP), "policy does not require ATS off");
+		return;
+	}
+	if (!check_config(c, id, d, d))
+		return;
+	ats = reg_set(d, d->caps.ats, PCI_ATS_CTRL, PCI_ATS_CTRL_ENABLE);
+	pri = reg_set(d, d->caps.pri, PCI_PRI_CTRL, PCI_PRI_CTRL_ENABLE);
+	pasid = reg_set(d, d->caps.pasid, PCI_PASID_CTRL, PCI_PASID_CTRL_ENABLE);
+	f = check_add(c, id, d, NULL, ats || pri || pasid ? ST_FAIL : ST_PASS);
+	snprintf(f->expected, sizeof(f->expected), "ATS, PRI and PASID disabled");
+	if (!d->caps.ats && !d->caps.pri && !d->caps.pasid) {
+		snprintf(f->actual, sizeof(f->actual), "no ATS capability");
+		finding_msg(f, "device has no ATS, PRI or PASID capability");
+		return;
+	}
+	snprintf(f->actual, sizeof(f->actual), "ATS %s, PRI %s, PASID %s",
+		 !d->caps.ats ? "absent" : ats ? "enabled" : "disabled",
+		 !d->caps.pri ? "absent" : pri ? "enabled" : "disabled",
+		 !d->caps.pasid ? "absent" : pasid ? "enabled" : "disabled");
+	if (f->status == ST_FAIL)
+		finding_msg(f, "the device may issue pre-translated requests that bypass the IOMMU; fix: gpugate enforce clears the enable bits, and pci=noats keeps ATS off");
+	else
+		finding_msg(f, "address translation services are off");
+}
+
+int ats_fix(struct ctx *c, bool dry_run)
+{
+	int bad = 0;
+
+	for (int i = 0; i < c->m->ndevs; i++) {
+		struct pdev *d = &c->m->devs[i];
+
+		if (!pdev_protected(d) || model_config(d))
+			continue; /* unreadable: ats.disabled already failed */
+		if (d->caps.ats)
+			bad += enforce_reg(c, d, d->caps.ats + PCI_ATS_CTRL, 0, PCI_ATS_CTRL_ENABLE,
+					   "write ats ctrl", dry_run) != 0;
+		if (d->caps.pri)
+			bad += enforce_reg(c, d, d->caps.pri + PCI_PRI_CTRL, 0, PCI_PRI_CTRL_ENABLE,
+					   "write pri ctrl", dry_run) != 0;
+		if (d->caps.pasid)
+			bad += enforce_reg(c, d, d->caps.pasid + PCI_PASID_CTRL, 0,
+					   PCI_PASID_CTRL_ENABLE, "write pasid ctrl", dry_run) != 0;
+	}
+	return bad;
+}

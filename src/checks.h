@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * checks.h - the check table and what every check function may use.
+ *
+ * A check is one row of checks.c's table: its stable id, whether it runs
+ * once for the host, once per protected function or once per protected slot,
+ * and the function that turns the model into findings. Check functions only
+ * read the model and add findings; they never print or write.
+ */
+#ifndef GPUGATE_CHECKS_H
+#define GPUGATE_CHECKS_H
+
+#include "gpugate.h"
+#include "report.h"
+
+struct modload;
+
+struct ctx {
+	struct model *m;
+	const struct policy *p;
+	struct report *r;
+	struct modload *kmod; /* opened on first use by driver.host */
+	int kmod_err;
+	bool kmod_tried;
+	bool oom;
+	struct finding scratch; /* target of findings when memory ran out */
+};
+
+/*
+ * Add a finding for check @id on protected function @d (NULL: the host)
+ * through @port (NULL: none). Never returns NULL.
+ */
+struct finding *check_add(struct ctx *c, const char *id, const struct pdev *d,
+			  const struct pdev *port, enum status st);
+
+/*
+ * Load @d's config space for check @id. On failure add an undetermined
+ * finding for @id naming @d and return false.
+ */
+bool check_config(struct ctx *c, const char *id, const struct pdev *owner, struct pdev *d);
+
+/*
+ * If protected @d has no IOMMU group, add a failed finding for @id (which
+ * expected @expected) and return false.
+ */
+bool check_has_group(struct ctx *c, const char *id, const struct pdev *d, const char *expected);
+
+/* Run every check in table order and sort the findings. */
+void checks_run(struct ctx *c);
+
+/* Sort c->r's findings: host first, then by device, table order, port. */
+void checks_sort(struct ctx *c);
+
+/* The id of the @i-th check in table order, NULL past the end. */
+const char *check_id(int i);
+
+/* iommu.c */
+void check_cmdline_iommu(struct ctx *c, struct pdev *d);
+void check_cmdline_identity(struct ctx *c, struct pdev *d);
+void check_cmdline_strict(struct ctx *c, struct pdev *d);
+void check_iommu_active(struct ctx *c, struct pdev *d);
+void check_iommu_domain(struct ctx *c, struct pdev *d);
+void check_iommu_irq_remap(struct ctx *c, struct pdev *d);
+
+/* forbid.c */
+void check_cmdline_forbidden(struct ctx *c, struct pdev *d);
+
+/* Does the policy forbid the parameter "name[=value]" @param? */
+bool forbid_matches(const struct policy *p, const char *param);
+
+/* group.c */
+void check_group_isolated(struct ctx *c, struct pdev *d);
+
+/* acs.c */
+void check_acs_path(struct ctx *c, struct pdev *d);
+void check_acs_peers(struct ctx *c, struct pdev *d);
+
+/* ats.c */
+void check_cmdline_noats(struct ctx *c, struct pdev *d);
+void check_ats_disabled(struct ctx *c, struct pdev *d);
+
+/* bind.c */
+void check_bind_vfio(struct ctx *c, struct pdev *d);
+void check_driver_host(struct ctx *c, struct pdev *d);
+
+/* checks.c */
+void check_nvlink_nvswitch(struct ctx *c, struct pdev *d);
+void check_baseline(struct ctx *c, struct pdev *d);
+void check_access_config(struct ctx *c, struct pdev *d);
+void check_devices_none(struct ctx *c, struct pdev *d);
+
+#endif

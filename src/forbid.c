@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * forbid.c - cmdline.forbidden: parameters that the policy forbids.
+ *
+ * An entry is "name" (forbidden with any value) or "name=value". Values
+ * compare as the kernel would read them: booleans by kstrtobool(), so "1",
+ * "y" and "on" are one value, and comma lists item by item, so
+ * intremap=nosid,off holds "off". For module parameters ("module.param")
+ * the value in force at run time, /sys/module/MODULE/parameters/PARAM, is
+ * checked too: modprobe.d options and writes to sysfs do not show on the
+ * command line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "checks.h"
+#include "sysroot.h"
+
+/* 1 or 0 when @s is a whole boolean word, else -1. */
+static int bool_word(const char *s)
+{
+	static const char *const words[] = { "1", "y", "yes", "on", "true",
+					     "0", "n", "no", "off", "false" };
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcasecmp(s, words[i]))
+			return i < 5;
+	return -1;
+}
+
+/*
+ * Does the value @have of parameter @name mean the forbidden value @want?
+ * Module and core parameters ("module.param") that are booleans are read
+ * by kstrtobool(), which looks at the first character(s) only: "t", "Y",
+ * "yes" and "1" are all true. Other parameters compare item by item.
+ */
+static bool value_means(const char *name, const char *have, const char *want)
+{
+	char item[128];
+
+	if (!have)
+		return false;
+	if (bool_word(want) >= 0 && strchr(name, '.') && cmdline_bool(have) >= 0)
+		return cmdline_bool(have) == bool_word(want);
+	if (bool_word(want) >= 0 && bool_word(have) >= 0)
+		return bool_word(want) == bool_word(have);
+	for (const char *p = have; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if (n < sizeof(item)) {
+			memcpy(item, p, n);
+			item[n] = '\0';
+			if (!strcmp(item, want))
+				return true;
+		}
+		p += n + (p[n] == ',');
+	}
+	return false;
+}
+
+/* Report every occurrence of @entry on the command line; returns the count. */
+static int forbid_cmdline(struct ctx *c, const char *entry, const char *name, const char *want)
+{
+	const struct cmdline *cl = &c->m->cmdline;
+	int hits = 0;
+
+	for (int i = 0; i < cl->nparams; i++) {
+		const struct cmdline_param *prm = &cl->params[i];
+		struct finding *f;
+
+		if (!cmdline_name_eq(prm->name, name) || (want && !value_means(name, prm->value, want)))
+			continue;
+		hits++;
+		f = check_add(c, "cmdline.forbidden", NULL, NULL, ST_FAIL);
+		snprintf(f->expected, sizeof(f->expected), "no %s", entry);
+		snprintf(f->actual, sizeof(f->actual), "%s%s%s", prm->name, prm->value ? "=" : "",
+			 prm->value ? prm->value : "");
+		finding_msg(f, "forbidden parameter on the command line weakens isolation; fix: remove %s%s%s",
+			    prm->name, prm->value ? "=" : "", prm->value ? prm->value : "");
+	}
+	return hits;
+}
+
+/* Check the live value of a module parameter "module.param"; 1 if forbidden. */
+static int forbid_runtime(struct ctx *c, const char *entry, const char *name, const char *want)
+{
+	const char *dot = strchr(name, '.');
+	char path[256], val[128], mod[64];
+	struct finding *f;
+	int rc;
+
+	if (!dot || !want || (size_t)(dot - name) >= sizeof(mod))
+		return 0;
+	memcpy(mod, name, (size_t)(dot - name));
+	mod[dot - name] = '\0';
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", mod, dot + 1);
+	rc = sysroot_read_line(path, val, sizeof(val));
+	if (rc == -ENOENT)
+		return 0; /* module not loaded or parameter absent: nothing in force */
+	if (rc) {
+		snprintf(val, sizeof(val), "cannot read %s: %s", path, strerror(-rc));
+		finding_unknown(check_add(c, "cmdline.forbidden", NULL, NULL, ST_FAIL), val);
+		return 1;
+	}
+	if (!value_means(name, val, want))
+		return 0;
+	f = check_add(c, "cmdline.forbidden", NULL, NULL, ST_FAIL);
+	snprintf(f->expected, sizeof(f->expected), "no %s", entry);
+	snprintf(f->actual, sizeof(f->actual), "%s=%s at run time", name, val);
+	finding_msg(f, "module parameter %s is %s in the running kernel (modprobe.d or sysfs); fix: remove the option and reload the module, or reboot", name, val);
+	return 1;
+}
+
+bool forbid_matches(const struct policy *p, const char *param)
+{
+	char name[256];
+	const char *eq = strchr(param, '=');
+
+	snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - param) : (int)strlen(param), param);
+	for (int i = 0; i < p->nforbid; i++) {
+		char fname[sizeof(p->forbid[0])];
+		char *feq;
+
+		snprintf(fname, sizeof(fname), "%s", p->forbid[i]);
+		feq = strchr(fname, '=');
+		if (feq)
+			*feq++ = '\0';
+		if (!cmdline_name_eq(fname, name))
+			continue;
+		if (!feq || (eq && value_means(name, eq + 1, feq)))
+			return true;
+	}
+	return false;
+}
+
+void check_cmdline_forbidden(struct ctx *c, struct pdev *unused)
+{
+	int hits = 0;
+	struct finding *f;
+
+	(void)unused;
+	if (c->m->cmdline_err) {
+		finding_unknown(check_add(c, "cmdline.forbidden", NULL, NULL, ST_FAIL),
+				"cannot read /proc/cmdline");
+		return;
+	}
+	for (int i = 0; i < c->p->nforbid; i++) {
+		char name[sizeof(c->p->forbid[0])];
+		const char *entry = c->p->forbid[i];
+		char *eq;
+
+		snprintf(name, sizeof(name), "%s", entry);
+		eq = strchr(name, '=');
+		if (eq)
+			*eq = '\0';
+		hits += forbid_cmdline(c, entry, name, eq ? eq + 1 : NULL);
+		hits += forbid_runtime(c, entry, name, eq ? eq + 1 : NULL);
+	}
+	if (hits)
+		return;
+	f = check_add(c, "cmdline.forbidden", NULL, NULL, ST_PASS);
+	finding_msg(f, "none of the %d forbidden parameters is in force", c->p->nforbid);
+}

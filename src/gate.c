@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * gate.c - check, enforce and gate runs: scan, check, act, scan again.
+ *
+ * The gate is what the initramfs runs before udev can load a host GPU
+ * driver. When the policy does not hold it stops the machine itself
+ * (sync, then reboot(2)): measured with dracut 059, a hook's "die" without
+ * rd.shell=0 drops to a root shell, emergency_shell with rd.shell=0
+ * continues the boot, and halt/poweroff without -f are ignored by the
+ * initramfs init. So the decision cannot be left to dracut.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "enforce.h"
+#include "gate.h"
+#include "model.h"
+#include "modload.h"
+#include "sysroot.h"
+
+struct run {
+	struct model m;
+	struct report r;
+	struct ctx c;
+	bool failed; /* the scan itself failed: nothing is known */
+};
+
+static struct run *run_new(const struct policy *p, const char *mode)
+{
+	struct run *x = calloc(1, sizeof(*x));
+	char err[512];
+
+	if (!x) {
+		fprintf(stderr, "gpugate: out of memory\n");
+		return NULL;
+	}
+	x->r.mode = mode;
+	x->c = (struct ctx){ .m = &x->m, .p = p, .r = &x->r };
+	if (model_build(&x->m, p, err, sizeof(err))) {
+		char why[700];
+
+		snprintf(why, sizeof(why), "cannot scan PCI devices%s%s: %s",
+			 sysroot_is_redirected() ? " under " : "", sysroot_prefix(), err);
+		fprintf(stderr, "gpugate: %s\n", why);
+		finding_unknown(check_add(&x->c, "access.config", NULL, NULL, ST_FAIL), why);
+		x->failed = true;
+		return x;
+	}
+	checks_run(&x->c);
+	return x;
+}
+
+static void run_free(struct run *x)
+{
+	if (!x)
+		return;
+	modload_close(x->c.kmod);
+	report_free(&x->r);
+	model_free(&x->m);
+	free(x);
+}
+
+static enum verdict run_verdict(const struct run *x)
+{
+	return !x || x->failed || x->c.oom ? VERDICT_ERROR : report_verdict(&x->r);
+}
+
+/* Render the JSON report of @x into a malloc'd string. */
+static char *report_json(const struct run *x, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		return NULL;
+	report_print(f, &x->r, &x->m, FMT_JSON, false);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Write the JSON report to @path (through the sysroot when @in_root). */
+static int write_report(const struct run *x, const char *path, bool in_root)
+{
+	size_t len = 0;
+	char *json = report_json(x, &len);
+	int rc = -ENOMEM;
+	FILE *f;
+
+	if (json && in_root) {
+		rc = sysroot_write_file(path, json, len);
+	} else if (json) {
+		f = fopen(path, "w");
+		rc = f ? 0 : -errno;
+		if (f && (fwrite(json, 1, len, f) != len || fflush(f)))
+			rc = -EIO;
+		if (f && fclose(f) && !rc)
+			rc = -EIO;
+	}
+	free(json);
+	if (rc)
+		fprintf(stderr, "gpugate: cannot write report %s%s: %s\n",
+			in_root ? sysroot_prefix() : "", path, strerror(-rc));
+	return rc;
+}
+
+/* Print @x as asked and write -o; returns the final verdict. */
+static enum verdict run_finish(const struct run_opts *o, const struct run *x)
+{
+	enum verdict v = run_verdict(x);
+
+	if (!x)
+		return VERDICT_ERROR;
+	report_print(stdout, &x->r, &x->m, o->format, o->quiet);
+	if (o->report && write_report(x, o->report, false))
+		v = VERDICT_ERROR;
+	return v;
+}
+
+enum verdict run_check(const struct run_opts *o)
+{
+	struct run *x = run_new(o->policy, "check");
+	enum verdict v = run_finish(o, x);
+
+	run_free(x);
+	return v;
+}
+
+static bool same_finding(const struct finding *a, const struct finding *b)
+{
+	return !strcmp(a->id, b->id) && !strcmp(a->device, b->device) &&
+	       !strcmp(a->port, b->port);
+}
+
+/*
+ * A finding that failed in the first @nbefore findings of @before (the check
+ * before the actions) and passes after them was fixed.
+ */
+static void mark_fixed(struct report *after, const struct report *before, int nbefore)
+{
+	for (int i = 0; i < after->nfindings; i++) {
+		struct finding *f = &after->findings[i];
+
+		if (f->status != ST_PASS)
+			continue;
+		for (int k = 0; k < nbefore; k++) {
+			if (before->findings[k].status == ST_FAIL && same_finding(f, &before->findings[k])) {
+				f->status = ST_FIXED;
+				break;
+			}
+		}
+	}
+}
+
+/* Findings @from[first..] that the actions themselves raised (a refused module). */
+static void copy_findings(struct report *to, const struct report *from, int first)
+{
+	for (int i = first; i < from->nfindings; i++) {
+		const struct finding *f = &from->findings[i];
+		struct finding *n = report_add(to, f->id, f->device, f->port, f->status);
+
+		if (n)
+			*n = *f;
+	}
+}
+
+static void copy_actions(struct report *to, const struct report *from)
+{
+	for (int i = 0; i < from->nactions; i++) {
+		const struct action *a = &from->actions[i];
+		struct action *n = report_action(to, a->device, a->what, a->before, a->after, a->ok,
+						 a->dry_run);
+
+		if (n)
+			snprintf(n->why, sizeof(n->why), "%s", a->why);
+	}
+}
+
+/*
+ * Carry out the actions @b's findings call for, then scan and check again.
+ * Returns the run whose verdict counts (@b itself for a dry run).
+ */
+static struct run *enforce_on(const struct run_opts *o, struct run *b, const char *mode)
+{
+	struct run *a;
+	int checked;
+
+	if (b->failed)
+		return b;
+	checked = b->r.nfindings;
+	enforce_apply(&b->c, o->dry_run);
+	if (o->dry_run) {
+		checks_sort(&b->c);
+		return b;
+	}
+	a = run_new(o->policy, mode);
+	if (!a)
+		return b;
+	copy_actions(&a->r, &b->r);
+	mark_fixed(&a->r, &b->r, checked);
+	copy_findings(&a->r, &b->r, checked);
+	checks_sort(&a->c);
+	run_free(b);
+	return a;
+}
+
+enum verdict run_enforce(const struct run_opts *o)
+{
+	struct run *x = run_new(o->policy, "enforce");
+	enum verdict v;
+
+	if (x)
+		x = enforce_on(o, x, "enforce");
+	v = run_finish(o, x);
+	run_free(x);
+	return v;
+}
+
+/* Append each line of @text to @path (console or kmsg), one write per line. */
+static void banner_to(const char *path, const char *text)
+{
+	FILE *f = sysroot_fopen(path, "a");
+
+	if (!f)
+		return; /* stderr carries the same lines */
+	setvbuf(f, NULL, _IOLBF, 0);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* One banner line per failed check, on stderr, the console and kmsg. */
+static void banner(const struct run *x)
+{
+	char *text = NULL, *kmsg = NULL;
+	size_t len = 0, klen = 0;
+	FILE *t = open_memstream(&text, &len), *k = open_memstream(&kmsg, &klen);
+
+	if (!t || !k) {
+		fprintf(stderr, "gpugate: GATE FAILED (out of memory for the banner)\n");
+		return;
+	}
+	for (int i = 0; i < x->r.nfindings; i++) {
+		const struct finding *f = &x->r.findings[i];
+
+		if (f->status != ST_FAIL)
+			continue;
+		fprintf(t, "gpugate: GATE FAILED %s %s%s%s: %s\n", f->id, f->device[0] ? f->device : "host",
+			f->port[0] ? " port " : "", f->port, f->message);
+	}
+	for (int i = 0; i < x->r.nactions; i++)
+		if (!x->r.actions[i].ok && !x->r.actions[i].dry_run)
+			fprintf(t, "gpugate: GATE FAILED action %s %s: %s\n", x->r.actions[i].device,
+				x->r.actions[i].what, x->r.actions[i].why);
+	fclose(t);
+	for (char *line = text; line && *line;) {
+		char *nl = strchr(line, '\n');
+
+		fprintf(k, "<2>%.*s", (int)(nl ? nl - line + 1 : (long)strlen(line)), line);
+		line = nl ? nl + 1 : line + strlen(line);
+	}
+	fclose(k);
+	fputs(text, stderr);
+	banner_to("/dev/console", text);
+	banner_to("/dev/kmsg", kmsg);
+	free(text);
+	free(kmsg);
+}
+
+enum override { OVR_NONE, OVR_AUDIT, OVR_OFF };
+
+/* rd.gpugate= from the command line, honoured only when the policy allows. */
+static enum override cmdline_override(const struct run *x, const struct policy *p)
+{
+	const char *v = x->failed ? NULL : cmdline_last(&x->m.cmdline, "rd.gpugate");
+	enum override o = OVR_NONE;
+
+	if (!v)
+		return OVR_NONE;
+	if (!strcmp(v, "audit"))
+		o = OVR_AUDIT;
+	else if (!strcmp(v, "off"))
+		o = OVR_OFF;
+	if (o == OVR_NONE) {
+		fprintf(stderr, "gpugate: warning: rd.gpugate=%s is not audit or off: ignored\n", v);
+		return OVR_NONE;
+	}
+	if (!p->allow_cmdline_override) {
+		fprintf(stderr, "gpugate: warning: rd.gpugate=%s ignored: the policy does not allow a command-line override ([gate] allow_cmdline_override = no)\n", v);
+		return OVR_NONE;
+	}
+	fprintf(stderr, "gpugate: rd.gpugate=%s honoured (allowed by the policy)\n", v);
+	return o;
+}
+
+static const struct {
+	const char *name;
+	int cmd;
+} stops[] = {
+	[FAIL_HALT] = { "halt", RB_HALT_SYSTEM },
+	[FAIL_POWEROFF] = { "poweroff", RB_POWER_OFF },
+	[FAIL_REBOOT] = { "reboot", RB_AUTOBOOT },
+	[FAIL_EMERGENCY] = { "emergency", 0 },
+};
+
+/* Carry out on_failure. Returns only when it could not (or must not) stop. */
+static void stop_machine(const struct run_opts *o)
+{
+	enum on_failure how = o->policy->on_failure;
+
+	if (how == FAIL_EMERGENCY) {
+		fprintf(stderr, "gpugate: on_failure=emergency: exiting non-zero; the hook decides\n");
+		return;
+	}
+	if (o->dry_run || sysroot_is_redirected()) {
+		fprintf(stderr, "gpugate: on_failure=%s: would sync and call reboot(%s) (not done: %s)\n",
+			stops[how].name, how == FAIL_HALT ? "RB_HALT_SYSTEM" : how == FAIL_POWEROFF ? "RB_POWER_OFF" : "RB_AUTOBOOT",
+			o->dry_run ? "--dry-run" : "--root");
+		return;
+	}
+	fprintf(stderr, "gpugate: on_failure=%s: stopping the machine\n", stops[how].name);
+	sync();
+	reboot(stops[how].cmd);
+	fprintf(stderr, "gpugate: reboot(%s) failed: %s\n", stops[how].name, strerror(errno));
+}
+
+int run_gate(const struct run_opts *o)
+{
+	struct run *x = run_new(o->policy, "gate");
+	enum override ovr;
+	enum verdict v;
+	bool audit;
+
+	if (!x)
+		return VERDICT_ERROR;
+	ovr = cmdline_override(x, o->policy);
+	if (ovr == OVR_OFF) {
+		fprintf(stderr, "gpugate: gate disabled by rd.gpugate=off\n");
+		run_free(x);
+		return 0;
+	}
+	if (!o->verify)
+		x = enforce_on(o, x, "gate");
+	v = run_finish(o, x);
+	if (write_report(x, o->policy->report, true))
+		v = VERDICT_ERROR;
+	audit = ovr == OVR_AUDIT || o->policy->mode == MODE_AUDIT;
+	if (v != VERDICT_PASS) {
+		banner(x);
+		if (audit) {
+			fprintf(stderr, "gpugate: audit mode: the boot continues although the policy does not hold\n");
+			run_free(x);
+			return 0;
+		}
+		stop_machine(o);
+	}
+	run_free(x);
+	return (int)v;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * gpugate.h - types shared by every part of gpugate: the device model that
+ * the scan builds, the findings that the checks produce and the report that
+ * the printers and the gate read. Nothing here touches hardware.
+ */
+#ifndef GPUGATE_H
+#define GPUGATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "caps.h"
+#include "cmdline.h"
+#include "policy.h"
+
+#ifndef GPUGATE_VERSION
+#define GPUGATE_VERSION "0.1.0"
+#endif
+
+#define BDF_LEN 16   /* "0000:00:00.0" plus NUL, rounded up */
+#define MAX_DEPTH 16 /* bridges between a device and its root bus */
+
+enum status { ST_PASS, ST_FAIL, ST_FIXED, ST_WARN, ST_SKIP };
+
+/* One function as gpugate sees it. Config space is loaded on demand. */
+struct pdev {
+	char bdf[BDF_LEN];
+	unsigned int domain, bus, dev, fn;
+	uint16_t vendor, device;
+	uint32_t class; /* 24-bit class code: base, sub, prog-if */
+	void *handle;   /* libpci's struct pci_dev, for pcidev.c only */
+	int ident_err;  /* negative errno: IDs or class unreadable */
+	char ident_why[96];
+
+	int parent;	      /* index of the bridge above, -1 on a root bus */
+	int path[MAX_DEPTH];  /* ancestors, root bus first */
+	int path_len;
+	int path_err;	      /* negative errno: topology unknown */
+	int nchildren;	      /* devices whose parent is this one */
+
+	int group;	       /* IOMMU group, -1 when the link is absent */
+	int group_err;	       /* negative errno other than -ENOENT */
+	char driver[64];       /* "" when unbound */
+	int driver_err;	       /* negative errno other than -ENOENT */
+	char override[64];     /* driver_override, "" when "(null)" */
+
+	bool cfg_loaded;
+	uint8_t *cfg;
+	size_t cfg_len;
+	int cfg_err;	       /* negative errno from reading config */
+	char cfg_why[128];     /* reason when cfg_err != 0 */
+	struct caps caps;      /* parsed when cfg_loaded and cfg_err == 0 */
+
+	bool matched;	       /* matched by [devices] match or bdf */
+	bool companion;	       /* protected as a companion of a matched one */
+	bool foreign;	       /* in a protected slot but not protected */
+};
+
+struct model {
+	struct pdev *devs; /* sorted by PCI address */
+	int ndevs;
+	char kernel[128];    /* /proc/sys/kernel/osrelease */
+	char cmdline_raw[4096];
+	int cmdline_err;
+	struct cmdline cmdline;
+	char iommus[256];    /* names in /sys/class/iommu, space separated */
+	int iommu_err;	     /* negative errno listing /sys/class/iommu */
+};
+
+struct finding {
+	const char *id;
+	char device[BDF_LEN];
+	char port[BDF_LEN];
+	enum status status;
+	bool undetermined; /* the state could not be read: exit status 3 */
+	char expected[96];
+	char actual[128];
+	char message[320];
+};
+
+struct action {
+	char device[BDF_LEN];
+	char what[64];
+	char before[24];
+	char after[24];
+	bool ok;
+	bool dry_run; /* planned only: nothing was written */
+	char why[96]; /* reason when !ok */
+};
+
+struct report {
+	const char *mode; /* "check", "enforce", "gate" */
+	struct finding *findings;
+	int nfindings, cap_findings;
+	struct action *actions;
+	int nactions, cap_actions;
+};
+
+static inline bool pdev_protected(const struct pdev *d)
+{
+	return d->matched || d->companion;
+}
+
+/* True when the function is a bridge (PCI class 06 04 or 06 09). */
+static inline bool pdev_is_bridge(const struct pdev *d)
+{
+	unsigned int cls = d->class >> 8;
+
+	return cls == 0x0604 || cls == 0x0609;
+}
+
+#endif

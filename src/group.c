@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * group.c - group.isolated: a protected function shares its IOMMU group only
+ * with its own slot's protected functions and with bridges.
+ *
+ * The kernel puts in one group every device that can reach another without
+ * the IOMMU seeing it (pci_device_group(), drivers/iommu/iommu.c). Whoever
+ * gets the GPU through VFIO therefore gets DMA to the whole group. VFIO's
+ * own "viability" accepts driverless endpoints and bridges, so a group that
+ * also holds an unbound NIC is viable yet not isolated: gpugate asks for
+ * more than VFIO does.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "model.h"
+#include "sysroot.h"
+
+/* Is member @o acceptable in protected @d's group? */
+static bool member_ok(const struct pdev *d, const struct pdev *o)
+{
+	if (o == d)
+		return true;
+	if (pdev_protected(o) && model_same_slot(o, d))
+		return true;
+	return !o->ident_err && pdev_is_bridge(o);
+}
+
+static void add_intruder(char *buf, size_t len, const char *bdf, const char *what)
+{
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, len - used, "%s%s(%s)", used ? " " : "", bdf, what);
+}
+
+void check_group_isolated(struct ctx *c, struct pdev *d)
+{
+	const char *id = "group.isolated";
+	char path[96], intruders[128] = "", what[16];
+	struct finding *f;
+	struct dirent **names;
+	int members, bad = 0;
+
+	if (!check_has_group(c, id, d, "alone in an IOMMU group"))
+		return;
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices", d->group);
+	members = sysroot_scandir(path, &names);
+	if (members < 0) {
+		snprintf(intruders, sizeof(intruders), "cannot list %s: %s", path, strerror(-members));
+		finding_unknown(check_add(c, id, d, NULL, ST_FAIL), intruders);
+		return;
+	}
+	for (int i = 0; i < members; i++) {
+		const char *name = names[i]->d_name;
+		int k = model_find(c->m, name);
+
+		if (k >= 0 && member_ok(d, &c->m->devs[k]))
+			continue;
+		bad++;
+		if (k < 0)
+			snprintf(what, sizeof(what), "unknown");
+		else
+			snprintf(what, sizeof(what), "%04x", (unsigned int)(c->m->devs[k].class >> 8));
+		add_intruder(intruders, sizeof(intruders), name, what);
+	}
+	for (int i = 0; i < members; i++)
+		free(names[i]);
+	free(names);
+	f = check_add(c, id, d, NULL, bad || !members ? ST_FAIL : ST_PASS);
+	snprintf(f->expected, sizeof(f->expected), "group %d: this slot's protected functions and bridges only", d->group);
+	if (!members) {
+		snprintf(f->actual, sizeof(f->actual), "group %d lists no devices", d->group);
+		finding_msg(f, "IOMMU group %d is empty although the function links to it", d->group);
+	} else if (bad) {
+		snprintf(f->actual, sizeof(f->actual), "%s", intruders);
+		finding_msg(f, "IOMMU group %d also holds %d other endpoint(s): whoever gets this GPU can DMA to them without the IOMMU; fix: move the card, enable ACS above it, or boot with pci=config_acs= so the kernel splits the group", d->group, bad);
+	} else {
+		snprintf(f->actual, sizeof(f->actual), "%d member(s), no foreign endpoint", members);
+		finding_msg(f, "group %d is isolated", d->group);
+	}
+}

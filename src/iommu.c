@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * iommu.c - is DMA remapping really on, strict, and remapping interrupts?
+ *
+ * The command line says what the operator asked for; sysfs says what the
+ * kernel did. Both are checked, because the Debian kernel enables the Intel
+ * IOMMU without intel_iommu=on (CONFIG_INTEL_IOMMU_DEFAULT_ON_INTGPU_OFF) and
+ * an explicit "off" wins over any default. Parameter semantics follow
+ * intel_iommu_setup(), iommu_setup() (arch/x86/kernel/pci-dma.c),
+ * iommu_set_def_domain_type() and iommu_dma_setup() in drivers/iommu.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "checks.h"
+#include "sysroot.h"
+
+/* Add an undetermined finding when the command line is unknown. */
+static bool cmdline_known(struct ctx *c, const char *id)
+{
+	char why[128];
+
+	if (!c->m->cmdline_err)
+		return true;
+	snprintf(why, sizeof(why), "cannot read /proc/cmdline: %s", strerror(-c->m->cmdline_err));
+	finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), why);
+	return false;
+}
+
+void check_cmdline_iommu(struct ctx *c, struct pdev *unused)
+{
+	static const char *const intel[] = { "on", "off" };
+	const struct cmdline *cl = &c->m->cmdline;
+	const char *off = NULL;
+	struct finding *f;
+
+	(void)unused;
+	if (!cmdline_known(c, "cmdline.iommu"))
+		return;
+	if (cmdline_last_of(cl, "intel_iommu", intel, 2) == 1)
+		off = "intel_iommu=off";
+	else if (cmdline_has_item(cl, "amd_iommu", "off"))
+		off = "amd_iommu=off";
+	else if (cmdline_has_item(cl, "iommu", "off"))
+		off = "iommu=off"; /* iommu_setup(): no later item clears no_iommu */
+	f = check_add(c, "cmdline.iommu", NULL, NULL, off ? ST_FAIL : ST_PASS);
+	snprintf(f->expected, sizeof(f->expected), "IOMMU not disabled on the command line");
+	snprintf(f->actual, sizeof(f->actual), "%s", off ? off : "not disabled");
+	if (off)
+		finding_msg(f, "%s turns DMA remapping off; fix: remove it and boot with intel_iommu=on (Intel) or without amd_iommu=off (AMD)", off);
+	else
+		finding_msg(f, "no parameter disables the IOMMU");
+}
+
+void check_cmdline_identity(struct ctx *c, struct pdev *unused)
+{
+	const struct cmdline *cl = &c->m->cmdline;
+	const char *pt = NULL;
+	struct finding *f;
+
+	(void)unused;
+	if (!c->p->forbid_identity) {
+		finding_msg(check_add(c, "cmdline.identity", NULL, NULL, ST_SKIP),
+			    "policy allows identity domains");
+		return;
+	}
+	if (!cmdline_known(c, "cmdline.identity"))
+		return;
+	/* iommu=pt and iommu.passthrough= are early params: the last one wins. */
+	for (int i = 0; i < cl->nparams; i++) {
+		const struct cmdline_param *prm = &cl->params[i];
+		static const char *const items[] = { "pt", "nopt" };
+		int k;
+
+		if (cmdline_name_eq(prm->name, "iommu.passthrough") && cmdline_bool(prm->value) >= 0) {
+			pt = cmdline_bool(prm->value) ? "iommu.passthrough=1" : NULL;
+			continue;
+		}
+		if (!cmdline_name_eq(prm->name, "iommu") || !prm->value)
+			continue;
+		struct cmdline one = { .nparams = 1, .params = { *prm } };
+
+		k = cmdline_last_of(&one, "iommu", items, 2);
+		if (k >= 0)
+			pt = k == 0 ? "iommu=pt" : NULL;
+	}
+	f = check_add(c, "cmdline.identity", NULL, NULL, pt ? ST_FAIL : ST_PASS);
+	snprintf(f->expected, sizeof(f->expected), "translated (DMA) default domains");
+	snprintf(f->actual, sizeof(f->actual), "%s", pt ? pt : "no passthrough parameter");
+	if (pt)
+		finding_msg(f, "%s gives devices identity (passthrough) domains: host DMA is not translated; fix: remove it", pt);
+	else
+		finding_msg(f, "no parameter asks for passthrough domains");
+}
+
+void check_cmdline_strict(struct ctx *c, struct pdev *unused)
+{
+	const struct cmdline *cl = &c->m->cmdline;
+	const char *how = NULL;
+	struct finding *f;
+
+	(void)unused;
+	if (!c->p->require_strict) {
+		finding_msg(check_add(c, "cmdline.strict", NULL, NULL, ST_SKIP),
+			    "policy does not require strict invalidation");
+		return;
+	}
+	if (!cmdline_known(c, "cmdline.strict"))
+		return;
+	/* Deprecated spellings still set strict mode (iommu_set_dma_strict()). */
+	for (int i = 0; i < cl->nparams; i++) {
+		const struct cmdline_param *prm = &cl->params[i];
+		struct cmdline one = { .nparams = 1, .params = { *prm } };
+
+		if (cmdline_name_eq(prm->name, "iommu.strict") && cmdline_bool(prm->value) >= 0)
+			how = cmdline_bool(prm->value) ? "iommu.strict=1" : NULL;
+		else if (cmdline_has_item(&one, "intel_iommu", "strict"))
+			how = "intel_iommu=strict";
+		else if (cmdline_has_item(&one, "amd_iommu", "fullflush"))
+			how = "amd_iommu=fullflush";
+	}
+	f = check_add(c, "cmdline.strict", NULL, NULL, how ? ST_PASS : ST_FAIL);
+	snprintf(f->expected, sizeof(f->expected), "iommu.strict=1");
+	if (how)
+		snprintf(f->actual, sizeof(f->actual), "%s", how);
+	else if (cmdline_has(cl, "iommu.strict"))
+		snprintf(f->actual, sizeof(f->actual), "iommu.strict=%s",
+			 cmdline_last(cl, "iommu.strict") ? cmdline_last(cl, "iommu.strict") : "");
+	else
+		snprintf(f->actual, sizeof(f->actual), "absent");
+	if (how)
+		finding_msg(f, "IOTLB invalidation is synchronous");
+	else
+		finding_msg(f, "without iommu.strict=1 the kernel may defer IOTLB invalidation (DMA-FQ), leaving freed pages reachable by DMA for a while; fix: add iommu.strict=1");
+}
+
+void check_iommu_active(struct ctx *c, struct pdev *d)
+{
+	struct finding *f;
+
+	if (d) {
+		/* Per protected function: is it behind an IOMMU at all? */
+		if (d->group >= 0 || d->group_err)
+			return;
+		f = check_add(c, "iommu.active", d, NULL, ST_FAIL);
+		snprintf(f->expected, sizeof(f->expected), "an IOMMU group");
+		snprintf(f->actual, sizeof(f->actual), "no iommu_group link");
+		finding_msg(f, "function is not behind any IOMMU: its DMA reaches all of host memory; fix: enable the IOMMU (VT-d/AMD-Vi in firmware, intel_iommu=on)");
+		return;
+	}
+	if (c->m->iommu_err) {
+		finding_unknown(check_add(c, "iommu.active", NULL, NULL, ST_FAIL),
+				"cannot list /sys/class/iommu");
+		return;
+	}
+	f = check_add(c, "iommu.active", NULL, NULL, c->m->iommus[0] ? ST_PASS : ST_FAIL);
+	snprintf(f->expected, sizeof(f->expected), "an IOMMU in /sys/class/iommu");
+	snprintf(f->actual, sizeof(f->actual), "%s", c->m->iommus[0] ? c->m->iommus : "none");
+	if (c->m->iommus[0])
+		finding_msg(f, "IOMMU active: %s", c->m->iommus);
+	else
+		finding_msg(f, "no IOMMU is active (/sys/class/iommu is empty): devices DMA to physical memory unchecked; fix: enable VT-d or AMD-Vi in firmware and boot with intel_iommu=on (Intel)");
+	for (int i = 0; i < c->m->ndevs; i++)
+		if (pdev_protected(&c->m->devs[i]))
+			check_iommu_active(c, &c->m->devs[i]);
+}
+
+void check_iommu_domain(struct ctx *c, struct pdev *d)
+{
+	const char *id = "iommu.domain";
+	char path[96], type[32];
+	struct finding *f;
+	int rc;
+	enum status st;
+
+	if (!check_has_group(c, id, d, "DMA"))
+		return;
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", d->group);
+	rc = sysroot_read_line(path, type, sizeof(type));
+	if (rc) {
+		snprintf(path, sizeof(path), "cannot read /sys/kernel/iommu_groups/%d/type: %s",
+			 d->group, strerror(-rc));
+		finding_unknown(check_add(c, id, d, NULL, ST_FAIL), path);
+		return;
+	}
+	if (!strcmp(type, "DMA"))
+		st = ST_PASS;
+	else if (!strcmp(type, "DMA-FQ"))
+		st = c->p->require_strict ? ST_FAIL : ST_PASS;
+	else if (!strcmp(type, "identity"))
+		st = c->p->forbid_identity ? ST_FAIL : ST_WARN;
+	else
+		st = ST_FAIL;
+	f = check_add(c, id, d, NULL, st);
+	snprintf(f->expected, sizeof(f->expected), c->p->require_strict ? "DMA" : "DMA or DMA-FQ");
+	snprintf(f->actual, sizeof(f->actual), "group %d type %s", d->group, type);
+	if (st == ST_PASS)
+		finding_msg(f, "group %d uses a %s domain", d->group, type);
+	else if (!strcmp(type, "DMA-FQ"))
+		finding_msg(f, "group %d uses lazy invalidation (DMA-FQ); fix: boot with iommu.strict=1", d->group);
+	else if (!strcmp(type, "identity"))
+		finding_msg(f, "group %d is identity-mapped: the device's DMA is not translated; fix: remove iommu=pt / iommu.passthrough=1", d->group);
+	else
+		finding_msg(f, "group %d has default domain type '%s', not a translating DMA domain", d->group, type);
+}
+
+/*
+ * Read /proc/interrupts: *remapped when an interrupt chip is behind
+ * remapping ("IR-IO-APIC", "IR-PCI-MSI..."), *plain when a chip is not
+ * ("IO-APIC", "PCI-MSI..."). With neither, the state is unknown.
+ */
+static int irq_chips(bool *remapped, bool *plain)
+{
+	FILE *fp = sysroot_fopen("/proc/interrupts", "r");
+	char line[4096];
+
+	if (!fp)
+		return -errno;
+	*remapped = *plain = false;
+	while (fgets(line, sizeof(line), fp)) {
+		if (strstr(line, " IR-IO-APIC") || strstr(line, " IR-PCI-MSI"))
+			*remapped = true;
+		else if (strstr(line, " IO-APIC") || strstr(line, " PCI-MSI"))
+			*plain = true;
+	}
+	fclose(fp);
+	return 0;
+}
+
+void check_iommu_irq_remap(struct ctx *c, struct pdev *unused)
+{
+	const char *id = "iommu.irq_remap";
+	const struct cmdline *cl = &c->m->cmdline;
+	const char *off = NULL;
+	bool live = false, plain = false;
+	struct finding *f;
+	int rc;
+
+	(void)unused;
+	if (!c->p->require_irq_remapping) {
+		finding_msg(check_add(c, id, NULL, NULL, ST_SKIP), "policy does not require interrupt remapping");
+		return;
+	}
+	if (!cmdline_known(c, id))
+		return;
+	if (cmdline_has_item(cl, "intremap", "off"))
+		off = "intremap=off";
+	else if (cmdline_has(cl, "nointremap"))
+		off = "nointremap";
+	rc = irq_chips(&live, &plain);
+	if (!off && (rc || (!live && !plain))) {
+		finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL),
+				rc ? "cannot read /proc/interrupts"
+				   : "/proc/interrupts shows no IO-APIC or PCI-MSI interrupt chip: remapping state unknown");
+		return;
+	}
+	f = check_add(c, id, NULL, NULL, live && !off ? ST_PASS : ST_FAIL);
+	snprintf(f->expected, sizeof(f->expected), "interrupt remapping enabled");
+	snprintf(f->actual, sizeof(f->actual), "%s", off ? off : live ? "IR- interrupt chips" : "no remapped interrupts");
+	if (off)
+		finding_msg(f, "%s disables interrupt remapping: a device can inject arbitrary interrupts (MSI spoofing); fix: remove it", off);
+	else if (!live)
+		finding_msg(f, "no interrupt in /proc/interrupts goes through a remapping (IR-) chip: a device can spoof MSIs; fix: enable interrupt remapping (x2APIC/IR in firmware, no intremap=off)");
+	else
+		finding_msg(f, "interrupts are remapped (IR- chips in /proc/interrupts)");
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * main.c - command line, and the one place that maps results to the exit
+ * status: 0 the policy holds, 1 it is violated, 2 usage or policy error,
+ * 3 the state could not be determined.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate.h"
+#include "gpugate.h"
+#include "model.h"
+#include "modload.h"
+#include "report.h"
+#include "show.h"
+#include "sysroot.h"
+
+#ifndef LIBPCI_VERSION
+#define LIBPCI_VERSION "unknown"
+#endif
+
+#define DEFAULT_POLICY "/etc/gpugate/policy.conf"
+
+enum exit_status { EXIT_PASS = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_ERROR = 3 };
+
+struct opts {
+	const char *policy;
+	const char *root;
+	const char *report;
+	enum format format;
+	bool quiet, verbose, policy_given, dry_run, verify;
+	const char *command;
+};
+
+static void usage(FILE *out)
+{
+	fputs("Usage: gpugate [OPTIONS] COMMAND\n"
+	      "Verify that GPUs passed through to guests are isolated by the IOMMU.\n\n"
+	      "Commands:\n"
+	      "  check      audit only; writes nothing anywhere\n"
+	      "  enforce    load vfio modules, bind to vfio-pci, write ACS/ATS, then check\n"
+	      "  gate       enforce (with --verify: only check); on failure carry out the\n"
+	      "             policy's on_failure itself. This is what the initramfs runs.\n"
+	      "  show       each protected device, its IOMMU group, its path with ACS/ATS, peers, driver\n"
+	      "  cmdline    print the kernel command-line fragment the policy needs\n"
+	      "  modprobe   print the modprobe.d blacklist the initramfs needs\n\n"
+	      "Options:\n"
+	      "  -p, --policy FILE   policy file (default " DEFAULT_POLICY ")\n"
+	      "  -r, --root DIR      read /sys, /proc, /dev, /lib/modules, /etc/modprobe.d under DIR\n"
+	      "  -f, --format FMT    text, json or prometheus (check)\n"
+	      "  -o, --report FILE   also write the JSON report to FILE\n"
+	      "  -n, --dry-run       enforce/gate: print every planned change, change nothing\n"
+	      "      --verify        gate: only check, change nothing\n"
+	      "  -q, --quiet         text: print only findings that did not pass\n"
+	      "  -v, --verbose       more detail on stderr\n"
+	      "      --version       print versions and exit\n"
+	      "      --help          print this help and exit\n\n"
+	      "Exit status: 0 policy holds, 1 violated, 2 usage or policy error, 3 state unknown.\n",
+	      out);
+}
+
+static int parse_format(const char *s, enum format *f)
+{
+	if (!strcmp(s, "text"))
+		*f = FMT_TEXT;
+	else if (!strcmp(s, "json"))
+		*f = FMT_JSON;
+	else if (!strcmp(s, "prometheus"))
+		*f = FMT_PROMETHEUS;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' }, { "root", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' }, { "report", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },	      { "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },	      { "help", no_argument, NULL, 'h' },
+		{ "dry-run", no_argument, NULL, 'n' },	      { "verify", no_argument, NULL, 'Y' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	o->policy = DEFAULT_POLICY;
+	while ((ch = getopt_long(argc, argv, "p:r:f:o:qvn", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			o->policy = optarg;
+			o->policy_given = true;
+			break;
+		case 'r':
+			o->root = optarg;
+			break;
+		case 'f':
+			if (parse_format(optarg, &o->format)) {
+				fprintf(stderr, "gpugate: unknown format '%s' (text, json, prometheus)\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'o':
+			o->report = optarg;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'Y':
+			o->verify = true;
+			break;
+		case 'V':
+			printf("gpugate %s (libpci %s, libkmod %s)\n", GPUGATE_VERSION, LIBPCI_VERSION,
+			       modload_version());
+			exit(EXIT_PASS);
+		case 'h':
+			usage(stdout);
+			exit(EXIT_PASS);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "gpugate: expected exactly one command\n");
+		usage(stderr);
+		return -EINVAL;
+	}
+	o->command = argv[optind];
+	return 0;
+}
+
+static bool command_known(const char *c)
+{
+	static const char *const commands[] = { "check", "enforce", "gate", "show", "cmdline",
+						 "modprobe" };
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(c, commands[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Load the policy. The default path may be absent on a host that has not
+ * installed one: then the built-in defaults (the strictest policy) apply
+ * and the output says so. A policy named with -p must exist.
+ */
+static int load_policy(const struct opts *o, struct policy *p)
+{
+	char err[512];
+	int rc = policy_load(p, o->policy, err, sizeof(err));
+
+	if (!rc)
+		return 0;
+	if (rc == -ENOENT && !o->policy_given) {
+		policy_defaults(p);
+		fprintf(stderr, "gpugate: %s not found: using the built-in default policy\n", o->policy);
+		return 0;
+	}
+	fprintf(stderr, "gpugate: %s\n", err);
+	return rc;
+}
+
+/* The views that only read: show and cmdline. */
+static int run_view(const char *command, const struct policy *p)
+{
+	struct model m;
+	char err[512];
+	int rc = model_build(&m, p, err, sizeof(err));
+
+	if (rc) {
+		fprintf(stderr, "gpugate: cannot scan PCI devices%s%s: %s\n",
+			sysroot_is_redirected() ? " under " : "", sysroot_prefix(), err);
+		model_free(&m);
+		return EXIT_ERROR;
+	}
+	if (!strcmp(command, "show"))
+		rc = show_print(stdout, &m, p);
+	else
+		rc = show_cmdline(stdout, &m, p);
+	model_free(&m);
+	return rc ? EXIT_ERROR : EXIT_PASS;
+}
+
+static int verdict_exit(enum verdict v)
+{
+	return v == VERDICT_PASS ? EXIT_PASS : v == VERDICT_FAIL ? EXIT_FAIL : EXIT_ERROR;
+}
+
+static int dispatch(const struct opts *o, const struct policy *p)
+{
+	struct run_opts ro = { .policy = p, .dry_run = o->dry_run, .verify = o->verify,
+			       .format = o->format, .quiet = o->quiet, .report = o->report };
+
+	if (!strcmp(o->command, "check"))
+		return verdict_exit(run_check(&ro));
+	if (!strcmp(o->command, "enforce"))
+		return verdict_exit(run_enforce(&ro));
+	if (!strcmp(o->command, "gate"))
+		return run_gate(&ro);
+	if (!strcmp(o->command, "modprobe"))
+		return show_modprobe(stdout, p) ? EXIT_ERROR : EXIT_PASS;
+	return run_view(o->command, p);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct policy p;
+	int rc;
+
+	if (parse_args(argc, argv, &o))
+		return EXIT_USAGE;
+	if (!command_known(o.command)) {
+		fprintf(stderr, "gpugate: unknown command '%s'\n", o.command);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (load_policy(&o, &p))
+		return EXIT_USAGE;
+	rc = sysroot_set(o.root);
+	if (rc) {
+		fprintf(stderr, "gpugate: --root %s: %s\n", o.root, strerror(-rc));
+		return EXIT_USAGE;
+	}
+	return dispatch(&o, &p);
+}

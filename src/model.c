@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * model.c - scan the host once into struct model.
+ *
+ * The topology comes from where the kernel placed each function in the
+ * device tree: /sys/bus/pci/devices/BDF links to
+ * ../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0, and every PCI
+ * address on that path is a bridge above the function, root bus first.
+ * Group, driver and driver_override come from the function's sysfs
+ * directory. Config spaces are loaded lazily, only for the functions a check
+ * looks at.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "pcidev.h"
+#include "sysroot.h"
+
+static bool is_bdf(const char *s, size_t n)
+{
+	unsigned int dom, bus, dev, fn;
+	char tail;
+	char buf[BDF_LEN];
+
+	if (n != 12)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return sscanf(buf, "%4x:%2x:%2x.%1u%c", &dom, &bus, &dev, &fn, &tail) == 4;
+}
+
+int model_find(const struct model *m, const char *bdf)
+{
+	int lo = 0, hi = m->ndevs - 1;
+
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		int c = strcmp(m->devs[mid].bdf, bdf);
+
+		if (!c)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+/* Fill d->path from the device link; every ancestor must be a known function. */
+static void topo_one(struct model *m, struct pdev *d)
+{
+	char path[128], target[PATH_MAX];
+	const char *c, *next;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", d->bdf);
+	d->path_err = sysroot_readlink(path, target, sizeof(target));
+	if (d->path_err)
+		return;
+	for (c = target; *c; c = next) {
+		size_t len;
+
+		next = strchr(c, '/');
+		len = next ? (size_t)(next - c) : strlen(c);
+		next = next ? next + 1 : c + len;
+		if (!is_bdf(c, len))
+			continue;
+		if (n == MAX_DEPTH) {
+			d->path_err = -ELOOP;
+			return;
+		}
+		char bdf[BDF_LEN];
+
+		memcpy(bdf, c, len);
+		bdf[len] = '\0';
+		d->path[n++] = model_find(m, bdf);
+		if (d->path[n - 1] < 0) {
+			d->path_err = -ENOENT;
+			return;
+		}
+	}
+	/* The last address on the path is the function itself. */
+	if (n == 0 || d->path[n - 1] != d - m->devs) {
+		d->path_err = -EINVAL;
+		return;
+	}
+	d->path_len = n - 1;
+	d->parent = d->path_len ? d->path[d->path_len - 1] : -1;
+}
+
+static void links_one(struct pdev *d)
+{
+	char path[128], name[64];
+	int rc;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", d->bdf);
+	rc = sysroot_link_name(path, name, sizeof(name));
+	if (!rc) {
+		char *end;
+		long g = strtol(name, &end, 10);
+
+		if (*end || g < 0 || g > INT_MAX)
+			d->group_err = -EINVAL;
+		else
+			d->group = (int)g;
+	} else if (rc != -ENOENT) {
+		d->group_err = rc;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", d->bdf);
+	rc = sysroot_link_name(path, d->driver, sizeof(d->driver));
+	if (rc) {
+		d->driver[0] = '\0';
+		if (rc != -ENOENT)
+			d->driver_err = rc;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", d->bdf);
+	if (sysroot_read_line(path, d->override, sizeof(d->override)) ||
+	    !strcmp(d->override, "(null)"))
+		d->override[0] = '\0';
+}
+
+bool model_same_slot(const struct pdev *a, const struct pdev *b)
+{
+	return a->domain == b->domain && a->bus == b->bus && a->dev == b->dev;
+}
+
+bool model_is_slot_leader(const struct model *m, const struct pdev *d)
+{
+	for (const struct pdev *o = m->devs; o < d; o++)
+		if (pdev_protected(o) && model_same_slot(o, d))
+			return false;
+	return pdev_protected(d);
+}
+
+static bool listed(const struct policy *p, const char *bdf)
+{
+	for (int i = 0; i < p->nbdf; i++)
+		if (!strcmp(p->bdf[i], bdf))
+			return true;
+	return false;
+}
+
+/* Mark matched functions, then the other functions of their slots. */
+static void mark_protected(struct model *m, const struct policy *p)
+{
+	for (int i = 0; i < m->ndevs; i++) {
+		struct pdev *d = &m->devs[i];
+
+		d->matched = listed(p, d->bdf) ||
+			     (!d->ident_err &&
+			      policy_matches(p, d->vendor, d->device, (uint16_t)(d->class >> 8)));
+	}
+	for (int i = 0; i < m->ndevs; i++) {
+		struct pdev *d = &m->devs[i];
+
+		if (!d->matched)
+			continue;
+		for (int j = 0; j < m->ndevs; j++) {
+			struct pdev *o = &m->devs[j];
+
+			if (o->matched || !model_same_slot(o, d))
+				continue;
+			if (p->companions == COMPANIONS_SLOT && !o->ident_err &&
+			    policy_is_companion_class(p, (uint16_t)(o->class >> 8)))
+				o->companion = true;
+			else
+				o->foreign = true;
+		}
+	}
+}
+
+static void read_host(struct model *m)
+{
+	struct dirent **names;
+	ssize_t n;
+
+	if (sysroot_read_line("/proc/sys/kernel/osrelease", m->kernel, sizeof(m->kernel)))
+		m->kernel[0] = '\0';
+	n = sysroot_read("/proc/cmdline", m->cmdline_raw, sizeof(m->cmdline_raw) - 1);
+	if (n < 0) {
+		m->cmdline_err = (int)n;
+		m->cmdline_raw[0] = '\0';
+	} else {
+		m->cmdline_raw[n] = '\0';
+		m->cmdline_raw[strcspn(m->cmdline_raw, "\n")] = '\0';
+		m->cmdline_err = cmdline_parse(&m->cmdline, m->cmdline_raw);
+	}
+	n = sysroot_scandir("/sys/class/iommu", &names);
+	if (n < 0) {
+		m->iommu_err = n == -ENOENT ? 0 : (int)n;
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		size_t used = strlen(m->iommus);
+
+		snprintf(m->iommus + used, sizeof(m->iommus) - used, "%s%s", used ? " " : "",
+			 names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+}
+
+int model_build(struct model *m, const struct policy *p, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	read_host(m);
+	rc = pcidev_scan(m, err, errlen);
+	if (rc)
+		return rc;
+	for (int i = 0; i < m->ndevs; i++) {
+		topo_one(m, &m->devs[i]);
+		links_one(&m->devs[i]);
+	}
+	for (int i = 0; i < m->ndevs; i++)
+		if (!m->devs[i].path_err && m->devs[i].parent >= 0)
+			m->devs[m->devs[i].parent].nchildren++;
+	mark_protected(m, p);
+	return 0;
+}
+
+int model_config(struct pdev *d)
+{
+	return pcidev_load_config(d);
+}
+
+void model_free(struct model *m)
+{
+	pcidev_cleanup(m);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * model.h - build the picture of the host that the checks read: the PCI
+ * functions with their topology, IOMMU groups and drivers, the kernel
+ * command line, the IOMMUs present, and which functions the policy protects.
+ */
+#ifndef GPUGATE_MODEL_H
+#define GPUGATE_MODEL_H
+
+#include "gpugate.h"
+
+/*
+ * Scan the (sysroot's) system into @m and mark protected functions. Reads
+ * only. Returns 0, or -errno with a reason in @err when nothing sensible can
+ * be scanned (no PCI bus under the root). Per-device problems do not fail
+ * the build: they are left in the device for access.config to report.
+ */
+int model_build(struct model *m, const struct policy *p, char *err, size_t errlen);
+
+void model_free(struct model *m);
+
+/* Index of the function @bdf, or -1. */
+int model_find(const struct model *m, const char *bdf);
+
+/* Load @d's config space if not yet loaded; returns d->cfg_err. */
+int model_config(struct pdev *d);
+
+/* True when @a and @b are functions of the same slot (bus and device). */
+bool model_same_slot(const struct pdev *a, const struct pdev *b);
+
+/* The first protected function of @d's slot: the one that speaks for it. */
+bool model_is_slot_leader(const struct model *m, const struct pdev *d);
+
+#endif

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * modload.c - the bridge to libkmod.
+ *
+ * libkmod is pointed at the sysroot: kmod_new() gets DIR/lib/modules/KVER
+ * and the modprobe.d directories under DIR. Two things it reads cannot be
+ * redirected and stay behind this file: the real /proc/cmdline (for
+ * modprobe.blacklist= and module options given on it) and the real
+ * /sys/module (module state). Nothing asserts on them under --root.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libkmod.h>
+
+#include "modload.h"
+#include "sysroot.h"
+
+#ifndef LIBKMOD_VERSION
+#define LIBKMOD_VERSION "unknown"
+#endif
+
+struct modload {
+	struct kmod_ctx *ctx;
+};
+
+static void modload_quiet(void *data, int priority, const char *file, int line,
+			  const char *fn, const char *format, va_list args)
+{
+	(void)data, (void)priority, (void)file, (void)line, (void)fn, (void)format, (void)args;
+}
+
+int modload_open(struct modload **out, const char *kver, char *why, size_t whylen)
+{
+	static const char *const dirs[] = { "/etc/modprobe.d", "/run/modprobe.d",
+					    "/usr/local/lib/modprobe.d", "/lib/modprobe.d" };
+	char paths[4][PATH_MAX], moddir[PATH_MAX], rel[PATH_MAX];
+	const char *cfg[5];
+	struct modload *ml;
+	int rc;
+
+	*out = NULL;
+	if (!kver || !*kver) {
+		snprintf(why, whylen, "kernel release unknown (/proc/sys/kernel/osrelease)");
+		return -ENOENT;
+	}
+	snprintf(rel, sizeof(rel), "/lib/modules/%s", kver);
+	if (sysroot_path(moddir, sizeof(moddir), rel))
+		return -ENAMETOOLONG;
+	for (int i = 0; i < 4; i++) {
+		if (sysroot_path(paths[i], sizeof(paths[i]), dirs[i]))
+			return -ENAMETOOLONG;
+		cfg[i] = paths[i];
+	}
+	cfg[4] = NULL;
+	ml = calloc(1, sizeof(*ml));
+	if (!ml)
+		return -ENOMEM;
+	ml->ctx = kmod_new(moddir, cfg);
+	if (!ml->ctx) {
+		free(ml);
+		snprintf(why, whylen, "libkmod cannot start on %s", moddir);
+		return -ENOMEM;
+	}
+	kmod_set_log_fn(ml->ctx, modload_quiet, NULL);
+	rc = kmod_load_resources(ml->ctx);
+	if (rc) {
+		snprintf(why, whylen, "cannot load the module index in %s (modules.dep.bin, modules.alias.bin...): %s",
+			 moddir, strerror(rc < 0 ? -rc : rc));
+		modload_close(ml);
+		return rc < 0 ? rc : -EIO;
+	}
+	*out = ml;
+	return 0;
+}
+
+/* Is @mod in the list @filtered? */
+static bool in_list(struct kmod_list *filtered, struct kmod_module *mod)
+{
+	struct kmod_list *l;
+
+	kmod_list_foreach(l, filtered) {
+		struct kmod_module *m = kmod_module_get_module(l);
+		bool same = m == mod;
+
+		kmod_module_unref(m);
+		if (same)
+			return true;
+	}
+	return false;
+}
+
+int modload_resolve(struct modload *ml, const char *alias, struct modalias_hit *hits, int max)
+{
+	struct kmod_list *list = NULL, *filtered = NULL, *l;
+	int n = 0, rc;
+
+	rc = kmod_module_new_from_lookup(ml->ctx, alias, &list);
+	if (rc < 0)
+		return rc;
+	rc = kmod_module_apply_filter(ml->ctx, KMOD_FILTER_BLACKLIST, list, &filtered);
+	if (rc < 0) {
+		kmod_module_unref_list(list);
+		return rc;
+	}
+	kmod_list_foreach(l, list) {
+		struct kmod_module *mod = kmod_module_get_module(l);
+
+		if (n < max) {
+			snprintf(hits[n].name, sizeof(hits[n].name), "%s", kmod_module_get_name(mod));
+			hits[n].blacklisted = !in_list(filtered, mod);
+			n++;
+		}
+		kmod_module_unref(mod);
+	}
+	kmod_module_unref_list(filtered);
+	kmod_module_unref_list(list);
+	return n;
+}
+
+struct probe_walk {
+	bool (*step)(void *data, const char *module, const char *options);
+	void *data;
+	bool vetoed;
+};
+
+static struct probe_walk *walk_now;
+
+/* libkmod's print_action callback: one module of the probe list. */
+static void probe_step(struct kmod_module *m, bool install, const char *options)
+{
+	(void)install;
+	if (walk_now && !walk_now->step(walk_now->data, kmod_module_get_name(m),
+					options ? options : ""))
+		walk_now->vetoed = true;
+}
+
+int modload_probe(struct modload *ml, const char *name, bool dry_run,
+		  bool (*step)(void *data, const char *module, const char *options),
+		  void *data)
+{
+	struct probe_walk w = { .step = step, .data = data };
+	struct kmod_module *mod = NULL;
+	int rc, flags = KMOD_PROBE_IGNORE_COMMAND;
+
+	rc = kmod_module_new_from_name(ml->ctx, name, &mod);
+	if (rc < 0)
+		return rc;
+	/* First a dry run: the whole list is vetted before anything loads. */
+	walk_now = &w;
+	rc = kmod_module_probe_insert_module(mod, flags | KMOD_PROBE_DRY_RUN | KMOD_PROBE_IGNORE_LOADED,
+					     NULL, NULL, NULL, probe_step);
+	walk_now = NULL;
+	if (rc >= 0 && w.vetoed)
+		rc = -EPERM;
+	if (rc >= 0 && !dry_run)
+		rc = kmod_module_probe_insert_module(mod, flags, NULL, NULL, NULL, NULL);
+	kmod_module_unref(mod);
+	return rc > 0 ? -EIO : rc;
+}
+
+void modload_close(struct modload *ml)
+{
+	if (!ml)
+		return;
+	kmod_unref(ml->ctx);
+	free(ml);
+}
+
+const char *modload_version(void)
+{
+	return LIBKMOD_VERSION;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * modload.h - kernel module lookups (and, for enforce, loading) through
+ * libkmod. modload.c is the only file that includes <libkmod.h>.
+ */
+#ifndef GPUGATE_MODLOAD_H
+#define GPUGATE_MODLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct modload;
+
+struct modalias_hit {
+	char name[64];	  /* module name as libkmod normalises it ('_') */
+	bool blacklisted; /* a "blacklist" line in modprobe.d covers it */
+};
+
+/*
+ * Open libkmod on the sysroot's /lib/modules/@kver and modprobe.d
+ * directories, and load its indexes. Touches no hardware. Returns 0 or
+ * -errno with a reason in @why (a missing index is an error: without it no
+ * alias can be resolved).
+ */
+int modload_open(struct modload **out, const char *kver, char *why, size_t whylen);
+
+/*
+ * Resolve the modalias @alias as modprobe would, and mark the modules that
+ * the modprobe.d blacklist filters out. Returns the number of hits stored
+ * (at most @max), or -errno.
+ */
+int modload_resolve(struct modload *ml, const char *alias, struct modalias_hit *hits, int max);
+
+/*
+ * Load @name with its dependencies and softdeps as modprobe would, ignoring
+ * "install" commands. With @dry_run nothing is inserted: libkmod only
+ * reports the modules it would load. @step is called for each module in
+ * load order, with its modprobe.d options, before anything is inserted; if
+ * it returns false for any, nothing is loaded. Returns 0, -EPERM when vetoed,
+ * or -errno from the kernel. Touches the running kernel unless @dry_run.
+ */
+int modload_probe(struct modload *ml, const char *name, bool dry_run,
+		  bool (*step)(void *data, const char *module, const char *options),
+		  void *data);
+
+void modload_close(struct modload *ml);
+
+/* libkmod's version as built in. */
+const char *modload_version(void);
+
+#endif

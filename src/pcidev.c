@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pcidev.c - the bridge to libpci.
+ *
+ * libpci reports errors through a callback that must not return; the
+ * default one exits the process. Here the callback records the message and
+ * longjmps back to the call that was guarded, so a missing sysfs file
+ * becomes a finding (access.config) instead of an exit from inside the
+ * library. The access method is forced to linux-sysfs with sysfs.path under
+ * the sysroot, because libpci's automatic probing would otherwise fall back
+ * to the real /proc/bus/pci when the given tree is incomplete.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pci/pci.h>
+
+#include "fault.h"
+#include "pcidev.h"
+#include "sysroot.h"
+
+static struct pci_access *pacc;
+static jmp_buf *guard;
+static char last_msg[256];
+
+static void pcidev_error(char *msg, ...) __attribute__((noreturn));
+
+static void pcidev_error(char *msg, ...)
+{
+	va_list ap;
+
+	va_start(ap, msg);
+	vsnprintf(last_msg, sizeof(last_msg), msg, ap);
+	va_end(ap);
+	if (guard)
+		longjmp(*guard, 1);
+	/* A libpci error outside a guarded call is a programming error. */
+	fprintf(stderr, "gpugate: libpci: %s\n", last_msg);
+	abort();
+}
+
+static void pcidev_warning(char *msg, ...)
+{
+	va_list ap;
+
+	va_start(ap, msg);
+	vsnprintf(last_msg, sizeof(last_msg), msg, ap);
+	va_end(ap);
+}
+
+static void pcidev_debug(char *msg, ...)
+{
+	(void)msg;
+}
+
+static int pacc_open(char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	jmp_buf jb;
+
+	if (sysroot_path(path, sizeof(path), "/sys/bus/pci"))
+		return -ENAMETOOLONG;
+	pacc = pci_alloc();
+	pacc->error = pcidev_error;
+	pacc->warning = pcidev_warning;
+	pacc->debug = pcidev_debug;
+	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+	guard = &jb;
+	if (setjmp(jb)) {
+		guard = NULL;
+		snprintf(err, errlen, "libpci: %s", last_msg);
+		return -EIO;
+	}
+	pci_set_param(pacc, "sysfs.path", path);
+	pci_init(pacc);
+	pci_scan_bus(pacc);
+	guard = NULL;
+	return 0;
+}
+
+/* Fill IDs and class of one function; a libpci error marks it unreadable. */
+static void pdev_fill(struct pdev *d, struct pci_dev *p)
+{
+	jmp_buf jb;
+
+	d->handle = p;
+	d->domain = (unsigned int)p->domain;
+	d->bus = p->bus;
+	d->dev = p->dev;
+	d->fn = p->func;
+	snprintf(d->bdf, sizeof(d->bdf), "%04x:%02x:%02x.%u", d->domain, d->bus, d->dev, d->fn);
+	d->parent = -1;
+	d->group = -1;
+	guard = &jb;
+	if (setjmp(jb)) {
+		guard = NULL;
+		d->ident_err = -EIO;
+		snprintf(d->ident_why, sizeof(d->ident_why), "%s", last_msg);
+		return;
+	}
+	pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT);
+	guard = NULL;
+	d->vendor = p->vendor_id;
+	d->device = p->device_id;
+	d->class = (uint32_t)p->device_class << 8 | p->prog_if;
+}
+
+static int pdev_cmp(const void *a, const void *b)
+{
+	const struct pdev *x = a, *y = b;
+
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	if (x->bus != y->bus)
+		return x->bus < y->bus ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return (int)x->fn - (int)y->fn;
+}
+
+int pcidev_scan(struct model *m, char *err, size_t errlen)
+{
+	struct pci_dev *p;
+	int n = 0, rc = pacc_open(err, errlen);
+
+	if (rc)
+		return rc;
+	for (p = pacc->devices; p; p = p->next)
+		n++;
+	m->devs = calloc((size_t)n + 1, sizeof(*m->devs));
+	if (!m->devs) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (p = pacc->devices; p; p = p->next)
+		pdev_fill(&m->devs[m->ndevs++], p);
+	qsort(m->devs, (size_t)m->ndevs, sizeof(*m->devs), pdev_cmp);
+	return 0;
+}
+
+/* Read @len bytes from offset 0; 1 on success. */
+static int read_block(struct pci_dev *p, uint8_t *buf, int len)
+{
+	jmp_buf jb;
+	int ok;
+
+	if (fault_check(FAULT_READ))
+		return 0;
+	guard = &jb;
+	if (setjmp(jb)) {
+		guard = NULL;
+		return 0;
+	}
+	ok = pci_read_block(p, 0, buf, len);
+	guard = NULL;
+	return ok;
+}
+
+int pcidev_load_config(struct pdev *d)
+{
+	char *why = d->cfg_why;
+	size_t whylen = sizeof(d->cfg_why);
+
+	static const int sizes[] = { CFG_SPACE_EXT, CFG_SPACE_STD, 64 };
+
+	if (d->cfg_loaded)
+		return d->cfg_err;
+	d->cfg_loaded = true;
+	d->cfg = malloc(CFG_SPACE_EXT);
+	if (!d->cfg) {
+		snprintf(why, whylen, "out of memory");
+		return d->cfg_err = -ENOMEM;
+	}
+	last_msg[0] = '\0';
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (read_block(d->handle, d->cfg, sizes[i])) {
+			d->cfg_len = (size_t)sizes[i];
+			d->cfg_err = caps_parse(d->cfg, d->cfg_len, &d->caps, why, whylen);
+			return d->cfg_err;
+		}
+	}
+	snprintf(why, whylen, "cannot read config space%s%s", last_msg[0] ? ": " : "",
+		 last_msg);
+	return d->cfg_err = -EIO;
+}
+
+int pcidev_read_word(struct pdev *d, int pos, uint16_t *val)
+{
+	uint8_t b[2];
+	jmp_buf jb;
+	int ok;
+
+	if (fault_check(FAULT_READ))
+		return -EIO;
+	guard = &jb;
+	if (setjmp(jb)) {
+		guard = NULL;
+		return -EIO;
+	}
+	ok = pci_read_block(d->handle, pos, b, 2);
+	guard = NULL;
+	if (!ok)
+		return -EIO;
+	*val = (uint16_t)(b[0] | b[1] << 8);
+	return 0;
+}
+
+int pcidev_write_word(struct pdev *d, int pos, uint16_t val)
+{
+	uint8_t b[2] = { (uint8_t)val, (uint8_t)(val >> 8) };
+	jmp_buf jb;
+	int ok, err = fault_check(FAULT_WRITE);
+
+	if (err)
+		return err;
+	if (fault_nostick())
+		return 0;
+	guard = &jb;
+	if (setjmp(jb)) {
+		guard = NULL;
+		return -EIO;
+	}
+	ok = pci_write_block(d->handle, pos, b, 2);
+	guard = NULL;
+	return ok ? 0 : -EIO;
+}
+
+void pcidev_cleanup(struct model *m)
+{
+	for (int i = 0; i < m->ndevs; i++)
+		free(m->devs[i].cfg);
+	free(m->devs);
+	m->devs = NULL;
+	m->ndevs = 0;
+	if (pacc)
+		pci_cleanup(pacc);
+	pacc = NULL;
+}

@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * policy.c - parse the policy file over the defaults of SPEC.md.
+ *
+ * The grammar is INI: "[section]", "key = value", comments from '#' or ';'
+ * at the start of a line or after white space. Keys are a table, each row
+ * naming its section, its parser and the field it fills, so the whole
+ * accepted vocabulary is visible here. Unknown sections or keys, a key given
+ * twice and a bad value are errors with file:line: an operator's typo must
+ * never loosen the policy silently.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pci/header.h>
+
+#include "policy.h"
+
+#define LINE_MAX_LEN 1024
+#define MAX_KEYS 32
+
+struct key;
+typedef int (*key_parse_fn)(struct policy *p, const struct key *k, char *val, char *why,
+			    size_t wlen);
+
+struct key {
+	const char *section;
+	const char *name;
+	key_parse_fn parse;
+	size_t off;		  /* field offset in struct policy (lists: the count) */
+	const char *const *words; /* for enums: accepted words, in enum order */
+	int (*item)(struct policy *p, const char *w, char *why, size_t wlen); /* lists */
+};
+
+static const char *const mode_words[] = { "enforce", "audit", NULL };
+static const char *const fail_words[] = { "halt", "poweroff", "reboot", "emergency", NULL };
+static const char *const comp_words[] = { "slot", "none", NULL };
+
+static const struct {
+	const char *name;
+	uint16_t bit;
+} acs_bits[] = {
+	{ "SV", PCI_ACS_CTRL_VALID },	  { "TB", PCI_ACS_CTRL_BLOCK },
+	{ "RR", PCI_ACS_CTRL_REQ_RED },	  { "CR", PCI_ACS_CTRL_CMPLT_RED },
+	{ "UF", PCI_ACS_CTRL_FORWARD },	  { "EC", PCI_ACS_CTRL_EGRESS },
+	{ "DT", PCI_ACS_CTRL_TRANS },
+};
+
+#define FIELD(p, k, type) ((type *)((char *)(p) + (k)->off))
+
+static int parse_bool(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+{
+	bool *b = FIELD(p, k, bool);
+
+	if (!strcmp(val, "yes") || !strcmp(val, "true")) {
+		*b = true;
+		return 0;
+	}
+	if (!strcmp(val, "no") || !strcmp(val, "false")) {
+		*b = false;
+		return 0;
+	}
+	snprintf(why, wlen, "%s: expected yes or no, got '%s'", k->name, val);
+	return -EINVAL;
+}
+
+static int parse_enum(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+{
+	for (int i = 0; k->words[i]; i++) {
+		if (!strcmp(val, k->words[i])) {
+			*FIELD(p, k, int) = i;
+			return 0;
+		}
+	}
+	snprintf(why, wlen, "%s: unknown value '%s'", k->name, val);
+	return -EINVAL;
+}
+
+static int parse_path(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+{
+	char *dst = FIELD(p, k, char);
+
+	if (*val && *val != '/') {
+		snprintf(why, wlen, "%s: '%s' is not an absolute path", k->name, val);
+		return -EINVAL;
+	}
+	if (strlen(val) >= POLICY_PATH_LEN) {
+		snprintf(why, wlen, "%s: path too long", k->name);
+		return -EINVAL;
+	}
+	strcpy(dst, val);
+	return 0;
+}
+
+static int parse_report(struct policy *p, const struct key *k, char *val, char *why,
+			size_t wlen)
+{
+	if (!*val) {
+		snprintf(why, wlen, "%s: must not be empty", k->name);
+		return -EINVAL;
+	}
+	return parse_path(p, k, val, why, wlen);
+}
+
+static int parse_name(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+{
+	if (!*val || strlen(val) >= POLICY_NAME_LEN || strpbrk(val, " \t/")) {
+		snprintf(why, wlen, "%s: '%s' is not a driver name", k->name, val);
+		return -EINVAL;
+	}
+	strcpy(FIELD(p, k, char), val);
+	return 0;
+}
+
+/* Split @val on white space; call @one for each word. */
+static int each_word(char *val, int (*one)(struct policy *, const char *, char *, size_t),
+		     struct policy *p, char *why, size_t wlen)
+{
+	for (char *save = NULL, *w = strtok_r(val, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save)) {
+		int err = one(p, w, why, wlen);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Parse exactly @digits hex digits, or "*" when @any is given. */
+static int hex_field(const char *s, size_t n, int digits, uint16_t *out, bool *any)
+{
+	char buf[8];
+	char *end;
+
+	if (n == 1 && s[0] == '*') {
+		*any = true;
+		return 0;
+	}
+	if ((int)n != digits)
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	*out = (uint16_t)strtoul(buf, &end, 16);
+	*any = false;
+	return *end ? -EINVAL : 0;
+}
+
+static int match_one(struct policy *p, const char *w, char *why, size_t wlen)
+{
+	struct match m = { 0 };
+	const char *c1 = strchr(w, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+	if (p->nmatch == POLICY_MAX_LIST) {
+		snprintf(why, wlen, "match: more than %d entries", POLICY_MAX_LIST);
+		return -EINVAL;
+	}
+	if (!c2 || strchr(c2 + 1, ':') ||
+	    hex_field(w, (size_t)(c1 - w), 4, &m.vendor, &m.any_vendor) ||
+	    hex_field(c1 + 1, (size_t)(c2 - c1 - 1), 4, &m.device, &m.any_device) ||
+	    hex_field(c2 + 1, strlen(c2 + 1), 4, &m.class, &m.any_class)) {
+		snprintf(why, wlen, "match: '%s' is not vendor:device:class (4 hex digits or *)", w);
+		return -EINVAL;
+	}
+	p->match[p->nmatch++] = m;
+	return 0;
+}
+
+static int bdf_one(struct policy *p, const char *w, char *why, size_t wlen)
+{
+	unsigned int dom, bus, dev, fn;
+	char tail;
+
+	if (sscanf(w, "%4x:%2x:%2x.%1u%c", &dom, &bus, &dev, &fn, &tail) != 4 ||
+	    strlen(w) != 12 || dev > 31 || fn > 7) {
+		snprintf(why, wlen, "bdf: '%s' is not a PCI address like 0000:17:00.0", w);
+		return -EINVAL;
+	}
+	if (p->nbdf == POLICY_MAX_LIST) {
+		snprintf(why, wlen, "bdf: more than %d entries", POLICY_MAX_LIST);
+		return -EINVAL;
+	}
+	snprintf(p->bdf[p->nbdf++], sizeof(p->bdf[0]), "%04x:%02x:%02x.%u", dom, bus, dev, fn);
+	return 0;
+}
+
+static int class_one(struct policy *p, const char *w, char *why, size_t wlen)
+{
+	uint16_t cls;
+	bool any;
+
+	if (hex_field(w, strlen(w), 4, &cls, &any) || any) {
+		snprintf(why, wlen, "companion_classes: '%s' is not a 4-digit class", w);
+		return -EINVAL;
+	}
+	if (p->ncompanion_classes == POLICY_MAX_LIST) {
+		snprintf(why, wlen, "companion_classes: more than %d entries", POLICY_MAX_LIST);
+		return -EINVAL;
+	}
+	p->companion_classes[p->ncompanion_classes++] = cls;
+	return 0;
+}
+
+static int forbid_one(struct policy *p, const char *w, char *why, size_t wlen)
+{
+	if (strlen(w) >= sizeof(p->forbid[0]) || w[0] == '=') {
+		snprintf(why, wlen, "forbid: '%s' is not a parameter", w);
+		return -EINVAL;
+	}
+	if (p->nforbid == POLICY_MAX_LIST) {
+		snprintf(why, wlen, "forbid: more than %d entries", POLICY_MAX_LIST);
+		return -EINVAL;
+	}
+	strcpy(p->forbid[p->nforbid++], w);
+	return 0;
+}
+
+static int host_driver_one(struct policy *p, const char *w, char *why, size_t wlen)
+{
+	if (strlen(w) >= POLICY_NAME_LEN || strchr(w, '/')) {
+		snprintf(why, wlen, "host_drivers: '%s' is not a module name", w);
+		return -EINVAL;
+	}
+	if (p->nhost_drivers == POLICY_MAX_LIST) {
+		snprintf(why, wlen, "host_drivers: more than %d entries", POLICY_MAX_LIST);
+		return -EINVAL;
+	}
+	strcpy(p->host_drivers[p->nhost_drivers++], w);
+	return 0;
+}
+
+/* A list key: reset its count (the field at k->off), then parse each word. */
+static int parse_list(struct policy *p, const struct key *k, char *v, char *why, size_t wl)
+{
+	*FIELD(p, k, int) = 0;
+	return each_word(v, k->item, p, why, wl);
+}
+
+static int acs_bit(const char *w, uint16_t *bit)
+{
+	for (size_t i = 0; i < sizeof(acs_bits) / sizeof(acs_bits[0]); i++) {
+		if (!strcmp(w, acs_bits[i].name)) {
+			*bit = acs_bits[i].bit;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_acs(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+{
+	uint16_t *dst = FIELD(p, k, uint16_t);
+	uint16_t bits = 0, bit;
+
+	for (char *save = NULL, *w = strtok_r(val, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save)) {
+		if (acs_bit(w, &bit)) {
+			snprintf(why, wlen, "%s: unknown ACS bit '%s' (SV TB RR CR UF EC DT)",
+				 k->name, w);
+			return -EINVAL;
+		}
+		bits |= bit;
+	}
+	*dst = bits;
+	return 0;
+}
+
+#define OFF(field) offsetof(struct policy, field)
+
+static const struct key keys[] = {
+	{ "gate", "mode", parse_enum, OFF(mode), mode_words, NULL },
+	{ "gate", "on_failure", parse_enum, OFF(on_failure), fail_words, NULL },
+	{ "gate", "allow_cmdline_override", parse_bool, OFF(allow_cmdline_override), NULL, NULL },
+	{ "gate", "report", parse_report, OFF(report), NULL, NULL },
+	{ "devices", "match", parse_list, OFF(nmatch), NULL, match_one },
+	{ "devices", "bdf", parse_list, OFF(nbdf), NULL, bdf_one },
+	{ "devices", "companions", parse_enum, OFF(companions), comp_words, NULL },
+	{ "devices", "companion_classes", parse_list, OFF(ncompanion_classes), NULL, class_one },
+	{ "devices", "allow_none", parse_bool, OFF(allow_none), NULL, NULL },
+	{ "iommu", "require_strict", parse_bool, OFF(require_strict), NULL, NULL },
+	{ "iommu", "forbid_identity", parse_bool, OFF(forbid_identity), NULL, NULL },
+	{ "iommu", "require_irq_remapping", parse_bool, OFF(require_irq_remapping), NULL, NULL },
+	{ "cmdline", "require_noats", parse_bool, OFF(require_noats), NULL, NULL },
+	{ "cmdline", "forbid", parse_list, OFF(nforbid), NULL, forbid_one },
+	{ "acs", "require", parse_acs, OFF(acs_require), NULL, NULL },
+	{ "acs", "forbid", parse_acs, OFF(acs_forbid), NULL, NULL },
+	{ "acs", "fix", parse_bool, OFF(acs_fix), NULL, NULL },
+	{ "ats", "require_disabled", parse_bool, OFF(ats_require_disabled), NULL, NULL },
+	{ "ats", "fix", parse_bool, OFF(ats_fix), NULL, NULL },
+	{ "binding", "driver", parse_name, OFF(driver), NULL, NULL },
+	{ "binding", "host_drivers", parse_list, OFF(nhost_drivers), NULL, host_driver_one },
+	{ "binding", "require_blacklisted", parse_bool, OFF(require_blacklisted), NULL, NULL },
+	{ "nvlink", "forbid_nvswitch", parse_bool, OFF(forbid_nvswitch), NULL, NULL },
+	{ "baseline", "file", parse_path, OFF(baseline_file), NULL, NULL },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+void policy_defaults(struct policy *p)
+{
+	static const char *const defaults =
+		"[gate]\nreport = /run/gpugate/report.json\n"
+		"[devices]\nmatch = 10de:*:0300 10de:*:0302 10de:*:0380\n"
+		"companion_classes = 0300 0302 0380 0403 0c03 0c80\n"
+		"[cmdline]\nforbid = pcie_acs_override vfio_iommu_type1.allow_unsafe_interrupts=1"
+		" vfio.enable_unsafe_noiommu_mode=1 intremap=off iommufd.allow_unsafe_interrupts=1\n"
+		"[acs]\nrequire = SV TB RR CR UF\nforbid = DT\n"
+		"[binding]\ndriver = vfio-pci\n"
+		"host_drivers = nouveau nvidia nvidia_drm nvidia_modeset nvidia_uvm nvidiafb\n";
+	char err[128];
+
+	memset(p, 0, sizeof(*p));
+	p->mode = MODE_ENFORCE;
+	p->on_failure = FAIL_HALT;
+	p->companions = COMPANIONS_SLOT;
+	p->require_strict = p->forbid_identity = p->require_irq_remapping = true;
+	p->require_noats = true;
+	p->acs_fix = p->ats_require_disabled = p->ats_fix = true;
+	p->require_blacklisted = true;
+	p->forbid_nvswitch = true;
+	/* The list defaults go through the same parsers as the file. */
+	if (policy_parse(p, "<defaults>", defaults, err, sizeof(err)))
+		abort();
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Cut a comment: '#' or ';' at the start or after white space. */
+static void strip_comment(char *s)
+{
+	for (char *c = s; *c; c++) {
+		if ((*c == '#' || *c == ';') && (c == s || isspace((unsigned char)c[-1]))) {
+			*c = '\0';
+			return;
+		}
+	}
+}
+
+struct parse_state {
+	char section[32];
+	bool seen[NKEYS];
+	bool in_section;
+};
+
+static int parse_section(struct parse_state *st, char *line, char *why, size_t wlen)
+{
+	size_t n = strlen(line);
+
+	if (line[n - 1] != ']') {
+		snprintf(why, wlen, "malformed section header '%s'", line);
+		return -EINVAL;
+	}
+	line[n - 1] = '\0';
+	line = trim(line + 1);
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (!strcmp(keys[i].section, line)) {
+			snprintf(st->section, sizeof(st->section), "%s", line);
+			st->in_section = true;
+			return 0;
+		}
+	}
+	snprintf(why, wlen, "unknown section [%s]", line);
+	return -EINVAL;
+}
+
+static int parse_assignment(struct policy *p, struct parse_state *st, char *line, char *why,
+			    size_t wlen)
+{
+	char *eq = strchr(line, '=');
+	char *name, *val;
+
+	if (!eq) {
+		snprintf(why, wlen, "expected 'key = value', got '%s'", line);
+		return -EINVAL;
+	}
+	*eq = '\0';
+	name = trim(line);
+	val = trim(eq + 1);
+	if (!st->in_section) {
+		snprintf(why, wlen, "key '%s' outside any section", name);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, st->section) || strcmp(keys[i].name, name))
+			continue;
+		if (st->seen[i]) {
+			snprintf(why, wlen, "duplicate key '%s' in [%s]", name, st->section);
+			return -EINVAL;
+		}
+		st->seen[i] = true;
+		return keys[i].parse(p, &keys[i], val, why, wlen);
+	}
+	snprintf(why, wlen, "unknown key '%s' in [%s]", name, st->section);
+	return -EINVAL;
+}
+
+static int policy_check(const struct policy *p, char *why, size_t wlen)
+{
+	char names[64];
+
+	if (p->acs_require & p->acs_forbid) {
+		snprintf(why, wlen, "[acs] require and forbid both name %s",
+			 policy_acs_names(p->acs_require & p->acs_forbid, names, sizeof(names)));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int policy_parse(struct policy *p, const char *file, const char *text, char *err, size_t errlen)
+{
+	struct parse_state st = { 0 };
+	char why[256];
+	int lineno = 0;
+
+	while (*text) {
+		char line[LINE_MAX_LEN];
+		const char *nl = strchr(text, '\n');
+		size_t n = nl ? (size_t)(nl - text) : strlen(text);
+		char *s;
+		int rc = 0;
+
+		lineno++;
+		if (n >= sizeof(line)) {
+			snprintf(err, errlen, "%s:%d: line too long", file, lineno);
+			return -EINVAL;
+		}
+		memcpy(line, text, n);
+		line[n] = '\0';
+		text += n + (nl ? 1 : 0);
+		if (memchr(line, '\0', n)) {
+			snprintf(err, errlen, "%s:%d: NUL byte in policy", file, lineno);
+			return -EINVAL;
+		}
+		strip_comment(line);
+		s = trim(line);
+		if (!*s)
+			continue;
+		rc = *s == '[' ? parse_section(&st, s, why, sizeof(why))
+			       : parse_assignment(p, &st, s, why, sizeof(why));
+		if (rc) {
+			snprintf(err, errlen, "%s:%d: %s", file, lineno, why);
+			return rc;
+		}
+	}
+	if (policy_check(p, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: %s", file, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int policy_load(struct policy *p, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	long n;
+	int rc;
+
+	policy_defaults(p);
+	if (!f) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: cannot open policy: %s", path, strerror(errno));
+		return rc;
+	}
+	text = calloc(1, 1 << 20);
+	if (!text) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	n = (long)fread(text, 1, (1 << 20) - 1, f);
+	rc = ferror(f) ? -EIO : 0;
+	if (!rc && !feof(f)) {
+		snprintf(err, errlen, "%s: policy larger than 1 MiB", path);
+		rc = -EINVAL;
+	} else if (rc) {
+		snprintf(err, errlen, "%s: read error", path);
+	} else if ((long)strlen(text) != n) {
+		snprintf(err, errlen, "%s: NUL byte in policy", path);
+		rc = -EINVAL;
+	} else {
+		rc = policy_parse(p, path, text, err, errlen);
+	}
+	fclose(f);
+	free(text);
+	return rc;
+}
+
+bool policy_matches(const struct policy *p, uint16_t vendor, uint16_t device, uint16_t cls)
+{
+	for (int i = 0; i < p->nmatch; i++) {
+		const struct match *m = &p->match[i];
+
+		if ((m->any_vendor || m->vendor == vendor) &&
+		    (m->any_device || m->device == device) && (m->any_class || m->class == cls))
+			return true;
+	}
+	return false;
+}
+
+bool policy_is_companion_class(const struct policy *p, uint16_t cls)
+{
+	for (int i = 0; i < p->ncompanion_classes; i++)
+		if (p->companion_classes[i] == cls)
+			return true;
+	return false;
+}
+
+const char *policy_acs_names(uint16_t bits, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(acs_bits) / sizeof(acs_bits[0]); i++) {
+		if (!(bits & acs_bits[i].bit))
+			continue;
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
+					 used ? " " : "", acs_bits[i].name);
+	}
+	if (!used)
+		snprintf(buf, len, "none");
+	return buf;
+}

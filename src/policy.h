@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * policy.h - the policy file (/etc/gpugate/policy.conf): what to protect and
+ * what "isolated" means. Parsing is strict: every error names file:line.
+ */
+#ifndef GPUGATE_POLICY_H
+#define GPUGATE_POLICY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define POLICY_MAX_LIST 64
+#define POLICY_NAME_LEN 64
+#define POLICY_PATH_LEN 512
+
+enum gate_mode { MODE_ENFORCE, MODE_AUDIT };
+enum on_failure { FAIL_HALT, FAIL_POWEROFF, FAIL_REBOOT, FAIL_EMERGENCY };
+enum companions { COMPANIONS_SLOT, COMPANIONS_NONE };
+
+/* vendor:device:class; a field whose any_* flag is set matches anything. */
+struct match {
+	uint16_t vendor, device, class;
+	bool any_vendor, any_device, any_class;
+};
+
+struct policy {
+	enum gate_mode mode;
+	enum on_failure on_failure;
+	bool allow_cmdline_override;
+	char report[POLICY_PATH_LEN];
+
+	struct match match[POLICY_MAX_LIST];
+	int nmatch;
+	char bdf[POLICY_MAX_LIST][16];
+	int nbdf;
+	enum companions companions;
+	uint16_t companion_classes[POLICY_MAX_LIST];
+	int ncompanion_classes;
+	bool allow_none;
+
+	bool require_strict;
+	bool forbid_identity;
+	bool require_irq_remapping;
+
+	bool require_noats;
+	char forbid[POLICY_MAX_LIST][POLICY_NAME_LEN * 2];
+	int nforbid;
+
+	uint16_t acs_require; /* PCI_ACS_CTRL_* bits */
+	uint16_t acs_forbid;
+	bool acs_fix;
+
+	bool ats_require_disabled;
+	bool ats_fix;
+
+	char driver[POLICY_NAME_LEN];
+	char host_drivers[POLICY_MAX_LIST][POLICY_NAME_LEN];
+	int nhost_drivers;
+	bool require_blacklisted;
+
+	bool forbid_nvswitch;
+
+	char baseline_file[POLICY_PATH_LEN];
+};
+
+/* Fill @p with the defaults of SPEC.md (the NVIDIA policy). */
+void policy_defaults(struct policy *p);
+
+/*
+ * Parse the INI text @text (named @file in messages) over the defaults.
+ * Returns 0, or -EINVAL with "file:line: reason" in @err.
+ */
+int policy_parse(struct policy *p, const char *file, const char *text, char *err, size_t errlen);
+
+/* Read and parse @path. Returns 0, -EINVAL (bad file) or -errno (I/O). */
+int policy_load(struct policy *p, const char *path, char *err, size_t errlen);
+
+/* Does the function with these IDs match the [devices] match list? */
+bool policy_matches(const struct policy *p, uint16_t vendor, uint16_t device, uint16_t cls);
+
+/* Is @cls (base class and subclass) a companion class? */
+bool policy_is_companion_class(const struct policy *p, uint16_t cls);
+
+/* Format ACS control bits as "SV TB ..." into @buf; "none" when zero. */
+const char *policy_acs_names(uint16_t bits, char *buf, size_t len);
+
+#endif

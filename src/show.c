@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * show.c - `gpugate show` and `gpugate cmdline`.
+ *
+ * show reads the model only; cmdline runs the checks to learn which ports
+ * the policy needs ACS on, and prints what the next boot should carry.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pci/header.h>
+
+#include "checks.h"
+#include "model.h"
+#include "modload.h"
+#include "show.h"
+#include "sysroot.h"
+
+/* First kernel with pci=config_acs= (commit 47c8846a49ba, "PCI: Extend ACS configurability"). */
+#define CONFIG_ACS_MAJOR 6
+#define CONFIG_ACS_MINOR 11
+/* First release where a list of several entries parses (9cf8a952d57b, also in 6.12+ stable). */
+#define CONFIG_ACS_LIST_MINOR 15
+
+static void show_port(FILE *out, struct pdev *b, const char *role)
+{
+	fprintf(out, "    %s  %-22s", b->bdf, role);
+	if (model_config(b)) {
+		fprintf(out, "config unreadable: %s\n", b->cfg_why);
+		return;
+	}
+	if (!b->caps.acs) {
+		fprintf(out, "no ACS capability\n");
+		return;
+	}
+	fprintf(out, "ACS cap 0x%04x ctl 0x%04x\n", cfg_word(b->cfg, b->caps.acs + PCI_ACS_CAP),
+		cfg_word(b->cfg, b->caps.acs + PCI_ACS_CTRL));
+}
+
+static void show_group(FILE *out, const struct pdev *d)
+{
+	char path[96], type[32] = "unknown";
+
+	if (d->group < 0) {
+		fprintf(out, "  group: none (no IOMMU)\n");
+		return;
+	}
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", d->group);
+	sysroot_read_line(path, type, sizeof(type));
+	fprintf(out, "  group %d (%s)\n", d->group, type);
+}
+
+static void show_ats(FILE *out, struct pdev *d)
+{
+	if (model_config(d)) {
+		fprintf(out, "  ATS: config unreadable: %s\n", d->cfg_why);
+		return;
+	}
+	if (!d->caps.ats) {
+		fprintf(out, "  ATS: no capability\n");
+		return;
+	}
+	fprintf(out, "  ATS: ctl 0x%04x (%s)\n", cfg_word(d->cfg, d->caps.ats + PCI_ATS_CTRL),
+		cfg_word(d->cfg, d->caps.ats + PCI_ATS_CTRL) & PCI_ATS_CTRL_ENABLE ? "enabled"
+										   : "disabled");
+}
+
+static void show_one(FILE *out, struct model *m, struct pdev *d)
+{
+	fprintf(out, "%s  %04x:%04x class %04x  %s  driver %s  override %s\n", d->bdf, d->vendor,
+		d->device, (unsigned int)(d->class >> 8), d->matched ? "matched" : "companion",
+		d->driver[0] ? d->driver : "none", d->override[0] ? d->override : "none");
+	show_group(out, d);
+	show_ats(out, d);
+	if (d->path_err) {
+		fprintf(out, "  path: unknown\n");
+		return;
+	}
+	fprintf(out, "  path to the root complex (root first):\n");
+	for (int i = 0; i < d->path_len; i++) {
+		struct pdev *b = &m->devs[d->path[i]];
+
+		show_port(out, b, model_config(b) ? "bridge" : caps_type_name(b->caps.pcie_type));
+		for (int k = 0; k < m->ndevs; k++) {
+			struct pdev *o = &m->devs[k];
+
+			if (o != b && !o->path_err && o->parent == b->parent && b->parent >= 0 &&
+			    o->nchildren && pdev_is_bridge(o))
+				show_port(out, o, "  peer");
+		}
+	}
+	for (int k = 0; k < m->ndevs; k++)
+		if (m->devs[k].foreign && model_same_slot(&m->devs[k], d))
+			show_port(out, &m->devs[k], "foreign function");
+}
+
+int show_print(FILE *out, struct model *m, const struct policy *p)
+{
+	int n = 0;
+
+	(void)p;
+	for (int i = 0; i < m->ndevs; i++) {
+		if (!pdev_protected(&m->devs[i]))
+			continue;
+		show_one(out, m, &m->devs[i]);
+		n++;
+	}
+	if (!n)
+		fprintf(out, "no function matches the policy\n");
+	return 0;
+}
+
+/* Is the kernel release @rel at least @major.@minor? */
+static bool kernel_at_least(const char *rel, int major, int minor)
+{
+	int a = 0, b = 0;
+
+	if (sscanf(rel, "%d.%d", &a, &b) != 2)
+		return false;
+	return a > major || (a == major && b >= minor);
+}
+
+/*
+ * The config_acs mask: one character per ACS control bit, most significant
+ * (bit 6, DT) first; '1' set, '0' clear, 'x' keep the firmware's value.
+ * 'x' also drops what the kernel itself would set (pci_std_enable_acs()
+ * sets SV RR CR UF), so those four are never left at 'x'.
+ */
+static void acs_mask(const struct policy *p, char out[8])
+{
+	const uint16_t kernel_sets = PCI_ACS_CTRL_VALID | PCI_ACS_CTRL_REQ_RED |
+				     PCI_ACS_CTRL_CMPLT_RED | PCI_ACS_CTRL_FORWARD;
+
+	for (int bit = 6; bit >= 0; bit--) {
+		uint16_t b = (uint16_t)(1u << bit);
+
+		out[6 - bit] = p->acs_forbid & b			? '0'
+			       : (p->acs_require | kernel_sets) & b ? '1'
+								    : 'x';
+	}
+	out[7] = '\0';
+}
+
+/* intel_iommu=on where the IOMMU is (or the CPU is) Intel. */
+static const char *iommu_param(const struct model *m)
+{
+	char line[256] = "";
+	FILE *f;
+
+	if (strstr(m->iommus, "dmar"))
+		return "intel_iommu=on ";
+	if (strstr(m->iommus, "ivhd"))
+		return "";
+	f = sysroot_fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f) && strncmp(line, "vendor_id", 9))
+		;
+	if (f)
+		fclose(f);
+	return strstr(line, "GenuineIntel") ? "intel_iommu=on " : "";
+}
+
+/* Append "mask@bdf" for every port the ACS checks looked at. */
+static int config_acs_list(struct model *m, const struct policy *p, char *buf, size_t len)
+{
+	struct report r = { .mode = "check" };
+	struct ctx c = { .m = m, .p = p, .r = &r };
+	char mask[8];
+	size_t used = 0;
+	int n = 0;
+
+	checks_run(&c);
+	acs_mask(p, mask);
+	buf[0] = '\0';
+	for (int i = 0; i < r.nfindings; i++) {
+		const struct finding *f = &r.findings[i];
+		int k = f->port[0] ? model_find(m, f->port) : -1;
+
+		if (k < 0 || strncmp(f->id, "acs.", 4) || !m->devs[k].cfg_loaded ||
+		    m->devs[k].cfg_err || !m->devs[k].caps.acs || strstr(buf, f->port))
+			continue;
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s@%s",
+					 n ? ";" : "", mask, f->port);
+		n++;
+	}
+	modload_close(c.kmod);
+	report_free(&r);
+	return used >= len ? -E2BIG : n;
+}
+
+int show_cmdline(FILE *out, struct model *m, const struct policy *p)
+{
+	char ports[4096];
+	int n;
+
+	const char *iommu = iommu_param(m);
+
+	fprintf(out, "%s%s%s\n", iommu, p->require_strict ? "iommu.strict=1 " : "",
+		p->require_noats ? "pci=noats" : "");
+	if (!*iommu && !strstr(m->iommus, "ivhd"))
+		fprintf(out, "# no IOMMU is active: enable VT-d or AMD-Vi (IOMMU) in the firmware setup\n");
+	n = config_acs_list(m, p, ports, sizeof(ports));
+	if (n <= 0)
+		return n;
+	if (!kernel_at_least(m->kernel, CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR)) {
+		fprintf(out, "# kernel %s has no pci=config_acs= (Linux %d.%d and later): the ports get their ACS\n"
+			"# bits only from `gpugate enforce` after boot (the kernel itself sets SV RR CR UF when\n"
+			"# an IOMMU is on, TB only with pci=noats). On a newer kernel add:\n"
+			"# pci=config_acs=%s\n",
+			m->kernel[0] ? m->kernel : "(unknown)", CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR, ports);
+		return 0;
+	}
+	fprintf(out, "pci=config_acs=%s\n", ports);
+	fprintf(out, "# quote the whole parameter in the boot loader configuration: ';' separates entries\n");
+	if (n > 1 && !kernel_at_least(m->kernel, CONFIG_ACS_MAJOR, CONFIG_ACS_LIST_MINOR))
+		fprintf(out, "# kernel %s: a list of several entries parses only with commit 9cf8a952d57b (Linux 6.15, stable 6.12+); check dmesg for \"Can't parse ACS command line parameter\"\n",
+			m->kernel);
+	return 0;
+}
+
+int show_modprobe(FILE *out, const struct policy *p)
+{
+	fputs("# Generated by `gpugate modprobe` from the gpugate policy: keep the host GPU\n"
+	      "# drivers off the protected GPUs in the initramfs.\n", out);
+	for (int i = 0; i < p->nhost_drivers; i++)
+		fprintf(out, "blacklist %s\nsoftdep %s pre: %s\n", p->host_drivers[i],
+			p->host_drivers[i], p->driver);
+	return ferror(out) ? -EIO : 0;
+}

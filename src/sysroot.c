@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sysroot.c - the single place that turns a system path into a real one.
+ *
+ * Modelled on util-linux lib/path.c (ul_path_set_prefix): a prefix set once
+ * from --root is prepended to every path. There is no fallback: a file that
+ * is missing under the prefix is missing, and the caller reports it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "sysroot.h"
+
+static char prefix[PATH_MAX];
+
+int sysroot_set(const char *dir)
+{
+	struct stat st;
+	size_t n;
+
+	prefix[0] = '\0';
+	if (!dir || !*dir)
+		return 0;
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n >= sizeof(prefix) - 256)
+		return -ENAMETOOLONG;
+	memcpy(prefix, dir, n);
+	prefix[n] = '\0';
+	if (!strcmp(prefix, "/"))
+		prefix[0] = '\0';
+	return 0;
+}
+
+const char *sysroot_prefix(void)
+{
+	return prefix;
+}
+
+bool sysroot_is_redirected(void)
+{
+	return prefix[0] != '\0';
+}
+
+int sysroot_path(char *buf, size_t len, const char *path)
+{
+	int n = snprintf(buf, len, "%s%s", prefix, path);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* The real path of @path in @real, after counting one @op for fault injection. */
+static int real_path(char real[PATH_MAX], const char *path, enum fault_op op)
+{
+	int err = sysroot_path(real, PATH_MAX, path);
+
+	return err ? err : fault_check(op);
+}
+
+ssize_t sysroot_read(const char *path, void *buf, size_t len)
+{
+	char real[PATH_MAX];
+	size_t got = 0;
+	int fd, err = real_path(real, path, FAULT_READ);
+
+	if (err)
+		return err;
+	fd = open(real, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	return (ssize_t)got;
+}
+
+int sysroot_read_line(const char *path, char *buf, size_t len)
+{
+	ssize_t n = sysroot_read(path, buf, len - 1);
+	char *nl;
+
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	else if ((size_t)n == len - 1)
+		return -ENOSPC;
+	return 0;
+}
+
+int sysroot_readlink(const char *path, char *buf, size_t len)
+{
+	char real[PATH_MAX];
+	ssize_t n;
+	int err = real_path(real, path, FAULT_READ);
+
+	if (err)
+		return err;
+	n = readlink(real, buf, len - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n == len - 1)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return 0;
+}
+
+int sysroot_link_name(const char *path, char *buf, size_t len)
+{
+	char target[PATH_MAX];
+	const char *base;
+	int err = sysroot_readlink(path, target, sizeof(target));
+
+	if (err)
+		return err;
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	if (!*base || strlen(base) >= len)
+		return -EINVAL;
+	strcpy(buf, base);
+	return 0;
+}
+
+int sysroot_exists(const char *path)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	int err = real_path(real, path, FAULT_READ);
+
+	if (err)
+		return err;
+	return lstat(real, &st) < 0 ? -errno : 0;
+}
+
+FILE *sysroot_fopen(const char *path, const char *mode)
+{
+	char real[PATH_MAX];
+	int err = real_path(real, path, mode[0] == 'r' ? FAULT_READ : FAULT_WRITE);
+
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	return fopen(real, mode);
+}
+
+/* Write all of @data to @fd and close it. Returns 0 or -errno. */
+static int write_close(int fd, const void *data, size_t len, bool sync)
+{
+	ssize_t n = write(fd, data, len);
+	int err = n < 0 ? -errno : (size_t)n != len ? -EIO : 0;
+
+	if (sync && fsync(fd) < 0 && !err && errno != EINVAL)
+		err = -errno;
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
+int sysroot_write(const char *path, const char *data)
+{
+	char real[PATH_MAX];
+	size_t len = strlen(data);
+	int fd, err = real_path(real, path, FAULT_WRITE);
+
+	if (err)
+		return err;
+	fd = open(real, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return write_close(fd, data, len, false);
+}
+
+/* mkdir -p for the directories above @real (a full path). */
+static int make_parents(char *real)
+{
+	for (char *s = strchr(real + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(real, 0755) < 0 && errno != EEXIST) {
+			int err = -errno;
+
+			*s = '/';
+			return err;
+		}
+		*s = '/';
+	}
+	return 0;
+}
+
+int sysroot_write_file(const char *path, const void *data, size_t len)
+{
+	char real[PATH_MAX];
+	int fd, err = real_path(real, path, FAULT_WRITE);
+
+	if (err)
+		return err;
+	err = make_parents(real);
+	if (err)
+		return err;
+	fd = open(real, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	return write_close(fd, data, len, true);
+}
+
+static int no_dot(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
+
+int sysroot_scandir(const char *path, struct dirent ***list)
+{
+	char real[PATH_MAX];
+	int n, err = real_path(real, path, FAULT_READ);
+
+	if (err)
+		return err;
+	n = scandir(real, list, no_dot, alphasort);
+	return n < 0 ? -errno : n;
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Install the Debian 12 packages that building and testing gpugate needs,
+# only those that are missing. Needs root (apt-get); does nothing when all
+# are present.
+set -euo pipefail
+
+packages=(
+	build-essential musl-tools dpkg-dev linux-libc-dev binutils file
+	libcmocka-dev python3 pciutils kmod
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,656 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Scenario table for tests/run-trees.py and tests/gen/mktree.py.
+
+Each Scenario names a topology (a function returning a mktree.Host), the
+policy text (empty = the built-in default NVIDIA policy), and the verdict
+gpugate must reach with `check`: exit code, and the EXACT set of check ids
+whose status is "fail" (every other check must be pass, warn or skip;
+baseline.* is ignored because no baseline is configured).
+
+Topology conventions (default "base" host, Intel, domain 0000):
+  00:00.0  host bridge (RCiEP)           00:0d.0-3 uncore RCiEPs (one group)
+  00:01.0  root port -> 01:00.0 GPU (H100 10de:2330, class 0302, vfio-pci)
+  00:03.0  root port -> 02:00.0 NIC (ConnectX-7, mlx5_core)
+  00:1c.0  root port -> 03:00.0 ASPEED PCIe-to-PCI bridge -> 04:00.0 AST VGA
+A scenario that changes one thing says so in its description; the rest of
+the host is the passing baseline, so exactly the named checks fail.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gen"))
+
+from mktree import (ACS_OK, Fn, Host, RC, amd_rp, amd_root, ast,  # noqa: E402
+                    cx7, dsp, e1000, h100, host_bridge, nv_audio, nvswitch,
+                    pm1733, rp, rtx_a6000, switch, turing_card, uncore)
+
+CMD_OK = "intel_iommu=on iommu.strict=1 pci=noats"
+CMD_AMD_OK = "iommu.strict=1 pci=noats"
+
+COMPANION_CLASSES = {0x0300, 0x0302, 0x0380, 0x0403, 0x0c03, 0x0c80}
+DEFAULT_MATCH = {0x0300, 0x0302, 0x0380}
+
+
+class Scenario:
+    """exit: expected exit code. fails: exact set of failing check ids, or
+    None when only exit/result are asserted (state that cannot be
+    determined). protected: "auto" (default policy: computed from the
+    topology), an explicit list of BDFs, or None (not asserted).
+    stderr: a regex that must match stderr (policy errors: file:line)."""
+
+    def __init__(self, name, build, *, exit=0, fails=(), policy="",
+                 protected="auto", stderr=None, desc="", bench=False,
+                 policy_file=None, repeat=False):
+        self.name, self.build = name, build
+        self.exit = exit
+        self.fails = None if fails is None else set(fails)
+        self.policy = policy
+        self.policy_file = policy_file
+        self.protected = protected
+        self.stderr = stderr
+        self.desc = desc
+        self.bench = bench
+        self.repeat = repeat          # run twice, outputs must be identical
+
+    def policy_text(self):
+        if self.policy_file is not None:
+            p = Path(__file__).resolve().parents[2] / self.policy_file
+            return p.read_text() if p.exists() else None
+        return self.policy
+
+    def expected_protected(self, host):
+        """Protected BDFs under the default [devices] policy."""
+        if self.protected != "auto":
+            return self.protected
+        out = set()
+        for f in host.functions():
+            if f.vid == 0x10de and (f.cls >> 8) in DEFAULT_MATCH:
+                out.add(f.bdf)
+                for g in f.slot_funcs:
+                    if (g.cls >> 8) in COMPANION_CLASSES:
+                        out.add(g.bdf)
+        return sorted(out)
+
+
+# ------------------------------------------------------------- topologies --
+
+def uncore_slot():
+    return [uncore(0x0d, fn, 0x3450 + fn) for fn in range(4)]
+
+
+def bmc_vga(dev=0x1c, **ast_kw):
+    """PCH root port -> ASPEED PCIe-to-PCI bridge -> AST VGA (conventional)."""
+    vga = ast(0, kind="pci", **ast_kw)
+    br = Fn(0, 0, 0x1a03, 0x1150, 0x060400, kind="pcie2pci", profile="none",
+            rev=0x06, link=(1, 1), children=[vga])
+    return rp(dev, did=0x1bbc, rev=0x09, link=(1, 1), children=[br])
+
+
+def base(gpu_kw=None, rp_kw=None, nic_kw=None, extra=(), gpu=None, **host_kw):
+    """The passing single-GPU Intel host; keyword tweaks change one part."""
+    gpu = gpu if gpu is not None else h100(**(gpu_kw or {}))
+    rk = dict(rp_kw or {})
+    devs = [host_bridge(),
+            rp(1, children=[gpu], **rk),
+            rp(3, children=[cx7(**(nic_kw or {}))]),
+            *uncore_slot(),
+            bmc_vga(),
+            *extra]
+    h = dict(cmdline=CMD_OK)
+    all_rp_acs = host_kw.pop("all_rp_acs", False)
+    h.update(host_kw)
+    host = Host([RC(0, 0, devs)], **h)
+    if all_rp_acs is not False:
+        for f in host.functions():
+            if f.kind == "rp":
+                f.acs = all_rp_acs
+    return host
+
+
+def amd_base(**host_kw):
+    dummy = Fn(1, 0, 0x1022, 0x1482, 0x060000, kind="pci", profile="none")
+    dummy3 = Fn(3, 0, 0x1022, 0x1482, 0x060000, kind="pci", profile="none")
+    devs = [*amd_root(),
+            dummy, amd_rp(1, 1, children=[h100()]),
+            dummy3, amd_rp(3, 1, children=[cx7()])]
+    h = dict(cmdline=CMD_AMD_OK, iommu="amd")
+    h.update(host_kw)
+    return Host([RC(0, 0, devs)], **h)
+
+
+def no_iommu_host(cmdline):
+    """No IOMMU: no groups, vfio-pci probe fails (-22) so the GPU stays
+    driverless with driver_override set, the kernel leaves ACS off and
+    there is no interrupt remapping."""
+    return base(gpu_kw=dict(driver=None), all_rp_acs=(0x005f, 0x0000),
+                iommu=None, ir=False, cmdline=cmdline,
+                modules=["vfio_pci", "vfio", "vfio_pci_core",
+                         "vfio_iommu_type1"])
+
+
+def mf_card(second, **host_kw):
+    """A two-function card on 00:01.0's bus: RTX A6000 + `second`."""
+    return Host(
+        [RC(0, 0, [host_bridge(),
+                   rp(1, children=[rtx_a6000(0, 0), second]),
+                   rp(3, children=[cx7()]), *uncore_slot(), bmc_vga()])],
+        cmdline=CMD_OK, **host_kw)
+
+
+def switch_host(dsp_gpu=None, dsp_nic=None, rp_acs=ACS_OK, extra_dsps=(),
+                **host_kw):
+    """Root port -> Broadcom switch -> DSP 0 (GPU) and DSP 1 (NIC)."""
+    d0 = dict(acs=ACS_OK)
+    d0.update(dsp_gpu or {})
+    d1 = dict(acs=ACS_OK)
+    d1.update(dsp_nic or {})
+    sw = switch(0, [dsp(0, children=[h100()], **d0),
+                    dsp(1, children=[cx7()], **d1), *extra_dsps])
+    devs = [host_bridge(), rp(1, children=[sw], acs=rp_acs), *uncore_slot(),
+            bmc_vga()]
+    h = dict(cmdline=CMD_OK)
+    h.update(host_kw)
+    return Host([RC(0, 0, devs)], **h)
+
+
+def rp_mf_host(peer_acs):
+    """Root ports 00:01.0 (GPU) and 00:01.1 (NIC) are functions of one
+    multifunction slot."""
+    devs = [host_bridge(), rp(1, 0, children=[h100()]),
+            rp(1, 1, children=[cx7()], acs=peer_acs), *uncore_slot(),
+            bmc_vga()]
+    return Host([RC(0, 0, devs)], cmdline=CMD_OK)
+
+
+def pci_bridge_host():
+    """00:01.0 -> PCIe-to-PCI bridge (ASM1083) -> conventional NVIDIA VGA
+    (10de:0a65, GT 210 PCI) at 02:01.0 and an e1000 at 02:02.0. The
+    kernel aliases both to the bridge: one group {bridge, GPU, NIC}."""
+    gpu = Fn(1, 0, 0x10de, 0x0a65, 0x030000, kind="pci", svid=0x1043,
+             sdid=0x8354, rev=0xa2, bars=[(0, 16 << 20, "mem32")],
+             driver="vfio-pci", override="vfio-pci", rom=True)
+    nic = e1000(2, kind="pci")
+    br = Fn(0, 0, 0x1b21, 0x1080, 0x060400, kind="pcie2pci", profile="none",
+            rev=0x04, link=(1, 1), children=[gpu, nic])
+    devs = [host_bridge(), rp(1, children=[br]), *uncore_slot()]
+    return Host([RC(0, 0, devs)], cmdline=CMD_OK)
+
+
+def rciep_host():
+    gpu = h100(5, kind="rciep", link=(0, 0))
+    devs = [host_bridge(), gpu, rp(3, children=[cx7()]), *uncore_slot(),
+            bmc_vga()]
+    return Host([RC(0, 0, devs)], cmdline=CMD_OK)
+
+
+def nested_switch_host(upper_peer_acs=ACS_OK):
+    """RP -> switch A (DSP 0 -> switch B -> DSP 0 -> GPU; DSP 1 -> NIC)."""
+    inner = switch(0, [dsp(0, children=[h100()]),
+                       dsp(1, children=[pm1733()])], did=0xc030)
+    outer = switch(0, [dsp(0, children=[inner]),
+                       dsp(1, children=[cx7()], acs=upper_peer_acs)])
+    devs = [host_bridge(), rp(1, children=[outer]), *uncore_slot(),
+            bmc_vga()]
+    return Host([RC(0, 0, devs)], cmdline=CMD_OK)
+
+
+def two_gpu_host(second_rp_acs):
+    devs = [host_bridge(), rp(1, children=[h100()]),
+            rp(2, children=[h100()], acs=second_rp_acs),
+            rp(3, children=[cx7()]), *uncore_slot(), bmc_vga()]
+    return Host([RC(0, 0, devs)], cmdline=CMD_OK)
+
+
+def turing_host(fn_kw=None, **host_kw):
+    devs = [host_bridge(), rp(1, children=turing_card(0, fn_kw)),
+            rp(3, children=[cx7()]), *uncore_slot(), bmc_vga()]
+    h = dict(cmdline=CMD_OK, modules=["i2c_nvidia_gpu", "xhci_pci"])
+    h.update(host_kw)
+    return Host([RC(0, 0, devs)], **h)
+
+
+def _peer_rp(ctl):
+    h = base()
+    for f in h.functions():
+        if f.kind == "rp" and f.dev == 3:
+            f.acs = (0x005f, ctl)
+    return h
+
+
+def _peer_rp_other_bus():
+    """GPU on pci0000:00; a NIC under a no-ACS root port of pci0000:80."""
+    h = base()
+    h.rcs.append(RC(0, 0x80, [rp(1, children=[cx7()], acs=None)], numa=1,
+                    iommu_unit="dmar1"))
+    return h
+
+
+def gpu_group_label_host():
+    """Two H100 on separate root ports that firmware/quirks put in one
+    IOMMU group (explicit merge)."""
+    devs = [host_bridge(), rp(1, children=[h100(group="pair")]),
+            rp(2, children=[h100(group="pair")]), rp(3, children=[cx7()]),
+            *uncore_slot(), bmc_vga()]
+    return Host([RC(0, 0, devs)], cmdline=CMD_OK)
+
+
+def no_nvidia_host():
+    devs = [host_bridge(), rp(3, children=[cx7()]), *uncore_slot(), bmc_vga()]
+    return Host([RC(0, 0, devs)], cmdline=CMD_OK)
+
+
+def rm(rel):
+    """A post hook removing a path from the built tree."""
+    def hook(root):
+        import shutil
+        p = Path(root) / rel
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+    return hook
+
+
+def rm_devnode_of_gpu(root):
+    grp = (Path(root) / "sys/bus/pci/devices/0000:01:00.0/iommu_group"
+           ).resolve().name
+    (Path(root) / "dev/vfio" / grp).unlink()
+
+
+# ---------------------------------------------------------------- HGX host --
+
+def hgx_socket(domain_bus, numa, units, first_rp_dev=2, nvsw=False,
+               gpu_kw=None, bmc=False):
+    """One CPU socket: main root bus with host bridge, CBDMA, two root
+    ports each with a Broadcom PEX switch (2 GPU + NVMe + NIC [+ NVSwitch]),
+    and two uncore-only root buses."""
+    main_bus, unc1, unc2 = domain_bus
+
+    pex = (0x087f, 0x001f)     # PEX89xxx-like: EC with an 8-port vector
+
+    def sw():
+        ds = [dsp(0, children=[h100(**(gpu_kw or {}))], acs=pex),
+              dsp(1, children=[h100(**(gpu_kw or {}))], acs=pex),
+              dsp(2, children=[pm1733()], acs=pex),
+              dsp(3, children=[cx7()], acs=pex)]
+        if nvsw:
+            ds.append(dsp(4, children=[nvswitch()], link=(4, 2), acs=pex))
+        return switch(0, ds)
+    devs = [host_bridge(0, 0), uncore(0, 1, 0x09a3), uncore(0, 2, 0x09a4),
+            uncore(0, 4, 0x0998)]
+    devs += [uncore(1, fn, 0x0b00, driver="ioatdma") for fn in range(8)]
+    devs += [rp(first_rp_dev, children=[sw()]),
+             rp(first_rp_dev + 2, children=[sw()])]
+    if bmc:
+        devs.append(bmc_vga())
+    rcs = [RC(0, main_bus, devs, numa=numa, iommu_unit=units[0])]
+    for k, bus in enumerate((unc1, unc2)):
+        udevs = []
+        for dev in range(0, 0x1e):
+            nf = (1, 2, 3, 8)[dev % 4] if dev % 5 else 1
+            for fn in range(nf):
+                udevs.append(uncore(dev, fn, 0x3240 + ((dev * 8 + fn) % 0x30),
+                                    cls=0x088000 if dev % 3 else 0x110100))
+        rcs.append(RC(0, bus, udevs, numa=numa, iommu_unit=units[1 + k]))
+    return rcs
+
+
+def hgx_host(nvsw=False, gpu_kw=None):
+    rcs = (hgx_socket((0x00, 0x7e, 0x7f), 0, ("dmar0", "dmar1", "dmar2"),
+                      nvsw=nvsw, bmc=True)
+           + hgx_socket((0x80, 0xfe, 0xff), 1, ("dmar3", "dmar4", "dmar5"),
+                        nvsw=nvsw, gpu_kw=gpu_kw))
+    return Host(rcs, cmdline=CMD_OK + " intel_iommu=sm_on", ncpus=16)
+
+
+def hgx_one_gpu_ats():
+    h = hgx_host()
+    gpus = [f for f in h.functions() if f.did == 0x2330]
+    gpus[5].ats = 0x8000
+    return h
+
+
+# --------------------------------------------------------------- scenarios --
+
+S = Scenario
+BAD = ("iommu.active", "iommu.domain", "iommu.irq_remap", "group.isolated",
+       "acs.path", "acs.peers", "bind.vfio")
+HOSTILE_GPU = ("trunc64", "trunc256", "ones", "stdloop", "stdself",
+               "stdptr_low", "stdptr_high", "extloop", "extnext_low",
+               "extnext_high", "noconfig", "configdir", "configdangling")
+
+SCENARIOS = [
+    # ---- passing baselines
+    S("intel_single_gpu_pass", lambda: base(),
+      desc="H100 on its own root port, vfio-pci, ACS 0x001f, ATS off"),
+    S("amd_single_gpu_pass", lambda: amd_base(),
+      desc="AMD host (ivhd0 under 00:00.2), dummy host bridge functions "
+           "beside the GPP bridges"),
+    S("cmdline_pci_realloc_noats_pass",
+      lambda: base(cmdline="intel_iommu=on iommu.strict=1 pci=realloc,noats"),
+      desc="noats inside a comma list"),
+    S("cmdline_noats_in_earlier_pci_pass",
+      lambda: base(cmdline="intel_iommu=on pci=noats iommu.strict=1 "
+                           "pci=realloc"),
+      desc="the kernel processes every pci= occurrence"),
+    S("cmdline_harmless_params_pass",
+      lambda: base(cmdline="intel_iommu=on,sm_on iommu.strict=y pci=noats "
+                           "modprobe.blacklist=nouveau rd.driver.blacklist="
+                           "nouveau vfio_iommu_type1.allow_unsafe_interrupts=0"
+                           " vfio-pci.ids=10de:2330"),
+      desc="sm_on, strict=y, an explicit =0 for the unsafe parameter"),
+    S("extnext_misaligned_masked_pass",
+      lambda: base(gpu_kw=dict(hostile="extnext_misaligned")),
+      desc="ext next pointer with reserved low bits set: must be masked "
+           "(PCIe spec, PCI_EXT_CAP_NEXT), not an error"),
+    S("gpu_without_ats_cap_pass", lambda: base(gpu_kw=dict(ats=None))),
+    S("gpu_ats_pri_pasid_all_off_pass",
+      lambda: base(gpu_kw=dict(ats=0x0000, pri=0x0000, pasid=0x0000))),
+    S("index_without_host_drivers_pass",
+      lambda: base(modprobe_d={},
+                   modindex=["vfio_pci", "vfio", "mlx5_core", "nvme", "ast",
+                             "snd_hda_intel", "vfio_iommu_type1"]),
+      desc="no blacklist needed: nothing in lib/modules matches the GPU"),
+    S("unrelated_nic_config_all_ones_pass",
+      lambda: base(nic_kw=dict(hostile="ones")),
+      desc="a device the checks do not need may be broken"),
+    S("unrelated_nic_config_missing_pass",
+      lambda: base(nic_kw=dict(hostile="noconfig"))),
+
+    # ---- kernel command line
+    S("cmdline_intel_iommu_off", lambda: no_iommu_host(
+        "intel_iommu=off iommu.strict=1 pci=noats"), exit=1,
+      fails={"cmdline.iommu", *BAD},
+      desc="realistic: no IOMMU, vfio-pci probe failed, ACS off on every "
+           "root port, no IR"),
+    S("cmdline_iommu_off_only", lambda: base(
+        cmdline="intel_iommu=on iommu.strict=1 pci=noats iommu=off"),
+      exit=1, fails={"cmdline.iommu"},
+      desc="command line only; live state as if it had been ignored"),
+    S("cmdline_amd_iommu_off_only", lambda: base(
+        cmdline=CMD_OK + " amd_iommu=off"), exit=1, fails={"cmdline.iommu"}),
+    S("cmdline_iommu_pt", lambda: base(
+        cmdline=CMD_OK + " iommu=pt", gtype="identity"), exit=1,
+      fails={"cmdline.identity", "iommu.domain"}),
+    S("cmdline_iommu_passthrough_1", lambda: base(
+        cmdline=CMD_OK + " iommu.passthrough=1", gtype="identity"), exit=1,
+      fails={"cmdline.identity", "iommu.domain"}),
+    S("cmdline_no_strict_lazy_domains", lambda: base(
+        cmdline="intel_iommu=on pci=noats", gtype="DMA-FQ"), exit=1,
+      fails={"cmdline.strict", "iommu.domain"}),
+    S("cmdline_strict_0", lambda: base(
+        cmdline="intel_iommu=on iommu.strict=0 pci=noats", gtype="DMA-FQ"),
+      exit=1, fails={"cmdline.strict", "iommu.domain"}),
+    S("cmdline_strict_last_occurrence_wins", lambda: base(
+        cmdline="intel_iommu=on iommu.strict=1 pci=noats iommu.strict=0",
+        gtype="DMA-FQ"), exit=1, fails={"cmdline.strict", "iommu.domain"},
+      desc="early params are applied in order: the last one wins"),
+    S("cmdline_no_noats_realistic", lambda: base(
+        cmdline="intel_iommu=on iommu.strict=1",
+        rp_kw=dict(acs=(0x005f, 0x001d)), gpu_kw=dict(ats=0x8000)),
+      exit=1, fails={"cmdline.noats", "acs.path", "ats.disabled"},
+      desc="without noats the kernel leaves TB off and ATS gets enabled"),
+    S("cmdline_pci_realloc_without_noats", lambda: base(
+        cmdline="intel_iommu=on iommu.strict=1 pci=realloc,nocrs"),
+      exit=1, fails={"cmdline.noats"},
+      desc="state as left by gpugate enforce; only the cmdline is wrong"),
+    S("cmdline_pcie_acs_override", lambda: base(
+        cmdline=CMD_OK + " pcie_acs_override=downstream,multifunction"),
+      exit=1, fails={"cmdline.forbidden"}),
+    S("cmdline_allow_unsafe_interrupts", lambda: base(
+        cmdline=CMD_OK + " vfio_iommu_type1.allow_unsafe_interrupts=1",
+        params={"vfio_iommu_type1": {"allow_unsafe_interrupts": "Y"}}),
+      exit=1, fails={"cmdline.forbidden"}),
+    S("cmdline_allow_unsafe_interrupts_dashes_on", lambda: base(
+        cmdline=CMD_OK + " vfio-iommu-type1.allow-unsafe-interrupts=on",
+        params={"vfio_iommu_type1": {"allow_unsafe_interrupts": "Y"}}),
+      exit=1, fails={"cmdline.forbidden"},
+      desc="'-' == '_' in names (parameq), 'on' is a true bool"),
+    S("cmdline_unsafe_noiommu_mode", lambda: base(
+        cmdline=CMD_OK + " vfio.enable_unsafe_noiommu_mode=Y",
+        params={"vfio": {"enable_unsafe_noiommu_mode": "Y"}}),
+      exit=1, fails={"cmdline.forbidden"}),
+    S("cmdline_intremap_off", lambda: base(
+        cmdline=CMD_OK + " intremap=off", ir=False), exit=1,
+      fails={"cmdline.forbidden", "iommu.irq_remap"}),
+    S("cmdline_intremap_nosid_off", lambda: base(
+        cmdline=CMD_OK + " intremap=nosid,off", ir=False), exit=1,
+      fails={"cmdline.forbidden", "iommu.irq_remap"}),
+    S("cmdline_nointremap", lambda: base(
+        cmdline=CMD_OK + " nointremap", ir=False), exit=1,
+      fails={"iommu.irq_remap"},
+      desc="nointremap is not in [cmdline] forbid; irq_remap catches it"),
+
+    # ---- live IOMMU state
+    S("no_iommu_firmware_off", lambda: no_iommu_host(CMD_OK), exit=1,
+      fails=set(BAD),
+      desc="VT-d off in firmware: no DMAR, empty /sys/class/iommu"),
+    S("no_irq_remapping", lambda: base(ir=False), exit=1,
+      fails={"iommu.irq_remap"}),
+    S("group_type_identity_runtime", lambda: base(
+        gpu_kw=dict(gtype="identity")), exit=1, fails={"iommu.domain"}),
+    S("group_type_dma_fq_runtime", lambda: base(
+        gpu_kw=dict(gtype="DMA-FQ")), exit=1, fails={"iommu.domain"}),
+    S("runtime_allow_unsafe_interrupts_Y", lambda: base(
+        params={"vfio_iommu_type1": {"allow_unsafe_interrupts": "Y"}}),
+      exit=1, fails={"cmdline.forbidden"},
+      desc="flipped through /sys/module/.../parameters after boot"),
+    S("runtime_unsafe_noiommu_mode_Y", lambda: base(
+        params={"vfio": {"enable_unsafe_noiommu_mode": "Y"}}),
+      exit=1, fails={"cmdline.forbidden"}),
+
+    # ---- groups and multifunction slots
+    S("mf_gpu_audio_pass", lambda: mf_card(nv_audio(0, 1)),
+      desc="RTX A6000 + HD audio (companion 0403) in one group, both vfio"),
+    S("mf_gpu_audio_on_snd_hda_intel", lambda: mf_card(
+        nv_audio(0, 1, driver="snd_hda_intel", override=None)), exit=1,
+      fails={"bind.vfio"}, desc="a companion is protected too"),
+    S("mf_gpu_nic_no_acs", lambda: mf_card(cx7(0, 1, link=(4, 16))),
+      exit=1, fails={"group.isolated", "acs.peers"},
+      desc="QEMU 'mf': GPU fn0 + NIC fn1, no ACS: one group"),
+    S("mf_gpu_nic_with_acs_pass", lambda: mf_card(
+        cx7(0, 1, link=(4, 16), acs=(0x000c, 0x000c))),
+      desc="NIC function has ACS RR CR: kernel splits the groups"),
+    S("mf_gpu_nic_acs_dt", lambda: mf_card(
+        cx7(0, 1, link=(4, 16), acs=(0x004c, 0x004c))), exit=1,
+      fails={"acs.peers"}, desc="DT on the foreign function"),
+    S("second_gpu_in_group", gpu_group_label_host, exit=1,
+      fails={"group.isolated"},
+      desc="two H100 in different slots share a group"),
+    S("pcie_to_pci_bridge_gpu_nic", pci_bridge_host, exit=1,
+      fails={"group.isolated", "acs.path"},
+      desc="QEMU 'pcibridge': conventional GPU (256-byte config is "
+           "legitimate there) behind a PCIe-to-PCI bridge"),
+    S("rciep_gpu_pass", rciep_host,
+      desc="GPU integrated on the root bus: no ports on the path"),
+
+    # ---- ACS on the path and on peers
+    S("switch_gpu_nic_all_acs_pass", lambda: switch_host()),
+    S("switch_empty_peer_dsp_without_acs_pass", lambda: switch_host(
+        extra_dsps=[dsp(2, acs=(0x005f, 0x0000))]),
+      desc="a peer DSP with nothing below it is not a P2P source"),
+    S("switch_peer_dsp_acs_ctl_0", lambda: switch_host(
+        dsp_nic=dict(acs=(0x005f, 0x0000))), exit=1, fails={"acs.peers"},
+      desc="kernel still isolates the GPU; the NIC can P2P into it"),
+    S("switch_peer_dsp_no_acs_cap", lambda: switch_host(
+        dsp_nic=dict(acs=None)), exit=1, fails={"acs.peers"}),
+    S("switch_dsp_on_path_no_acs_cap", lambda: switch_host(
+        dsp_gpu=dict(acs=None)), exit=1, fails={"acs.path"},
+      desc="QEMU xio3130: group {DSP, GPU} is fine, the path is not"),
+    S("switch_no_acs_anywhere", lambda: switch_host(
+        rp_acs=None, dsp_gpu=dict(acs=None), dsp_nic=dict(acs=None)),
+      exit=1, fails={"group.isolated", "acs.path", "acs.peers"},
+      desc="QEMU 'switch-noacs': everything in one group"),
+    S("switch_under_rp_without_acs", lambda: switch_host(rp_acs=None),
+      exit=1, fails={"group.isolated", "acs.path"},
+      desc="pci_acs_path_enabled() walks to the root: no-ACS root port "
+           "merges the whole switch"),
+    S("rp_acs_ctl_001d", lambda: base(rp_kw=dict(acs=(0x005f, 0x001d))),
+      exit=1, fails={"acs.path"}, desc="TB missing"),
+    S("rp_acs_ctl_005f_dt", lambda: base(rp_kw=dict(acs=(0x005f, 0x005f))),
+      exit=1, fails={"acs.path"}, desc="DT set"),
+    S("rp_no_acs_cap", lambda: base(rp_kw=dict(acs=None)), exit=1,
+      fails={"acs.path"}, desc="group {root port, GPU}: bridge only"),
+    S("rp_acs_cap_lacks_tb", lambda: base(rp_kw=dict(acs=(0x005d, 0x001d))),
+      exit=1, fails={"acs.path"}),
+    S("rp_multifunction_peer_without_acs", lambda: rp_mf_host(None),
+      exit=1, fails={"acs.peers"}),
+    S("rp_multifunction_both_acs_pass", lambda: rp_mf_host(ACS_OK)),
+
+    # ---- ATS
+    S("gpu_ats_enabled", lambda: base(gpu_kw=dict(ats=0x8000)), exit=1,
+      fails={"ats.disabled"}),
+
+    # ---- binding and host drivers
+    S("gpu_bound_to_nouveau", lambda: base(
+        gpu_kw=dict(driver="nouveau", override=None), modprobe_d={}),
+      exit=1, fails={"bind.vfio", "driver.host"}),
+    S("gpu_unbound", lambda: base(gpu_kw=dict(driver=None)), exit=1,
+      fails={"bind.vfio"}),
+    S("gpu_vfio_without_dev_node", lambda: base(post=[rm_devnode_of_gpu]),
+      exit=1, fails={"bind.vfio"}),
+    S("nouveau_loaded_gpu_on_vfio", lambda: base(modules=["nouveau"]),
+      exit=1, fails={"driver.host"}),
+    S("nvidia_drm_loaded", lambda: base(modules=["nvidia_drm"]), exit=1,
+      fails={"driver.host"}),
+    S("no_blacklist_alias_resolves_nouveau", lambda: base(modprobe_d={}),
+      exit=1, fails={"driver.host"}),
+    S("blacklist_only_nouveau_nvidia_resolves", lambda: base(
+        modprobe_d={"gpugate.conf": "blacklist nouveau\n"}), exit=1,
+      fails={"driver.host"}, desc="nvidia.ko aliases bc03sc02i00"),
+    S("blacklist_in_ignored_file", lambda: base(
+        modprobe_d={"gpugate.conf.dpkg-old": "blacklist nouveau\n"
+                     "blacklist nvidia\n"}), exit=1, fails={"driver.host"},
+      desc="modprobe reads only *.conf in modprobe.d"),
+    S("no_module_index", lambda: base(modindex=False), exit=3,
+      fails={"driver.host"}, protected=None,
+      desc="lib/modules/KVER missing: cannot tell what would bind (exit 3)"),
+
+    # ---- NVSwitch, no devices
+    S("nvswitch_present", lambda: base(
+        extra=[rp(5, children=[nvswitch()])]), exit=1,
+      fails={"nvlink.nvswitch"}),
+    S("no_matching_device", lambda: no_nvidia_host(), exit=1,
+      fails={"devices.none"}, desc="only an ASPEED VGA (1a03) and a NIC"),
+    S("no_matching_device_allow_none", lambda: no_nvidia_host(),
+      policy="[devices]\nallow_none = yes\n"),
+
+    # ---- HGX-like hosts
+    S("hgx_pass", lambda: hgx_host(), repeat=True,
+      desc="2 sockets, 6 root buses, 4 PEX switches x (2 GPU, NVMe, NIC), "
+           "300+ functions"),
+    S("hgx_nvswitch", lambda: hgx_host(nvsw=True), exit=1, repeat=True,
+      fails={"nvlink.nvswitch"}, desc="4 NVSwitch functions 10de:22a3"),
+    S("hgx_one_gpu_ats_enabled", hgx_one_gpu_ats, exit=1,
+      fails={"ats.disabled"}),
+
+    # ---- incomplete trees (exit 3)
+    S("missing_sys_bus_pci", lambda: base(post=[rm("sys/bus/pci")]),
+      exit=3, fails=None, protected=None),
+    S("missing_proc_cmdline", lambda: base(post=[rm("proc/cmdline")]),
+      exit=3, fails=None, protected=None),
+
+    # ---- policy variants
+    S("policy_acs_require_without_tb", lambda: base(
+        rp_kw=dict(acs=(0x005f, 0x001d))),
+      policy="[acs]\nrequire = SV RR CR UF\n"),
+    S("policy_noats_not_required", lambda: base(
+        cmdline="intel_iommu=on iommu.strict=1"),
+      policy="[cmdline]\nrequire_noats = no\n"),
+    S("policy_nvswitch_allowed", lambda: base(
+        extra=[rp(5, children=[nvswitch()])]),
+      policy="[nvlink]\nforbid_nvswitch = no\n"),
+    S("policy_match_vga_only", lambda: base(), exit=1,
+      fails={"devices.none"}, protected=[],
+      policy="[devices]\nmatch = 10de:*:0300\n"),
+    S("policy_explicit_bdf", lambda: base(),
+      protected=["0000:01:00.0"],
+      policy="[devices]\nmatch = 10de:*:0300\nbdf = 0000:01:00.0\n"),
+    S("policy_shipped_config", lambda: base(),
+      policy_file="config/policy.conf",
+      desc="the shipped config/policy.conf is the default policy"),
+    S("policy_unknown_key", lambda: base(), exit=2, fails=None,
+      protected=None, stderr=r"policy\.conf:2\b",
+      policy="[gate]\nmodee = enforce\n"),
+    S("policy_unknown_section", lambda: base(), exit=2, fails=None,
+      protected=None, stderr=r"policy\.conf:3\b",
+      policy="[gate]\nmode = audit\n[gpu]\nmatch = 10de:*:0302\n"),
+    S("policy_duplicate_key", lambda: base(), exit=2, fails=None,
+      protected=None, stderr=r"policy\.conf:4\b",
+      policy="# comment\n[devices]\nallow_none = no\nallow_none = yes\n"),
+    S("policy_bad_value", lambda: base(), exit=2, fails=None,
+      protected=None, stderr=r"policy\.conf:2\b",
+      policy="[gate]\nmode = maybe\n"),
+    S("policy_bad_acs_bit", lambda: base(), exit=2, fails=None,
+      protected=None, stderr=r"policy\.conf:2\b",
+      policy="[acs]\nrequire = SV TB RR CR XX\n"),
+
+    # ---- more topologies
+    S("stdnext_misaligned_masked_pass",
+      lambda: base(gpu_kw=dict(hostile="stdnext_misaligned")),
+      desc="std cap next pointer with reserved low bits set (PCI 3.0 "
+           "6.7: software must mask them): not an error"),
+    S("cmdline_quoted_and_lookalike_params_pass", lambda: base(
+        cmdline=CMD_OK + ' dyndbg="file drivers/iommu/* +p" '
+        'acpi_osi="!Windows 2012" iommu.passthrough=0 intremap=on '
+        'nvidia.NVreg_EnableGpuFirmware=0 pcie_aspm=off')),
+    S("gpu_vfio_by_ids_without_override_pass", lambda: base(
+        gpu_kw=dict(override=None), cmdline=CMD_OK + " vfio-pci.ids="
+        "10de:2330", params={"vfio_pci": {"ids": "10de:2330"}})),
+    S("turing_four_function_card_pass", lambda: turing_host(),
+      desc="VGA + audio + USB xHCI (0c03) + UCSI (0c80), all companions; "
+           "i2c_nvidia_gpu loaded is not a host GPU driver"),
+    S("turing_usb_on_xhci", lambda: turing_host(
+        {2: dict(driver="xhci_hcd", override=None),
+         3: dict(driver="nvidia-gpu", override=None)}), exit=1,
+      fails={"bind.vfio"}),
+    S("nested_switch_pass", lambda: nested_switch_host()),
+    S("nested_switch_upper_peer_dsp_no_acs", lambda: nested_switch_host(
+        None), exit=1, fails={"acs.peers"},
+      desc="every switch on the path counts, not only the nearest"),
+    S("two_gpus_one_root_port_001d", lambda: two_gpu_host(
+        (0x005f, 0x001d)), exit=1, fails={"acs.path", "acs.peers"},
+      desc="path of GPU 2, and a peer root port of GPU 1"),
+    S("peer_root_port_acs_ctl_0", lambda: _peer_rp(0x0000), exit=1,
+      fails={"acs.peers"},
+      desc="NIC's root port on the same root bus without RR: the root "
+           "complex may route its P2P to the GPU (PCIe 6.12.1.1)"),
+    S("peer_root_port_other_root_bus_pass", lambda: _peer_rp_other_bus(),
+      desc="a no-ACS root port under another host bridge is not a peer"),
+    S("peer_root_port_empty_without_acs_pass", lambda: base(
+        extra=[rp(7, acs=(0x005f, 0x0000))]),
+      desc="an empty root port is no P2P source"),
+    S("rp_acs_cap_lacks_uf_warn", lambda: base(
+        rp_kw=dict(acs=(0x000f, 0x000f))),
+      desc="UF/RR/CR are optional for a root port (PCIe 6.12.1.1; the "
+           "kernel masks by the cap too): warn, not fail"),
+    S("mf_audio_config_trunc256", lambda: mf_card(
+        nv_audio(0, 1, hostile="trunc256")), exit=3,
+      fails={"access.config", "ats.disabled"},
+      desc="a companion is protected: its config is needed"),
+    S("mf_nic_config_extloop", lambda: mf_card(
+        cx7(0, 1, link=(4, 16), acs=(0x000c, 0x000c), hostile="extloop")),
+      exit=3, fails={"access.config", "acs.peers"},
+      desc="the foreign function's ACS is needed and unreadable"),
+
+    # ---- benchmark only (not run by default)
+    S("bench_10k_functions", lambda: __import__("mktree").big_host(10000),
+      bench=True, desc="10,000 functions across several domains"),
+]
+
+# ---- hostile config space
+for _h in HOSTILE_GPU:
+    SCENARIOS.append(S(
+        "gpu_config_" + _h, (lambda h=_h: base(gpu_kw=dict(hostile=h))),
+        exit=3, fails={"access.config", "ats.disabled"},
+        desc="protected function's config is hostile/unreadable: ATS state "
+             "unknown is a failure"))
+for _h in ("extloop", "trunc256", "ones", "configdangling"):
+    SCENARIOS.append(S(
+        "rootport_config_" + _h, (lambda h=_h: base(rp_kw=dict(hostile=h))),
+        exit=3, fails={"access.config", "acs.path"}))
+SCENARIOS.append(S(
+    "switch_peer_dsp_config_extloop",
+    lambda: switch_host(dsp_nic=dict(hostile="extloop")), exit=3,
+    fails={"access.config", "acs.peers"}))

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests for policy.c: defaults, strict parsing, file:line errors. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pci/header.h>
+
+#include "policy.h"
+
+static struct policy p;
+static char err[512];
+
+static int parse(const char *text)
+{
+	policy_defaults(&p);
+	err[0] = '\0';
+	return policy_parse(&p, "t.conf", text, err, sizeof(err));
+}
+
+static void defaults_are_the_spec_nvidia_policy(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(""), 0);
+	assert_int_equal(p.mode, MODE_ENFORCE);
+	assert_int_equal(p.on_failure, FAIL_HALT);
+	assert_false(p.allow_cmdline_override);
+	assert_string_equal(p.report, "/run/gpugate/report.json");
+	assert_int_equal(p.nmatch, 3);
+	assert_true(policy_matches(&p, 0x10de, 0x2330, 0x0302));
+	assert_true(policy_matches(&p, 0x10de, 0x1b06, 0x0300));
+	assert_false(policy_matches(&p, 0x10de, 0x22a3, 0x0680));
+	assert_false(policy_matches(&p, 0x1af4, 0x1050, 0x0380));
+	assert_true(policy_is_companion_class(&p, 0x0403));
+	assert_false(policy_is_companion_class(&p, 0x0200));
+	assert_int_equal(p.acs_require, PCI_ACS_CTRL_VALID | PCI_ACS_CTRL_BLOCK |
+						PCI_ACS_CTRL_REQ_RED | PCI_ACS_CTRL_CMPLT_RED |
+						PCI_ACS_CTRL_FORWARD);
+	assert_int_equal(p.acs_forbid, PCI_ACS_CTRL_TRANS);
+	assert_true(p.require_noats && p.require_strict && p.forbid_identity);
+	assert_int_equal(p.nforbid, 5);
+	assert_string_equal(p.driver, "vfio-pci");
+	assert_int_equal(p.nhost_drivers, 6);
+	assert_true(p.forbid_nvswitch);
+	assert_string_equal(p.baseline_file, "");
+}
+
+static void full_file_with_comments_parses(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("# comment\n[gate]\nmode = audit   # inline\non_failure = poweroff\n"
+			       "; other comment\n[devices]\nmatch = 1af4:1050:0380 1234:1111:*\n"
+			       "bdf = 0000:17:00.0\nallow_none = yes\n[acs]\nrequire = RR CR\n"
+			       "forbid = DT EC\n[baseline]\nfile =\n"),
+			 0);
+	assert_int_equal(p.mode, MODE_AUDIT);
+	assert_int_equal(p.on_failure, FAIL_POWEROFF);
+	assert_int_equal(p.nmatch, 2);
+	assert_true(policy_matches(&p, 0x1234, 0x1111, 0x0300));
+	assert_false(policy_matches(&p, 0x10de, 0x2330, 0x0302));
+	assert_string_equal(p.bdf[0], "0000:17:00.0");
+	assert_true(p.allow_none);
+	assert_int_equal(p.acs_require, PCI_ACS_CTRL_REQ_RED | PCI_ACS_CTRL_CMPLT_RED);
+	assert_int_equal(p.acs_forbid, PCI_ACS_CTRL_TRANS | PCI_ACS_CTRL_EGRESS);
+}
+
+static void unknown_key_names_file_and_line(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[gate]\nmode = enforce\nmdoe = audit\n"), -EINVAL);
+	assert_non_null(strstr(err, "t.conf:3:"));
+	assert_non_null(strstr(err, "mdoe"));
+}
+
+static void unknown_section_is_an_error(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[gates]\n"), -EINVAL);
+	assert_non_null(strstr(err, "t.conf:1:"));
+}
+
+static void duplicate_key_is_an_error(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[ats]\nfix = yes\n\n[ats]\nfix = no\n"), -EINVAL);
+	assert_non_null(strstr(err, "t.conf:5:"));
+	assert_non_null(strstr(err, "duplicate"));
+}
+
+static void bad_values_are_errors(void **state)
+{
+	static const char *const bad[] = {
+		"[gate]\nmode = off\n",
+		"[gate]\nallow_cmdline_override = maybe\n",
+		"[gate]\nreport = relative/path\n",
+		"[gate]\nreport =\n",
+		"[devices]\nmatch = 10de:*\n",
+		"[devices]\nmatch = 10de:*:03\n",
+		"[devices]\nmatch = 10dex:*:0300\n",
+		"[devices]\nbdf = 17:00.0\n",
+		"[devices]\nbdf = 0000:17:20.0\n",
+		"[devices]\ncompanions = all\n",
+		"[devices]\ncompanion_classes = 04\n",
+		"[acs]\nrequire = SV XX\n",
+		"[acs]\nrequire = DT\n",
+		"[binding]\ndriver =\n",
+		"[binding]\ndriver = a/b\n",
+		"key = value\n",
+		"[gate\n",
+		"[gate]\njust words\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i]), -EINVAL);
+		assert_non_null(strstr(err, "t.conf"));
+	}
+}
+
+static void list_keys_replace_defaults(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[cmdline]\nforbid =\n[binding]\nhost_drivers = bochs\n"), 0);
+	assert_int_equal(p.nforbid, 0);
+	assert_int_equal(p.nhost_drivers, 1);
+	assert_string_equal(p.host_drivers[0], "bochs");
+}
+
+static void too_many_entries_is_an_error(void **state)
+{
+	static char text[8192] = "[devices]\nmatch =";
+
+	(void)state;
+	for (int i = 0; i < POLICY_MAX_LIST + 1; i++)
+		strcat(text, " 10de:*:0300");
+	strcat(text, "\n");
+	assert_int_equal(parse(text), -EINVAL);
+}
+
+static void missing_file_is_enoent(void **state)
+{
+	(void)state;
+	assert_int_equal(policy_load(&p, "/nonexistent/policy.conf", err, sizeof(err)), -ENOENT);
+}
+
+static void acs_names_format(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(policy_acs_names(0x1f, buf, sizeof(buf)), "SV TB RR CR UF");
+	assert_string_equal(policy_acs_names(0x40, buf, sizeof(buf)), "DT");
+	assert_string_equal(policy_acs_names(0, buf, sizeof(buf)), "none");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_are_the_spec_nvidia_policy),
+		cmocka_unit_test(full_file_with_comments_parses),
+		cmocka_unit_test(unknown_key_names_file_and_line),
+		cmocka_unit_test(unknown_section_is_an_error),
+		cmocka_unit_test(duplicate_key_is_an_error),
+		cmocka_unit_test(bad_values_are_errors),
+		cmocka_unit_test(list_keys_replace_defaults),
+		cmocka_unit_test(too_many_entries_is_an_error),
+		cmocka_unit_test(missing_file_is_enoent),
+		cmocka_unit_test(acs_names_format),
+	};
+
+	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
+}
