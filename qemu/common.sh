@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # the variables are for the scripts that source this file
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # qemu/common.sh - paths and helpers shared by the lab scripts (sourced).

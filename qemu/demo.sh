@@ -6,6 +6,7 @@
 # policy and once on one that does not, and show what the console says.
 # DEMO_SCENARIOS="a b" picks other scenarios from qemu/scenarios/.
 set -euo pipefail
+# shellcheck source=qemu/common.sh
 . "$(dirname "$0")/common.sh"
 
 SCENARIOS=${DEMO_SCENARIOS:-pass-intel stop-switch}

@@ -12,6 +12,7 @@
 # GPUGATE_QEMU_KVER=6.1.0-N-amd64 pins a release; otherwise the newest
 # linux-image-6.1.0-N-amd64 apt knows is used the first time, and kept.
 set -euo pipefail
+# shellcheck source=qemu/common.sh
 . "$(dirname "$0")/common.sh"
 
 # Newest linux-image-6.1.0-N-amd64 in the apt lists.
@@ -101,7 +102,9 @@ fetch_busybox() {
 	local bb
 	[ -x "$LAB/busybox" ] && return 0
 	bb=$(dpkg -L busybox-static | grep -E '/bin/busybox$' | head -n 1)
-	[ -n "$bb" ] && [ -x "$bb" ] || die "busybox-static is not installed (qemu/install-deps.sh)"
+	if [ -z "$bb" ] || [ ! -x "$bb" ]; then
+		die "busybox-static is not installed (qemu/install-deps.sh)"
+	fi
 	install -m 0755 "$bb" "$LAB/busybox"
 }
 

@@ -8,6 +8,7 @@
 #                       from `make install DESTDIR=build/qemu/stage`, built
 #                       with a private dracutbasedir; the host's
 #                       /usr/lib/dracut and /etc/dracut.conf* stay untouched
+#   (GPUGATE_LAB_BINARY=FILE boots a candidate binary instead of build/gpugate)
 #   root.ext4           the root disk: static busybox, /sbin/init =
 #                       qemu/guest/root-init.sh
 #
@@ -17,14 +18,16 @@
 #   audit      qemu/policies/audit-allowed.conf  rd.gpugate=audit allowed
 #   reboot     qemu/policies/reboot.conf     on_failure = reboot
 #   emergency  qemu/policies/emergency.conf  on_failure = emergency
+#   protectnic qemu/policies/protect-nic.conf  also protects 0000:03:00.0 by bdf
 #   nobinary   the poweroff image with /usr/sbin/gpugate deleted
 #   busybox    the poweroff image without the labsh module: /bin/sh and
 #              switch_root are busybox's (the report stays behind in the
 #              initramfs' /run)
 set -euo pipefail
+# shellcheck source=qemu/common.sh
 . "$(dirname "$0")/common.sh"
 
-VARIANTS=(poweroff halt audit reboot emergency nobinary busybox)
+VARIANTS=(poweroff halt audit reboot emergency protectnic nobinary busybox)
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
 # plus the stand-in GPUs' host drivers, so that udev WOULD load them.
@@ -37,6 +40,7 @@ policy_of() {
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
 	reboot | emergency) echo "$QEMU_DIR/policies/$1.conf" ;;
+	protectnic) echo "$QEMU_DIR/policies/protect-nic.conf" ;;
 	*) die "unknown image variant '$1' (${VARIANTS[*]})" ;;
 	esac
 }
@@ -58,6 +62,10 @@ stage_install() {
 	make -s -C "$REPO" all >&2
 	make -s -C "$REPO" install DESTDIR="$STAGE" PREFIX=/usr >/dev/null
 	[ -x "$STAGE/usr/sbin/gpugate" ] || die "make install did not install usr/sbin/gpugate"
+	if [ -n "${GPUGATE_LAB_BINARY:-}" ]; then
+		log "using GPUGATE_LAB_BINARY=$GPUGATE_LAB_BINARY instead of build/gpugate"
+		install -m 0755 "$GPUGATE_LAB_BINARY" "$STAGE/usr/sbin/gpugate"
+	fi
 }
 
 # A dracutbasedir of our own: symlinks to the host's dracut, plus 90gpugate.

@@ -6,9 +6,19 @@
 # machine has 2 cores), print a table and "N passed, M failed".
 # Exit status 0 only when every scenario passed.
 set -euo pipefail
+# shellcheck source=qemu/common.sh
 . "$(dirname "$0")/common.sh"
 
-row() { printf '%-20s | %-9s | %-58s | %6s | %s\n' "$@"; }
+# The initramfs variants the scenarios boot (IMAGE=, default poweroff).
+images_of() {
+	local name img
+	for name in "$@"; do
+		img=$(sed -n 's/^IMAGE=\([a-z]*\).*/\1/p' "$QEMU_DIR/scenarios/$name.conf")
+		echo "${img:-poweroff}"
+	done | sort -u
+}
+
+row() { printf '%-19s | %-8s | %-62s | %6s | %s\n' "$@"; }
 
 main() {
 	local names=("$@") t0 name line passed=0 failed=0 rows=()
@@ -21,7 +31,8 @@ main() {
 	t0=$(date +%s)
 	"$QEMU_DIR/install-deps.sh"
 	"$QEMU_DIR/fetch.sh"
-	"$QEMU_DIR/images.sh"
+	# shellcheck disable=SC2046 # one word per image variant
+	"$QEMU_DIR/images.sh" $(images_of "${names[@]}")
 	log "images ready after $(($(date +%s) - t0)) s; booting ${#names[@]} scenarios"
 	for name in "${names[@]}"; do
 		if line=$("$QEMU_DIR/lab.sh" -q -n "$name" | tail -n 1); then
@@ -38,7 +49,7 @@ main() {
 	done
 	echo
 	row scenario expected observed "wall s" "PASS/FAIL"
-	row "--------------------" "---------" "----------------------------------------------------------" "------" "---------"
+	row "$(printf '%019d' 0 | tr 0 -)" "--------" "$(printf '%062d' 0 | tr 0 -)" "------" "---------"
 	for line in "${rows[@]}"; do
 		IFS='|' read -r n expected observed wall verdict <<<"$line"
 		row "$n" "$expected" "$observed" "$wall" "$verdict"

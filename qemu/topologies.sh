@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # qemu/topologies.sh - the PCIe topologies the scenarios boot (sourced by

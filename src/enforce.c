@@ -18,6 +18,30 @@
 #include "pcidev.h"
 #include "sysroot.h"
 
+/*
+ * The kernel lockdown mode in force ("none" when the file is absent). Under
+ * integrity or confidentiality lockdown (Debian enables it automatically
+ * with UEFI Secure Boot) the kernel refuses every user-space config write
+ * with EPERM (pci_write_config(), security_locked_down(LOCKDOWN_PCI_ACCESS)).
+ */
+static const char *lockdown_mode(void)
+{
+	static char mode[32];
+	char line[128];
+	const char *open, *close;
+
+	if (mode[0])
+		return mode;
+	snprintf(mode, sizeof(mode), "none");
+	if (sysroot_read_line("/sys/kernel/security/lockdown", line, sizeof(line)))
+		return mode;
+	open = strchr(line, '[');
+	close = open ? strchr(open, ']') : NULL;
+	if (open && close && close - open - 1 < (long)sizeof(mode))
+		snprintf(mode, sizeof(mode), "%.*s", (int)(close - open - 1), open + 1);
+	return mode;
+}
+
 int enforce_reg(struct ctx *c, struct pdev *d, int pos, uint16_t set, uint16_t clear,
 		const char *what, bool dry_run)
 {
@@ -53,9 +77,12 @@ int enforce_reg(struct ctx *c, struct pdev *d, int pos, uint16_t set, uint16_t c
 		snprintf(a->why, sizeof(a->why), "value did not read back (lockdown or device refused)");
 		snprintf(a->after + strlen(a->after), sizeof(a->after) - strlen(a->after),
 			 " (read 0x%04x)", back);
+	} else if (a && rc && !wrote && strcmp(lockdown_mode(), "none")) {
+		snprintf(a->why, sizeof(a->why), "write refused: kernel lockdown is [%s]; only kernel parameters (pci=config_acs=, pci=noats) can fix this",
+			 lockdown_mode());
 	} else if (a && rc) {
 		snprintf(a->why, sizeof(a->why), "%s", wrote ? "read-back failed (device gone?)" :
-			 "write failed (kernel lockdown, permission or device gone)");
+			 "write failed (permission, or the device is gone)");
 	}
 	return rc;
 }

@@ -33,7 +33,8 @@ say() { echo "$*" >/dev/console; }
 
 # cmdline_value NAME: value of NAME= on the kernel command line, commas to spaces
 cmdline_value() {
-	for _w in $(cat /proc/cmdline); do
+	read -r _line </proc/cmdline
+	for _w in $_line; do
 		case "$_w" in
 		"$1"=*) echo "${_w#*=}" | tr ',' ' ' ;;
 		esac
@@ -103,7 +104,10 @@ verify_driver() {
 verify_hostdrv() {
 	_d=/sys/bus/pci/devices/$1
 	_drv=$(basename "$(readlink "$_d/driver" 2>/dev/null)" 2>/dev/null)
-	_kids=$(ls -d "$_d"/drm "$_d"/virtio* 2>/dev/null | tr '\n' ' ')
+	_kids=""
+	for _k in "$_d"/drm "$_d"/virtio*; do
+		[ -e "$_k" ] && _kids="$_kids${_k##*/} "
+	done
 	case "$_drv" in
 	virtio-pci | bochs-drm | virtio_gpu | bochs) verdict hostdrv "$1" FAIL "host driver $_drv bound" ;;
 	*)
@@ -203,7 +207,7 @@ main() {
 	say "LAB-ROOT-INIT reached real root, uptime=$(cut -d' ' -f1 /proc/uptime)"
 	if grep -qw lab.debug /proc/cmdline; then
 		say "LAB-DEBUG mounts: $(tr '\n' ';' </proc/mounts)"
-		say "LAB-DEBUG /run: $(ls -A /run | tr '\n' ' ')"
+		say "LAB-DEBUG /run: $(echo /run/*)"
 	fi
 	FAILS=0
 	ATS_REQUIRED=$(cmdline_value lab.ats)

@@ -22,6 +22,7 @@ depends() {
 	return 0
 }
 
+# shellcheck disable=SC2154 # initdir is set by dracut
 install() {
 	local _dash _sr
 	_dash=$(find_binary dash) || return 1

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * fuzz_policy.c - libFuzzer target for policy_parse(): arbitrary text as a
+ * policy file, parsed over the defaults as policy_load() does.
+ *
+ * Invariants checked: the result is 0 or -EINVAL; an error message is
+ * NUL-terminated and starts with "file:"; after success ACS require and
+ * forbid do not overlap, every list count is within POLICY_MAX_LIST, every
+ * string field is NUL-terminated inside its array, enums are in range and
+ * paths are empty or absolute; and the query functions run on the result.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
+
+static void check_lists(const struct policy *p)
+{
+	if (p->nmatch < 0 || p->nmatch > POLICY_MAX_LIST || p->nbdf < 0 ||
+	    p->nbdf > POLICY_MAX_LIST || p->ncompanion_classes < 0 ||
+	    p->ncompanion_classes > POLICY_MAX_LIST || p->nforbid < 0 ||
+	    p->nforbid > POLICY_MAX_LIST || p->nhost_drivers < 0 ||
+	    p->nhost_drivers > POLICY_MAX_LIST)
+		abort();
+	for (int i = 0; i < p->nbdf; i++)
+		if (!TERMINATED(p->bdf[i]) || strlen(p->bdf[i]) != 12)
+			abort();
+	for (int i = 0; i < p->nforbid; i++)
+		if (!TERMINATED(p->forbid[i]) || !p->forbid[i][0] || p->forbid[i][0] == '=')
+			abort();
+	for (int i = 0; i < p->nhost_drivers; i++)
+		if (!TERMINATED(p->host_drivers[i]) || !p->host_drivers[i][0] ||
+		    strchr(p->host_drivers[i], '/'))
+			abort();
+}
+
+static void check_policy(const struct policy *p)
+{
+	char names[64];
+
+	if (p->acs_require & p->acs_forbid)
+		abort();
+	if ((p->acs_require | p->acs_forbid) & ~0x7f)
+		abort();
+	if ((unsigned)p->mode > MODE_AUDIT || (unsigned)p->on_failure > FAIL_EMERGENCY ||
+	    (unsigned)p->companions > COMPANIONS_NONE)
+		abort();
+	if (!TERMINATED(p->report) || p->report[0] != '/')
+		abort();
+	if (!TERMINATED(p->baseline_file) || (p->baseline_file[0] && p->baseline_file[0] != '/'))
+		abort();
+	if (!TERMINATED(p->driver) || !p->driver[0] || strpbrk(p->driver, " \t/"))
+		abort();
+	check_lists(p);
+	policy_acs_names(p->acs_require, names, sizeof(names));
+	policy_acs_names(p->acs_forbid, names, sizeof(names));
+	policy_acs_names(0xffff, names, 8);
+	(void)policy_matches(p, 0x10de, 0x2330, 0x0302);
+	(void)policy_is_companion_class(p, 0x0403);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct policy p;
+	char *text = malloc(size + 1);
+	char err[512];
+	int rc;
+
+	if (!text)
+		abort();
+	memcpy(text, data, size);
+	text[size] = '\0';
+	policy_defaults(&p);
+	memset(err, 0x55, sizeof(err));
+	rc = policy_parse(&p, "fuzz.conf", text, err, sizeof(err));
+	if (rc == 0)
+		check_policy(&p);
+	else if (rc != -EINVAL || !TERMINATED(err) || strncmp(err, "fuzz.conf:", 10))
+		abort();
+	free(text);
+	return 0;
+}
