@@ -46,6 +46,7 @@ ifneq ($(filter-out $(NO_VERSIONS_GOALS),$(or $(MAKECMDGOALS),all)),)
 endif
 LIBPCI_VERSION  ?= unknown
 LIBKMOD_VERSION ?= unknown
+LIBMD_VERSION   ?= unknown
 
 CSTD     ?= -std=gnu11
 OPTFLAGS ?= -Os
@@ -54,13 +55,14 @@ CFLAGS   ?= $(CSTD) $(OPTFLAGS) $(WARNFLAGS) -ffunction-sections -fdata-sections
 EXTRA_CFLAGS ?=
 CPPFLAGS ?=
 LDFLAGS  ?= -static -Wl,--gc-sections -s
-DEPLIBS  := $(DEPS)/lib/libpci.a $(DEPS)/lib/libkmod.a
+DEPLIBS  := $(DEPS)/lib/libpci.a $(DEPS)/lib/libkmod.a $(DEPS)/lib/libmd.a
 LDLIBS   ?=
 
 ALL_CPPFLAGS := -I$(DEPS)/include -Isrc \
 	-DGPUGATE_VERSION=\"$(VERSION)\" \
 	-DLIBPCI_VERSION=\"$(LIBPCI_VERSION)\" \
 	-DLIBKMOD_VERSION=\"$(LIBKMOD_VERSION)\" \
+	-DLIBMD_VERSION=\"$(LIBMD_VERSION)\" \
 	$(CPPFLAGS)
 
 SRCS := $(sort $(wildcard src/*.c))
@@ -80,12 +82,17 @@ $(STAMP): $(DEPS_INPUTS)
 	$(Q)CC="$(CC)" BUILD="$(abspath $(BUILD))" bash $(DEPS_SCRIPT)
 	$(Q)touch $@
 
-# Written by the same script. Order-only, so that these files (always older
-# than the stamp) do not count as out of date on every run; when the script
-# does rebuild them their new mtimes relink gpugate and restart make with the
-# new versions.mk.
-$(DEPS)/versions.mk $(DEPLIBS): | $(STAMP)
+# Written by the same script. The libraries are order-only, so that they
+# (always older than the stamp) do not count as out of date on every run;
+# when the script does rebuild them their new mtimes relink gpugate.
+# versions.mk is touched after a deps build: make only restarts with the new
+# versions when an included makefile was remade, and an order-only rule
+# whose target exists never is (the objects would get the old versions).
+$(DEPLIBS): | $(STAMP)
 	@test -f $@ || { echo "$@ missing after $(DEPS_SCRIPT)" >&2; exit 1; }
+$(DEPS)/versions.mk: $(STAMP)
+	@test -f $@ || { echo "$@ missing after $(DEPS_SCRIPT)" >&2; exit 1; }
+	@touch $@
 
 # --- gpugate ---------------------------------------------------------------
 $(OBJDIR)/%.o: src/%.c $(STAMP) | $(OBJDIR)
@@ -139,6 +146,20 @@ unit: $(UNIT_BINS)
 # Acceptance tests: the real binary against generated sysfs trees.
 check: all $(FAULT_BIN)
 	$(Q)python3 tests/run-trees.py
+	$(Q)python3 tests/run-enforce.py
+	$(Q)python3 tests/run-lspci-dump.py
+	$(Q)python3 tests/run-baseline.py
+
+# Packaging and operations: man pages render and match the code, the
+# systemd units verify and behave, the Prometheus output is valid
+# exposition format, the Debian package builds and installs (in a
+# throwaway root).
+.PHONY: check-pkg
+check-pkg: all
+	$(Q)python3 tests/man/test-man.py
+	$(Q)python3 tests/prom/test-prometheus.py
+	$(Q)python3 tests/units/test-units.py
+	$(Q)bash tests/test-deb.sh
 
 # Everything CI runs: system packages (installed when missing), build, tests.
 test:
@@ -146,12 +167,22 @@ test:
 	$(Q)$(MAKE) all
 	$(Q)$(MAKE) unit
 	$(Q)$(MAKE) check
+	$(Q)$(MAKE) check-pkg
+	$(Q)$(MAKE) fuzz
+	$(Q)$(MAKE) sanitize
+	$(Q)$(MAKE) qemu-test
 
 # --- install ----------------------------------------------------------------
 PREFIX  ?= /usr
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 DRACUT_MOD := $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/90gpugate
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+PKGLIBDIR ?= $(PREFIX)/lib/gpugate
+# The units and the textfile helper name /usr paths; rewritten for PREFIX.
+PATH_SED := sed -e 's,/usr/sbin/gpugate,$(PREFIX)/sbin/gpugate,g' \
+	-e 's,/usr/lib/gpugate/,$(PKGLIBDIR)/,g'
 
 install: all
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/gpugate
@@ -161,6 +192,14 @@ install: all
 	install -D -m 0644 hook/gpugate-lib.sh $(DRACUT_MOD)/gpugate-lib.sh
 	install -D -m 0644 config/policy.conf $(DESTDIR)$(SYSCONFDIR)/gpugate/policy.conf
 	install -D -m 0644 config/90-gpugate.conf $(DESTDIR)$(SYSCONFDIR)/dracut.conf.d/90-gpugate.conf
+	install -D -m 0644 docs/man/gpugate.8 $(DESTDIR)$(MANDIR)/man8/gpugate.8
+	install -D -m 0644 docs/man/gpugate.conf.5 $(DESTDIR)$(MANDIR)/man5/gpugate.conf.5
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PKGLIBDIR)
+	$(PATH_SED) config/gpugate-textfile >$(DESTDIR)$(PKGLIBDIR)/gpugate-textfile
+	chmod 0755 $(DESTDIR)$(PKGLIBDIR)/gpugate-textfile
+	set -e; for u in gpugate-check.service gpugate-check.timer; do \
+		$(PATH_SED) config/$$u >$(DESTDIR)$(UNITDIR)/$$u; \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
 
 # --- cleaning --------------------------------------------------------------
 clean:
@@ -168,6 +207,17 @@ clean:
 
 distclean:
 	rm -rf $(BUILD)
+
+# --- benchmarks (docs/benchmarks.md) ---------------------------------------
+# Not a test: timings, memory and sizes, written to build/bench/. BENCH_QEMU=0
+# skips the initramfs size and boot-time part (which needs the QEMU lab).
+.PHONY: bench
+BENCH_QEMU ?= 1
+bench:
+	$(Q)bash tests/install-deps.sh
+	$(Q)if [ "$(BENCH_QEMU)" != 0 ]; then bash qemu/install-deps.sh; fi
+	$(Q)$(MAKE) all
+	$(Q)BENCH_QEMU=$(BENCH_QEMU) python3 tests/bench/bench.py
 
 # --- QEMU lab (qemu/README.md) ---------------------------------------------
 # Boot the Debian 6.1 kernel under QEMU/TCG with an emulated IOMMU and a
@@ -184,3 +234,41 @@ demo:
 	$(Q)bash qemu/install-deps.sh
 	$(Q)$(MAKE) all
 	$(Q)bash qemu/demo.sh
+
+# --- hostile input: fuzzing and sanitizers (docs/robustness.md) ------------
+# libFuzzer targets for the parsers of untrusted input (tests/fuzz/), built
+# with clang + ASan + UBSan from the pure sources only. `make fuzz` replays
+# tests/fuzz/regressions/ and fuzzes each target FUZZ_SECONDS; any crash,
+# leak or sanitizer report fails it. `make sanitize` builds the whole
+# program and its libraries with ASan + UBSan (tests/fuzz/build-asan.sh ->
+# build/gpugate-asan) and runs the acceptance suites with it, plus every
+# command on every tree (san-sweep.py) and devices that vanish mid-run
+# (vanish.py).
+.PHONY: fuzz sanitize
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := caps policy cmdline
+FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
+FUZZ_FLAGS   := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Wall -Wextra -Isrc -I$(DEPS)/include
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c src/%.c src/%.h $(STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/$*.c
+
+fuzz: $(FUZZ_BINS)
+	$(Q)BUILD=$(abspath $(BUILD)) bash tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+SAN_ENV := GPUGATE=$(abspath $(BUILD))/gpugate-asan \
+	GPUGATE_FAULT=$(abspath $(BUILD))/gpugate-fault-asan \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
+
+sanitize: deps
+	$(Q)BUILD=$(abspath $(BUILD)) bash tests/fuzz/build-asan.sh
+	$(Q)$(SAN_ENV) python3 tests/run-trees.py
+	$(Q)set -e; for t in tests/run-enforce.py tests/run-baseline.py; do \
+		if [ -f $$t ]; then $(SAN_ENV) python3 $$t; fi; done
+	$(Q)$(SAN_ENV) python3 tests/fuzz/san-sweep.py
+	$(Q)$(SAN_ENV) python3 tests/fuzz/vanish.py

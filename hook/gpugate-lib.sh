@@ -30,16 +30,23 @@ gpugate_on_failure() {
 	esac
 }
 
+# Ask the kernel directly (sync, then o = power off, b = reboot) when the
+# halt/poweroff/reboot commands are missing from the image.
+gpugate_sysrq() {
+	echo s >/proc/sysrq-trigger 2>/dev/null
+	echo "$1" >/proc/sysrq-trigger 2>/dev/null
+}
+
 # Stop the machine. Never returns.
 gpugate_stop() {
 	gpugate_say "BOOT STOPPED: $*"
 	case "$(gpugate_on_failure)" in
-	poweroff) poweroff -f ;;
-	reboot) reboot -f ;;
+	poweroff) poweroff -f || gpugate_sysrq o ;;
+	reboot) reboot -f || gpugate_sysrq b ;;
 	emergency)
 		gpugate_say "emergency: root shell on the console; the boot will not continue"
 		sh -i </dev/console >/dev/console 2>&1
-		poweroff -f
+		poweroff -f || gpugate_sysrq o
 		;;
 	*) halt -f ;;
 	esac
@@ -62,5 +69,5 @@ gpugate_run() {
 	if [ "$_gg_rc" -ne 0 ]; then
 		gpugate_stop "gpugate $* failed with exit status $_gg_rc"
 	fi
-	gpugate_say "gpugate $*: policy holds"
+	gpugate_say "gpugate $*: exit status 0, the boot continues"
 }

@@ -22,3 +22,12 @@ lab_kver() {
 	[ -s "$LAB/kver" ] || die "no guest kernel yet: run qemu/fetch.sh"
 	cat "$LAB/kver"
 }
+
+# The initramfs variants some scenarios boot (their IMAGE=, default poweroff).
+images_of() {
+	local name img
+	for name in "$@"; do
+		img=$(sed -n 's/^IMAGE=\([a-z]*\).*/\1/p' "$QEMU_DIR/scenarios/$name.conf")
+		echo "${img:-poweroff}"
+	done | sort -u
+}

@@ -31,7 +31,8 @@ main() {
 	n=${#names[@]}
 	"$QEMU_DIR/install-deps.sh"
 	"$QEMU_DIR/fetch.sh"
-	"$QEMU_DIR/images.sh"
+	# shellcheck disable=SC2046 # one word per image variant
+	"$QEMU_DIR/images.sh" $(images_of "${names[@]}")
 	for name in "${names[@]}"; do
 		i=$((i + 1))
 		show "$name" "$i" "$n" || rc=1

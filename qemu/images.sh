@@ -19,6 +19,8 @@
 #   reboot     qemu/policies/reboot.conf     on_failure = reboot
 #   emergency  qemu/policies/emergency.conf  on_failure = emergency
 #   protectnic qemu/policies/protect-nic.conf  also protects 0000:03:00.0 by bdf
+#   drift      poweroff, plus the lab-only labdrift module (qemu/dracut/99labdrift)
+#              that can undo the gate's work before the pre-pivot check
 #   nobinary   the poweroff image with /usr/sbin/gpugate deleted
 #   busybox    the poweroff image without the labsh module: /bin/sh and
 #              switch_root are busybox's (the report stays behind in the
@@ -27,7 +29,7 @@ set -euo pipefail
 # shellcheck source=qemu/common.sh
 . "$(dirname "$0")/common.sh"
 
-VARIANTS=(poweroff halt audit reboot emergency protectnic nobinary busybox)
+VARIANTS=(poweroff halt audit reboot emergency protectnic drift nobinary busybox)
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
 # plus the stand-in GPUs' host drivers, so that udev WOULD load them.
@@ -36,7 +38,7 @@ DRACUT_DRIVERS="virtio_pci virtio_blk ext4 virtio_gpu bochs pvpanic_mmio"
 
 policy_of() {
 	case "$1" in
-	poweroff | nobinary | busybox) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	poweroff | nobinary | busybox | drift) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
 	reboot | emergency) echo "$QEMU_DIR/policies/$1.conf" ;;
@@ -51,6 +53,7 @@ policy_of() {
 modules_of() {
 	case "$1" in
 	busybox) echo "$DRACUT_MODULES" ;;
+	drift) echo "$DRACUT_MODULES labsh labdrift" ;;
 	*) echo "$DRACUT_MODULES labsh" ;;
 	esac
 }
@@ -81,7 +84,9 @@ dracut_base() {
 		ln -s "$e" "$base/modules.d/${e##*/}"
 	done
 	ln -s "$STAGE/usr/lib/dracut/modules.d/90gpugate" "$base/modules.d/90gpugate"
-	ln -s "$QEMU_DIR/dracut/99labsh" "$base/modules.d/99labsh"
+	for e in "$QEMU_DIR"/dracut/*; do
+		ln -s "$e" "$base/modules.d/${e##*/}"
+	done
 	mkdir -p "$LAB/empty-confdir"
 }
 

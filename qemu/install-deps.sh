@@ -16,7 +16,6 @@ packages=(
 	cpio            # unpacking and repacking an initramfs
 	python3         # vmlinux extraction (lzma)
 	kmod            # depmod -b for the guest kernel's modules
-	xz-utils
 )
 
 is_installed() {

@@ -180,15 +180,12 @@ static bool is_live_peer_port(struct ctx *c, struct pdev *d, struct pdev *o, str
 static int acs_peers_at(struct ctx *c, struct pdev *d, int i)
 {
 	struct pdev *mine = &c->m->devs[d->path[i]];
-	int parent = mine->parent, n = 0;
+	int n = 0;
 
 	for (int k = 0; k < c->m->ndevs; k++) {
 		struct pdev *o = &c->m->devs[k];
-		bool sibling;
 
-		sibling = parent >= 0 ? o->parent == parent
-				      : o->parent < 0 && o->domain == mine->domain && o->bus == mine->bus;
-		if (!sibling || !is_live_peer_port(c, d, o, mine))
+		if (!model_is_sibling(o, mine) || !is_live_peer_port(c, d, o, mine))
 			continue;
 		acs_eval(c, "acs.peers", d, o, c->p->acs_require, c->p->acs_forbid, "peer");
 		n++;
@@ -214,15 +211,17 @@ static bool topology_known(struct ctx *c, struct pdev *d)
 
 void check_acs_peers(struct ctx *c, struct pdev *d)
 {
-	int n = 0;
+	int n = 0, lost = 0;
 
 	if (!topology_known(c, d))
 		return;
 	for (int i = 0; i < d->path_len; i++) {
 		struct pdev *b = &c->m->devs[d->path[i]];
 
-		if (!b->cfg_loaded || b->cfg_err)
-			continue; /* acs.path already reported it */
+		if (!b->cfg_loaded || b->cfg_err) {
+			lost++; /* acs.path reported it; its type, so its peers, unknown */
+			continue;
+		}
 		if (b->caps.pcie_type == PCI_EXP_TYPE_DOWNSTREAM ||
 		    b->caps.pcie_type == PCI_EXP_TYPE_ROOT_PORT)
 			n += acs_peers_at(c, d, i);
@@ -236,7 +235,10 @@ void check_acs_peers(struct ctx *c, struct pdev *d)
 			 c->p->acs_forbid & ACS_MFD_BITS, "foreign function in the slot,");
 		n++;
 	}
-	if (!n)
+	if (lost)
+		finding_unknown(check_add(c, "acs.peers", d, NULL, ST_FAIL),
+				"a port on its path has unreadable config space (see acs.path), so the peers of that port are unknown");
+	else if (!n)
 		finding_msg(check_add(c, "acs.peers", d, NULL, ST_PASS), "no peer port or foreign function that could reach it");
 }
 

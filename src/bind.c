@@ -33,8 +33,9 @@ void check_bind_vfio(struct ctx *c, struct pdev *d)
 {
 	const char *id = "bind.vfio";
 	const char *want = c->p->driver;
-	char path[64];
+	char path[64], why[128];
 	struct finding *f;
+	int rc;
 
 	f = check_add(c, id, d, NULL, ST_FAIL);
 	snprintf(f->expected, sizeof(f->expected), "bound to %s", want);
@@ -45,7 +46,13 @@ void check_bind_vfio(struct ctx *c, struct pdev *d)
 		return;
 	}
 	snprintf(path, sizeof(path), "/dev/vfio/%d", d->group);
-	if (d->group < 0 || sysroot_exists(path)) {
+	rc = d->group < 0 ? -ENOENT : sysroot_exists(path);
+	if (rc && rc != -ENOENT) {
+		snprintf(why, sizeof(why), "cannot check %s: %s", path, strerror(-rc));
+		finding_unknown(f, why);
+		return;
+	}
+	if (rc) {
 		snprintf(f->actual, sizeof(f->actual), "%s, no %s", want, d->group < 0 ? "IOMMU group" : path);
 		finding_msg(f, "bound to %s but its VFIO group device is missing", want);
 		return;
@@ -66,18 +73,26 @@ static int loaded_host_drivers(struct ctx *c)
 	int hits = 0;
 
 	for (int i = 0; i < c->p->nhost_drivers; i++) {
-		char path[128], name[64];
+		char path[128], name[64], why[256];
 		struct finding *f;
+		int rc;
 
 		snprintf(name, sizeof(name), "%s", c->p->host_drivers[i]);
 		for (char *s = name; *s; s++)
 			*s = *s == '-' ? '_' : *s;
 		snprintf(path, sizeof(path), "/sys/module/%s", name);
-		if (sysroot_exists(path))
+		rc = sysroot_exists(path);
+		if (rc == -ENOENT)
 			continue;
 		hits++;
 		f = check_add(c, "driver.host", NULL, NULL, ST_FAIL);
 		snprintf(f->expected, sizeof(f->expected), "%s not loaded", name);
+		if (rc) { /* unknown is not "not loaded" */
+			snprintf(why, sizeof(why), "cannot tell whether host GPU driver %s is loaded: %s: %s",
+				 name, path, strerror(-rc));
+			finding_unknown(f, why);
+			continue;
+		}
 		snprintf(f->actual, sizeof(f->actual), "%s loaded", name);
 		finding_msg(f, "host GPU driver %s is loaded: it can bind the GPUs and lets their firmware talk to the host; fix: blacklist it in the initramfs (the gpugate dracut module does) and reboot", name);
 	}
@@ -151,6 +166,8 @@ static int bind_one(struct ctx *c, struct pdev *d, bool dry_run)
 	struct action *a;
 	int rc = 0;
 
+	if (d->driver_err || d->override_err)
+		return 0; /* binding unknown: access.config failed, act on nothing */
 	if (!cmdline_name_eq(d->override, want))
 		rc = enforce_attr(c, d, "driver_override", want,
 				  d->override[0] ? d->override : "(null)", dry_run);

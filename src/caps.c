@@ -85,8 +85,13 @@ static int std_walk(struct walk *w, struct caps *out)
 		if (err)
 			return err;
 		if (w->cfg[pos] == PCI_CAP_ID_EXP && !out->pcie) {
-			/* v1 structures are 0x24 bytes, v2 0x3c (PCIe 6.0, 7.5.3) */
-			int size = (cfg_word(w->cfg, pos + PCI_EXP_FLAGS) & 0xf) == 1 ? 0x24 : 0x3c;
+			/*
+			 * The smallest structure of each version must fit: v1 may
+			 * end after 0x0c bytes (an RC integrated endpoint), v2
+			 * after 0x2c (an endpoint); the kernel's
+			 * PCI_CAP_EXP_RC_ENDPOINT_SIZEOF_V1 and _ENDPOINT_SIZEOF_V2.
+			 */
+			int size = (cfg_word(w->cfg, pos + PCI_EXP_FLAGS) & 0xf) == 1 ? 0x0c : 0x2c;
 
 			if (pos + size > CFG_SPACE_STD)
 				return walk_fail(w, -EIO, "PCI Express capability at 0x%02x runs past the header (%d bytes)",

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * checks.c - the table of checks, the walk over it, and the small checks
- * that need no file of their own (NVSwitch, baseline, access, device count).
+ * that need no file of their own (NVSwitch, access, device count).
  */
 #include <errno.h>
 #include <string.h>
@@ -15,30 +15,35 @@ struct check {
 	const char *id;
 	enum scope scope;
 	void (*run)(struct ctx *c, struct pdev *d);
+	const char *live; /* live host state it reads, which an lspci dump lacks */
 };
 
-/* Every check, in the order findings are reported. */
+/*
+ * Every check, in the order findings are reported. A check whose fourth
+ * column names live host state is skipped, saying so, on an lspci dump;
+ * NULL: it reads only config space and the device list.
+ */
 static const struct check table[] = {
-	{ "cmdline.iommu", SCOPE_HOST, check_cmdline_iommu },
-	{ "cmdline.identity", SCOPE_HOST, check_cmdline_identity },
-	{ "cmdline.strict", SCOPE_HOST, check_cmdline_strict },
-	{ "cmdline.noats", SCOPE_HOST, check_cmdline_noats },
-	{ "cmdline.forbidden", SCOPE_HOST, check_cmdline_forbidden },
-	{ "iommu.active", SCOPE_HOST, check_iommu_active },
-	{ "iommu.domain", SCOPE_FUNCTION, check_iommu_domain },
-	{ "iommu.irq_remap", SCOPE_HOST, check_iommu_irq_remap },
-	{ "group.isolated", SCOPE_FUNCTION, check_group_isolated },
-	{ "acs.path", SCOPE_SLOT, check_acs_path },
-	{ "acs.peers", SCOPE_SLOT, check_acs_peers },
-	{ "ats.disabled", SCOPE_FUNCTION, check_ats_disabled },
-	{ "bind.vfio", SCOPE_FUNCTION, check_bind_vfio },
-	{ "driver.host", SCOPE_HOST, check_driver_host },
-	{ "nvlink.nvswitch", SCOPE_HOST, check_nvlink_nvswitch },
-	{ "baseline.topology", SCOPE_HOST, check_baseline },
-	{ "baseline.rom", SCOPE_HOST, check_baseline },
-	{ "devices.none", SCOPE_HOST, check_devices_none },
+	{ "cmdline.iommu", SCOPE_HOST, check_cmdline_iommu, "/proc/cmdline" },
+	{ "cmdline.identity", SCOPE_HOST, check_cmdline_identity, "/proc/cmdline" },
+	{ "cmdline.strict", SCOPE_HOST, check_cmdline_strict, "/proc/cmdline" },
+	{ "cmdline.noats", SCOPE_HOST, check_cmdline_noats, "/proc/cmdline" },
+	{ "cmdline.forbidden", SCOPE_HOST, check_cmdline_forbidden, "/proc/cmdline and /sys/module" },
+	{ "iommu.active", SCOPE_HOST, check_iommu_active, "/sys/class/iommu" },
+	{ "iommu.domain", SCOPE_FUNCTION, check_iommu_domain, "/sys/kernel/iommu_groups" },
+	{ "iommu.irq_remap", SCOPE_HOST, check_iommu_irq_remap, "/proc/interrupts" },
+	{ "group.isolated", SCOPE_FUNCTION, check_group_isolated, "/sys/kernel/iommu_groups" },
+	{ "acs.path", SCOPE_SLOT, check_acs_path, NULL },
+	{ "acs.peers", SCOPE_SLOT, check_acs_peers, NULL },
+	{ "ats.disabled", SCOPE_FUNCTION, check_ats_disabled, NULL },
+	{ "bind.vfio", SCOPE_FUNCTION, check_bind_vfio, "driver links and /dev/vfio" },
+	{ "driver.host", SCOPE_HOST, check_driver_host, "/sys/module and the module index" },
+	{ "nvlink.nvswitch", SCOPE_HOST, check_nvlink_nvswitch, NULL },
+	{ "baseline.topology", SCOPE_HOST, check_baseline_topology, "the sysfs tree" },
+	{ "baseline.rom", SCOPE_HOST, check_baseline_rom, "the ROM images in sysfs" },
+	{ "devices.none", SCOPE_HOST, check_devices_none, NULL },
 	/* Last: it reports what every check before it failed to read. */
-	{ "access.config", SCOPE_HOST, check_access_config },
+	{ "access.config", SCOPE_HOST, check_access_config, NULL },
 };
 
 #define NCHECKS ((int)(sizeof(table) / sizeof(table[0])))
@@ -47,9 +52,6 @@ const char *check_id(int i)
 {
 	return i >= 0 && i < NCHECKS ? table[i].id : NULL;
 }
-
-/* The id of the row being run, for check_baseline which serves two rows. */
-static const char *current_id;
 
 struct finding *check_add(struct ctx *c, const char *id, const struct pdev *d,
 			  const struct pdev *port, enum status st)
@@ -96,12 +98,22 @@ void checks_sort(struct ctx *c)
 	report_sort(c->r, order, NCHECKS);
 }
 
+/* @k needs the live host and the model comes from an lspci dump. */
+static void skip_live(struct ctx *c, const struct check *k)
+{
+	finding_msg(check_add(c, k->id, NULL, NULL, ST_SKIP),
+		    "not available from an lspci dump: it reads %s of the live host", k->live);
+}
+
 void checks_run(struct ctx *c)
 {
 	for (int i = 0; i < NCHECKS; i++) {
 		const struct check *k = &table[i];
 
-		current_id = k->id;
+		if (k->live && c->m->dump) {
+			skip_live(c, k);
+			continue;
+		}
 		if (k->scope == SCOPE_HOST) {
 			k->run(c, NULL);
 			continue;
@@ -143,21 +155,6 @@ void check_nvlink_nvswitch(struct ctx *c, struct pdev *unused)
 		finding_msg(check_add(c, id, NULL, NULL, ST_PASS), "no NVSwitch function (10de, class 0680)");
 }
 
-void check_baseline(struct ctx *c, struct pdev *unused)
-{
-	struct finding *f;
-
-	(void)unused;
-	if (!c->p->baseline_file[0]) {
-		finding_msg(check_add(c, current_id, NULL, NULL, ST_SKIP),
-			    "no baseline configured ([baseline] file is empty)");
-		return;
-	}
-	f = check_add(c, current_id, NULL, NULL, ST_FAIL);
-	snprintf(f->expected, sizeof(f->expected), "match %s", c->p->baseline_file);
-	finding_unknown(f, "baseline comparison is not supported by this version of gpugate: the configured baseline cannot be verified");
-}
-
 /* Report one access problem of @d; returns 1 if there was one. */
 static int access_one(struct ctx *c, struct pdev *d)
 {
@@ -170,12 +167,15 @@ static int access_one(struct ctx *c, struct pdev *d)
 		snprintf(why, sizeof(why), "%s", d->cfg_why);
 	else if (d->path_err)
 		snprintf(why, sizeof(why), "cannot resolve its place in the device tree: %s",
-			 strerror(-d->path_err));
+			 d->path_why[0] ? d->path_why : strerror(-d->path_err));
 	else if (d->group_err)
 		snprintf(why, sizeof(why), "cannot read iommu_group link: %s",
 			 strerror(-d->group_err));
 	else if (d->driver_err)
 		snprintf(why, sizeof(why), "cannot read driver link: %s", strerror(-d->driver_err));
+	else if (d->override_err)
+		snprintf(why, sizeof(why), "cannot read driver_override: %s",
+			 strerror(-d->override_err));
 	else
 		return 0;
 	finding_unknown(check_add(c, id, d, NULL, ST_FAIL), why);

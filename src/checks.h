@@ -83,9 +83,12 @@ void check_ats_disabled(struct ctx *c, struct pdev *d);
 void check_bind_vfio(struct ctx *c, struct pdev *d);
 void check_driver_host(struct ctx *c, struct pdev *d);
 
+/* blcheck.c */
+void check_baseline_topology(struct ctx *c, struct pdev *d);
+void check_baseline_rom(struct ctx *c, struct pdev *d);
+
 /* checks.c */
 void check_nvlink_nvswitch(struct ctx *c, struct pdev *d);
-void check_baseline(struct ctx *c, struct pdev *d);
 void check_access_config(struct ctx *c, struct pdev *d);
 void check_devices_none(struct ctx *c, struct pdev *d);
 

@@ -15,9 +15,15 @@
 
 #include "cmdline.h"
 
+/*
+ * The kernel's isspace() (lib/ctype.c) is also true for 0xa0, the Latin-1
+ * no-break space, so "quiet\xa0pcie_acs_override=..." is two parameters to
+ * the kernel (a UTF-8 no-break space, c2 a0, splits after the c2).
+ */
 static bool is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
+	       (unsigned char)c == 0xa0;
 }
 
 /*
@@ -43,35 +49,43 @@ static const char *arg_copy(const char *p, char *out, size_t *used, size_t cap, 
 	return p;
 }
 
-/* Remove a leading quote of @s and, if present, the trailing one. */
-static char *unquote(char *s)
-{
-	size_t n;
-
-	if (*s != '"')
-		return s;
-	s++;
-	n = strlen(s);
-	if (n && s[n - 1] == '"')
-		s[n - 1] = '\0';
-	return s;
-}
-
+/*
+ * Split one argument in place as next_arg() does. An opening quote is
+ * dropped. The first '=' after the first character ends the name
+ * (next_arg() takes equals == 0 for "none", so "=x" is a name). A value
+ * that opens with a quote loses it, and the argument's last character if
+ * that is a quote; then an argument that opened with a quote loses its last
+ * character if that still is a quote ("a="b"" has the value 'b"').
+ */
 static void param_split(struct cmdline_param *prm, char *arg)
 {
+	bool quoted = *arg == '"';
+	size_t n;
 	char *eq;
 
-	arg = unquote(arg);
-	eq = strchr(arg, '=');
+	arg += quoted;
+	n = strlen(arg);
+	eq = n ? strchr(arg + 1, '=') : NULL;
 	prm->name = arg;
 	prm->value = NULL;
 	if (eq) {
 		*eq = '\0';
-		prm->value = unquote(eq + 1);
+		prm->value = eq + 1;
+		if (*prm->value == '"') {
+			prm->value++;
+			if (arg[n - 1] == '"')
+				arg[n - 1] = '\0';
+		}
 	}
-	for (char *c = prm->name; *c; c++)
-		if (*c == '-')
-			*c = '_';
+	if (quoted && n && arg[n - 1] == '"')
+		arg[n - 1] = '\0';
+}
+
+static void name_fold(char *name)
+{
+	for (; *name; name++)
+		if (*name == '-')
+			*name = '_';
 }
 
 int cmdline_parse(struct cmdline *cl, const char *text)
@@ -81,6 +95,7 @@ int cmdline_parse(struct cmdline *cl, const char *text)
 
 	cl->nparams = 0;
 	while (*text) {
+		struct cmdline_param *prm;
 		char *arg;
 
 		while (is_space(*text))
@@ -93,9 +108,12 @@ int cmdline_parse(struct cmdline *cl, const char *text)
 		text = arg_copy(text, cl->buf, &used, sizeof(cl->buf), &trunc);
 		if (trunc)
 			return -E2BIG;
-		if (strcmp(arg, "--") == 0)
-			break;
-		param_split(&cl->params[cl->nparams++], arg);
+		prm = &cl->params[cl->nparams];
+		param_split(prm, arg);
+		if (!prm->value && strcmp(prm->name, "--") == 0)
+			break; /* parse_args(): even a quoted "--" */
+		name_fold(prm->name);
+		cl->nparams++;
 	}
 	return 0;
 }

@@ -128,6 +128,11 @@ static bool module_step(void *data, const char *module, const char *options)
 		finding_msg(f, "refusing to load %s: modprobe.d gives it %s, which the policy forbids; fix: remove the option from modprobe.d", module, o);
 		ok = false;
 	}
+	/* Each probe lists the shared dependencies again: record a module once. */
+	for (int i = 0; i < v->c->r->nactions; i++)
+		if (!strcmp(v->c->r->actions[i].what, "load module") &&
+		    !strcmp(v->c->r->actions[i].after, module))
+			return ok;
 	report_action(v->c->r, NULL, "load module", "", module, ok, v->dry_run);
 	return ok;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "checks.h"
@@ -152,7 +153,8 @@ static void mark_fixed(struct report *after, const struct report *before, int nb
 		if (f->status != ST_PASS)
 			continue;
 		for (int k = 0; k < nbefore; k++) {
-			if (before->findings[k].status == ST_FAIL && same_finding(f, &before->findings[k])) {
+			if (before->findings[k].status == ST_FAIL && !before->findings[k].undetermined &&
+			    same_finding(f, &before->findings[k])) {
 				f->status = ST_FIXED;
 				break;
 			}
@@ -170,6 +172,29 @@ static void copy_findings(struct report *to, const struct report *from, int firs
 		if (n)
 			*n = *f;
 	}
+}
+
+/*
+ * Copy the undetermined findings of the check before the actions (the first
+ * @n of @from). Enforce could not act on what it could not read, so the run
+ * stays undetermined even when the check after the actions reads
+ * everything. Returns false when out of memory.
+ */
+static bool copy_unknown(struct report *to, const struct report *from, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const struct finding *f = &from->findings[i];
+		struct finding *c;
+
+		if (!f->undetermined)
+			continue;
+		c = report_add(to, f->id, f->device, f->port, f->status);
+		if (!c)
+			return false;
+		*c = *f;
+		snprintf(c->message, sizeof(c->message), "before enforce: %s", f->message);
+	}
+	return true;
 }
 
 static void copy_actions(struct report *to, const struct report *from)
@@ -206,6 +231,8 @@ static struct run *enforce_on(const struct run_opts *o, struct run *b, const cha
 		return b;
 	copy_actions(&a->r, &b->r);
 	mark_fixed(&a->r, &b->r, checked);
+	if (!copy_unknown(&a->r, &b->r, checked))
+		a->c.oom = true;
 	copy_findings(&a->r, &b->r, checked);
 	checks_sort(&a->c);
 	run_free(b);
@@ -236,8 +263,18 @@ static void banner_to(const char *path, const char *text)
 	fclose(f);
 }
 
-/* One banner line per failed check, on stderr, the console and kmsg. */
-static void banner(const struct run *x)
+/* Is stderr already the console (as in an initramfs hook)? Then once is enough. */
+static bool stderr_is_console(void)
+{
+	struct stat a, b;
+
+	if (sysroot_is_redirected() || fstat(STDERR_FILENO, &a) || stat("/dev/console", &b))
+		return false;
+	return S_ISCHR(a.st_mode) && S_ISCHR(b.st_mode) && a.st_rdev == b.st_rdev;
+}
+
+/* One banner line per failed check, on stderr, and unless @dry_run the console and kmsg. */
+static void banner(const struct run *x, bool dry_run)
 {
 	char *text = NULL, *kmsg = NULL;
 	size_t len = 0, klen = 0;
@@ -268,8 +305,11 @@ static void banner(const struct run *x)
 	}
 	fclose(k);
 	fputs(text, stderr);
-	banner_to("/dev/console", text);
-	banner_to("/dev/kmsg", kmsg);
+	if (!dry_run) {
+		if (!stderr_is_console())
+			banner_to("/dev/console", text);
+		banner_to("/dev/kmsg", kmsg);
+	}
 	free(text);
 	free(kmsg);
 }
@@ -331,6 +371,16 @@ static void stop_machine(const struct run_opts *o)
 	fprintf(stderr, "gpugate: reboot(%s) failed: %s\n", stops[how].name, strerror(errno));
 }
 
+/* The report could not be written: a finding, so the banner names it. */
+static enum verdict report_unwritten(struct run *x, const char *path)
+{
+	char why[POLICY_PATH_LEN + 64];
+
+	snprintf(why, sizeof(why), "cannot write the report to %s%s", sysroot_prefix(), path);
+	finding_unknown(check_add(&x->c, "access.config", NULL, NULL, ST_FAIL), why);
+	return VERDICT_ERROR;
+}
+
 int run_gate(const struct run_opts *o)
 {
 	struct run *x = run_new(o->policy, "gate");
@@ -349,11 +399,14 @@ int run_gate(const struct run_opts *o)
 	if (!o->verify)
 		x = enforce_on(o, x, "gate");
 	v = run_finish(o, x);
-	if (write_report(x, o->policy->report, true))
-		v = VERDICT_ERROR;
+	if (o->dry_run)
+		fprintf(stderr, "gpugate: --dry-run: would write the report to %s%s\n",
+			sysroot_prefix(), o->policy->report);
+	else if (write_report(x, o->policy->report, true))
+		v = report_unwritten(x, o->policy->report);
 	audit = ovr == OVR_AUDIT || o->policy->mode == MODE_AUDIT;
 	if (v != VERDICT_PASS) {
-		banner(x);
+		banner(x, o->dry_run);
 		if (audit) {
 			fprintf(stderr, "gpugate: audit mode: the boot continues although the policy does not hold\n");
 			run_free(x);

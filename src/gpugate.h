@@ -38,6 +38,7 @@ struct pdev {
 	int path[MAX_DEPTH];  /* ancestors, root bus first */
 	int path_len;
 	int path_err;	      /* negative errno: topology unknown */
+	char path_why[128];   /* reason for path_err when errno says too little */
 	int nchildren;	      /* devices whose parent is this one */
 
 	int group;	       /* IOMMU group, -1 when the link is absent */
@@ -45,6 +46,7 @@ struct pdev {
 	char driver[64];       /* "" when unbound */
 	int driver_err;	       /* negative errno other than -ENOENT */
 	char override[64];     /* driver_override, "" when "(null)" */
+	int override_err;      /* negative errno reading driver_override, other than -ENOENT */
 
 	bool cfg_loaded;
 	uint8_t *cfg;
@@ -67,6 +69,8 @@ struct model {
 	struct cmdline cmdline;
 	char iommus[256];    /* names in /sys/class/iommu, space separated */
 	int iommu_err;	     /* negative errno listing /sys/class/iommu */
+	const char *dump;    /* --lspci-dump FILE: no live state; NULL: sysfs */
+	void *pci;	     /* pcidev.c: this model's own libpci access */
 };
 
 struct finding {

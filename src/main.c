@@ -10,12 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
+#include "dump.h"
 #include "gate.h"
 #include "gpugate.h"
 #include "model.h"
 #include "modload.h"
 #include "report.h"
+#include "rom.h"
 #include "show.h"
+#include "snapshot.h"
 #include "sysroot.h"
 
 #ifndef LIBPCI_VERSION
@@ -30,9 +34,11 @@ struct opts {
 	const char *policy;
 	const char *root;
 	const char *report;
+	const char *lspci_dump;
 	enum format format;
 	bool quiet, verbose, policy_given, dry_run, verify;
 	const char *command;
+	const char *arg; /* snapshot: the output file */
 };
 
 static void usage(FILE *out)
@@ -46,12 +52,15 @@ static void usage(FILE *out)
 	      "             policy's on_failure itself. This is what the initramfs runs.\n"
 	      "  show       each protected device, its IOMMU group, its path with ACS/ATS, peers, driver\n"
 	      "  cmdline    print the kernel command-line fragment the policy needs\n"
-	      "  modprobe   print the modprobe.d blacklist the initramfs needs\n\n"
+	      "  modprobe   print the modprobe.d blacklist the initramfs needs\n"
+	      "  baseline   print a baseline (IDs, paths, ROM hashes) to pin with [baseline] file\n"
+	      "  snapshot OUT.tar  write the files gpugate reads, for --root elsewhere\n\n"
 	      "Options:\n"
 	      "  -p, --policy FILE   policy file (default " DEFAULT_POLICY ")\n"
 	      "  -r, --root DIR      read /sys, /proc, /dev, /lib/modules, /etc/modprobe.d under DIR\n"
 	      "  -f, --format FMT    text, json or prometheus (check)\n"
-	      "  -o, --report FILE   also write the JSON report to FILE\n"
+	      "  -o, --report FILE   also write the JSON report to FILE (baseline: write it there)\n"
+	      "      --lspci-dump FILE  check, show, cmdline: audit ACS/ATS from `lspci -xxxx` output\n"
 	      "  -n, --dry-run       enforce/gate: print every planned change, change nothing\n"
 	      "      --verify        gate: only check, change nothing\n"
 	      "  -q, --quiet         text: print only findings that did not pass\n"
@@ -83,6 +92,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "quiet", no_argument, NULL, 'q' },	      { "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },	      { "help", no_argument, NULL, 'h' },
 		{ "dry-run", no_argument, NULL, 'n' },	      { "verify", no_argument, NULL, 'Y' },
+		{ "lspci-dump", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -118,9 +128,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'Y':
 			o->verify = true;
 			break;
+		case 'L':
+			o->lspci_dump = optarg;
+			break;
 		case 'V':
-			printf("gpugate %s (libpci %s, libkmod %s)\n", GPUGATE_VERSION, LIBPCI_VERSION,
-			       modload_version());
+			printf("gpugate %s (libpci %s, libkmod %s, %s)\n", GPUGATE_VERSION,
+			       LIBPCI_VERSION, modload_version(), rom_hash_library());
 			exit(EXIT_PASS);
 		case 'h':
 			usage(stdout);
@@ -130,8 +143,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -EINVAL;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "gpugate: expected exactly one command\n");
+	if (optind == argc - 2 && !strcmp(argv[optind], "snapshot")) {
+		o->arg = argv[optind + 1];
+	} else if (optind != argc - 1 || !strcmp(argv[optind], "snapshot")) {
+		fprintf(stderr, "gpugate: expected exactly one command (snapshot: and its output file)\n");
 		usage(stderr);
 		return -EINVAL;
 	}
@@ -141,13 +156,32 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 static bool command_known(const char *c)
 {
-	static const char *const commands[] = { "check", "enforce", "gate", "show", "cmdline",
-						 "modprobe" };
+	static const char *const commands[] = { "check",   "enforce",  "gate",    "show", "cmdline",
+						 "modprobe", "baseline", "snapshot" };
 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(c, commands[i]))
 			return true;
 	return false;
+}
+
+/* --lspci-dump gives config space only: nothing to write to, no sysroot. */
+static int dump_opts_check(const struct opts *o)
+{
+	static const char *const readers[] = { "check", "show", "cmdline", "modprobe" };
+
+	if (!o->lspci_dump)
+		return 0;
+	if (o->root) {
+		fprintf(stderr, "gpugate: --lspci-dump and --root are mutually exclusive\n");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
+		if (!strcmp(o->command, readers[i]))
+			return 0;
+	fprintf(stderr, "gpugate: %s cannot run on an lspci dump: it needs the live system (--lspci-dump works with check, show and cmdline)\n",
+		o->command);
+	return -EINVAL;
 }
 
 /*
@@ -210,6 +244,10 @@ static int dispatch(const struct opts *o, const struct policy *p)
 		return run_gate(&ro);
 	if (!strcmp(o->command, "modprobe"))
 		return show_modprobe(stdout, p) ? EXIT_ERROR : EXIT_PASS;
+	if (!strcmp(o->command, "baseline"))
+		return baseline_command(p, o->report) ? EXIT_ERROR : EXIT_PASS;
+	if (!strcmp(o->command, "snapshot"))
+		return snapshot_command(p, o->arg) ? EXIT_ERROR : EXIT_PASS;
 	return run_view(o->command, p);
 }
 
@@ -226,11 +264,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (dump_opts_check(&o))
+		return EXIT_USAGE;
 	if (load_policy(&o, &p))
 		return EXIT_USAGE;
 	rc = sysroot_set(o.root);
 	if (rc) {
 		fprintf(stderr, "gpugate: --root %s: %s\n", o.root, strerror(-rc));
+		return EXIT_USAGE;
+	}
+	rc = dump_set(o.lspci_dump);
+	if (rc) {
+		fprintf(stderr, "gpugate: --lspci-dump %s: %s\n", o.lspci_dump, strerror(-rc));
 		return EXIT_USAGE;
 	}
 	return dispatch(&o, &p);

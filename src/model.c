@@ -8,7 +8,8 @@
  * address on that path is a bridge above the function, root bus first.
  * Group, driver and driver_override come from the function's sysfs
  * directory. Config spaces are loaded lazily, only for the functions a check
- * looks at.
+ * looks at. From an lspci dump (--lspci-dump) dump.c places the functions by
+ * their bridges' bus numbers, and there is no host state, group or driver.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dump.h"
 #include "model.h"
 #include "pcidev.h"
 #include "sysroot.h"
@@ -120,14 +122,25 @@ static void links_one(struct pdev *d)
 			d->driver_err = rc;
 	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", d->bdf);
-	if (sysroot_read_line(path, d->override, sizeof(d->override)) ||
-	    !strcmp(d->override, "(null)"))
+	rc = sysroot_read_line(path, d->override, sizeof(d->override));
+	if (rc || !strcmp(d->override, "(null)"))
 		d->override[0] = '\0';
+	if (rc && rc != -ENOENT)
+		d->override_err = rc;
 }
 
 bool model_same_slot(const struct pdev *a, const struct pdev *b)
 {
 	return a->domain == b->domain && a->bus == b->bus && a->dev == b->dev;
+}
+
+bool model_is_sibling(const struct pdev *o, const struct pdev *b)
+{
+	if (o == b || o->path_err || b->path_err)
+		return false;
+	if (b->parent >= 0)
+		return o->parent == b->parent;
+	return o->parent < 0 && o->domain == b->domain && o->bus == b->bus;
 }
 
 bool model_is_slot_leader(const struct model *m, const struct pdev *d)
@@ -211,11 +224,15 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	read_host(m);
+	m->dump = dump_file();
+	if (!m->dump)
+		read_host(m);
 	rc = pcidev_scan(m, err, errlen);
+	if (!rc && m->dump)
+		rc = dump_topology(m, err, errlen); /* no sysfs: bus numbers, no links */
 	if (rc)
 		return rc;
-	for (int i = 0; i < m->ndevs; i++) {
+	for (int i = 0; i < m->ndevs && !m->dump; i++) {
 		topo_one(m, &m->devs[i]);
 		links_one(&m->devs[i]);
 	}

@@ -28,6 +28,13 @@ int model_config(struct pdev *d);
 /* True when @a and @b are functions of the same slot (bus and device). */
 bool model_same_slot(const struct pdev *a, const struct pdev *b);
 
+/*
+ * True when @o sits beside bridge @b: below the same bridge, or, for @b on
+ * a root bus, on the same root bus. These are the ports whose traffic can
+ * meet @b's without crossing the root complex's IOMMU.
+ */
+bool model_is_sibling(const struct pdev *o, const struct pdev *b);
+
 /* The first protected function of @d's slot: the one that speaks for it. */
 bool model_is_slot_leader(const struct model *m, const struct pdev *d);
 

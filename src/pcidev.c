@@ -8,7 +8,9 @@
  * becomes a finding (access.config) instead of an exit from inside the
  * library. The access method is forced to linux-sysfs with sysfs.path under
  * the sysroot, because libpci's automatic probing would otherwise fall back
- * to the real /proc/bus/pci when the given tree is incomplete.
+ * to the real /proc/bus/pci when the given tree is incomplete. With
+ * --lspci-dump it is forced to libpci's dump method (lib/dump.c), which
+ * reads the hex lines of `lspci -x/-xxx/-xxxx` output and cannot write.
  */
 #include <errno.h>
 #include <limits.h>
@@ -24,11 +26,13 @@
 #include "pcidev.h"
 #include "sysroot.h"
 
-static struct pci_access *pacc;
+static struct pci_access *pacc; /* the scan in progress; then model->pci */
 static jmp_buf *guard;
 static char last_msg[256];
+static const char *dump_name; /* --lspci-dump FILE, or NULL for sysfs */
 
 static void pcidev_error(char *msg, ...) __attribute__((noreturn));
+static int read_block(struct pci_dev *p, uint8_t *buf, int len);
 
 static void pcidev_error(char *msg, ...)
 {
@@ -63,20 +67,25 @@ static int pacc_open(char *err, size_t errlen)
 	char path[PATH_MAX];
 	jmp_buf jb;
 
+	pacc = NULL;
 	if (sysroot_path(path, sizeof(path), "/sys/bus/pci"))
 		return -ENAMETOOLONG;
 	pacc = pci_alloc();
 	pacc->error = pcidev_error;
 	pacc->warning = pcidev_warning;
 	pacc->debug = pcidev_debug;
-	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+	pacc->method = dump_name ? PCI_ACCESS_DUMP : PCI_ACCESS_SYS_BUS_PCI;
 	guard = &jb;
 	if (setjmp(jb)) {
 		guard = NULL;
-		snprintf(err, errlen, "libpci: %s", last_msg);
+		snprintf(err, errlen, "%s%slibpci: %s", dump_name ? dump_name : "",
+			 dump_name ? ": " : "", last_msg);
 		return -EIO;
 	}
-	pci_set_param(pacc, "sysfs.path", path);
+	if (dump_name)
+		pci_set_param(pacc, "dump.name", (char *)dump_name);
+	else
+		pci_set_param(pacc, "sysfs.path", path);
 	pci_init(pacc);
 	pci_scan_bus(pacc);
 	guard = NULL;
@@ -110,6 +119,29 @@ static void pdev_fill(struct pdev *d, struct pci_dev *p)
 	d->class = (uint32_t)p->device_class << 8 | p->prog_if;
 }
 
+/*
+ * In a dump the IDs come from the config header itself. A record without
+ * the 64-byte header (a line of `lspci` or `lspci -nn` output mixed into
+ * the file) would read as all ones, and a header that reads all ones names
+ * no device: both leave the function's identity unknown.
+ */
+static void dump_check_header(struct pdev *d)
+{
+	uint8_t hdr[64];
+
+	if (!dump_name || d->ident_err)
+		return;
+	if (!read_block(d->handle, hdr, sizeof(hdr))) {
+		d->ident_err = -ENODATA;
+		snprintf(d->ident_why, sizeof(d->ident_why),
+			 "the dump lists it without its config header (lspci -xxxx output has it)");
+	} else if (cfg_word(hdr, PCI_VENDOR_ID) == 0xffff) {
+		d->ident_err = -EIO;
+		snprintf(d->ident_why, sizeof(d->ident_why),
+			 "its config header in the dump reads all ones (device gone or hostile)");
+	}
+}
+
 static int pdev_cmp(const void *a, const void *b)
 {
 	const struct pdev *x = a, *y = b;
@@ -128,6 +160,7 @@ int pcidev_scan(struct model *m, char *err, size_t errlen)
 	struct pci_dev *p;
 	int n = 0, rc = pacc_open(err, errlen);
 
+	m->pci = pacc; /* each model frees its own, even after a failed scan */
 	if (rc)
 		return rc;
 	for (p = pacc->devices; p; p = p->next)
@@ -137,8 +170,10 @@ int pcidev_scan(struct model *m, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (p = pacc->devices; p; p = p->next)
-		pdev_fill(&m->devs[m->ndevs++], p);
+	for (p = pacc->devices; p; p = p->next) {
+		pdev_fill(&m->devs[m->ndevs], p);
+		dump_check_header(&m->devs[m->ndevs++]);
+	}
 	qsort(m->devs, (size_t)m->ndevs, sizeof(*m->devs), pdev_cmp);
 	return 0;
 }
@@ -181,6 +216,9 @@ int pcidev_load_config(struct pdev *d)
 		if (read_block(d->handle, d->cfg, sizes[i])) {
 			d->cfg_len = (size_t)sizes[i];
 			d->cfg_err = caps_parse(d->cfg, d->cfg_len, &d->caps, why, whylen);
+			if (d->cfg_err == -ENODATA && dump_name)
+				snprintf(why + strlen(why), whylen - strlen(why),
+					 " in the dump (capture it with lspci -xxxx as root)");
 			return d->cfg_err;
 		}
 	}
@@ -218,6 +256,8 @@ int pcidev_write_word(struct pdev *d, int pos, uint16_t val)
 
 	if (err)
 		return err;
+	if (dump_name)
+		return -EROFS; /* libpci's dump method cannot write */
 	if (fault_nostick())
 		return 0;
 	guard = &jb;
@@ -230,6 +270,21 @@ int pcidev_write_word(struct pdev *d, int pos, uint16_t val)
 	return ok ? 0 : -EIO;
 }
 
+void pcidev_use_dump(const char *file)
+{
+	dump_name = file;
+}
+
+int pcidev_peek_config(struct pdev *d, uint8_t *buf, size_t len)
+{
+	static const int sizes[] = { CFG_SPACE_EXT, CFG_SPACE_STD, 64 };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		if ((size_t)sizes[i] <= len && read_block(d->handle, buf, sizes[i]))
+			return sizes[i];
+	return -EIO;
+}
+
 void pcidev_cleanup(struct model *m)
 {
 	for (int i = 0; i < m->ndevs; i++)
@@ -237,7 +292,9 @@ void pcidev_cleanup(struct model *m)
 	free(m->devs);
 	m->devs = NULL;
 	m->ndevs = 0;
-	if (pacc)
-		pci_cleanup(pacc);
-	pacc = NULL;
+	if (m->pci)
+		pci_cleanup(m->pci);
+	if (pacc == m->pci)
+		pacc = NULL;
+	m->pci = NULL;
 }

@@ -130,6 +130,15 @@ static int each_word(char *val, int (*one)(struct policy *, const char *, char *
 	return 0;
 }
 
+/* Only hex digits: strtoul() and sscanf("%x") would take a sign or "0x". */
+static bool all_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
 /* Parse exactly @digits hex digits, or "*" when @any is given. */
 static int hex_field(const char *s, size_t n, int digits, uint16_t *out, bool *any)
 {
@@ -140,7 +149,7 @@ static int hex_field(const char *s, size_t n, int digits, uint16_t *out, bool *a
 		*any = true;
 		return 0;
 	}
-	if ((int)n != digits)
+	if ((int)n != digits || !all_hex(s, n))
 		return -EINVAL;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
@@ -175,8 +184,9 @@ static int bdf_one(struct policy *p, const char *w, char *why, size_t wlen)
 	unsigned int dom, bus, dev, fn;
 	char tail;
 
-	if (sscanf(w, "%4x:%2x:%2x.%1u%c", &dom, &bus, &dev, &fn, &tail) != 4 ||
-	    strlen(w) != 12 || dev > 31 || fn > 7) {
+	if (strlen(w) != 12 || !all_hex(w, 4) || !all_hex(w + 5, 2) || !all_hex(w + 8, 2) ||
+	    sscanf(w, "%4x:%2x:%2x.%1u%c", &dom, &bus, &dev, &fn, &tail) != 4 || dev > 31 ||
+	    fn > 7) {
 		snprintf(why, wlen, "bdf: '%s' is not a PCI address like 0000:17:00.0", w);
 		return -EINVAL;
 	}

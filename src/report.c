@@ -306,6 +306,32 @@ static void prom_label(FILE *out, const char *name, const char *val, bool first)
 	fputc('"', out);
 }
 
+static const char *prom_status(const struct finding *f)
+{
+	return f->undetermined ? "error" : status_names[f->status];
+}
+
+/*
+ * Whether an earlier finding has the same labels as @i. One check can report
+ * several findings on one device and port (cmdline.forbidden per parameter,
+ * driver.host per driver); a scrape must not hold the same series twice
+ * (node_exporter's textfile collector rejects the whole file). Findings are
+ * sorted by device first, so looking back over the same device suffices.
+ */
+static bool prom_duplicate(const struct report *r, int i)
+{
+	const struct finding *f = &r->findings[i];
+
+	for (int j = i - 1; j >= 0 && !strcmp(r->findings[j].device, f->device); j--) {
+		const struct finding *g = &r->findings[j];
+
+		if (!strcmp(g->id, f->id) && !strcmp(g->port, f->port) &&
+		    !strcmp(prom_status(g), prom_status(f)))
+			return true;
+	}
+	return false;
+}
+
 static void print_prometheus(FILE *out, const struct report *r)
 {
 	enum verdict v = report_verdict(r);
@@ -316,11 +342,13 @@ static void print_prometheus(FILE *out, const struct report *r)
 	for (int i = 0; i < r->nfindings; i++) {
 		const struct finding *f = &r->findings[i];
 
+		if (prom_duplicate(r, i))
+			continue;
 		fputs("gpugate_check_status{", out);
 		prom_label(out, "id", f->id, true);
 		prom_label(out, "device", f->device, false);
 		prom_label(out, "port", f->port, false);
-		prom_label(out, "status", f->undetermined ? "error" : status_names[f->status], false);
+		prom_label(out, "status", prom_status(f), false);
 		fprintf(out, "} %d\n", f->status == ST_FAIL ? 0 : 1);
 	}
 	fputs("# HELP gpugate_result Exit status of the run: 0 pass, 1 policy violated, 3 undetermined.\n"

@@ -71,14 +71,21 @@ static void show_one(FILE *out, struct model *m, struct pdev *d)
 {
 	fprintf(out, "%s  %04x:%04x class %04x  %s  driver %s  override %s\n", d->bdf, d->vendor,
 		d->device, (unsigned int)(d->class >> 8), d->matched ? "matched" : "companion",
-		d->driver[0] ? d->driver : "none", d->override[0] ? d->override : "none");
-	show_group(out, d);
+		d->driver[0] ? d->driver : m->dump ? "unknown" : "none",
+		d->override[0] ? d->override : m->dump ? "unknown" : "none");
+	if (m->dump)
+		fprintf(out, "  group: unknown (not in an lspci dump)\n");
+	else
+		show_group(out, d);
 	show_ats(out, d);
 	if (d->path_err) {
 		fprintf(out, "  path: unknown\n");
 		return;
 	}
 	fprintf(out, "  path to the root complex (root first):\n");
+	if (d->path_len && m->devs[d->path[0]].path_err)
+		fprintf(out, "    (above %s unknown: %s)\n", m->devs[d->path[0]].bdf,
+			m->devs[d->path[0]].path_why);
 	for (int i = 0; i < d->path_len; i++) {
 		struct pdev *b = &m->devs[d->path[i]];
 
@@ -86,8 +93,7 @@ static void show_one(FILE *out, struct model *m, struct pdev *d)
 		for (int k = 0; k < m->ndevs; k++) {
 			struct pdev *o = &m->devs[k];
 
-			if (o != b && !o->path_err && o->parent == b->parent && b->parent >= 0 &&
-			    o->nchildren && pdev_is_bridge(o))
+			if (model_is_sibling(o, b) && o->nchildren && pdev_is_bridge(o))
 				show_port(out, o, "  peer");
 		}
 	}
@@ -194,16 +200,19 @@ int show_cmdline(FILE *out, struct model *m, const struct policy *p)
 	char ports[4096];
 	int n;
 
-	const char *iommu = iommu_param(m);
+	const char *iommu = m->dump ? "" : iommu_param(m);
 
 	fprintf(out, "%s%s%s\n", iommu, p->require_strict ? "iommu.strict=1 " : "",
 		p->require_noats ? "pci=noats" : "");
-	if (!*iommu && !strstr(m->iommus, "ivhd"))
+	if (m->dump)
+		fprintf(out, "# from an lspci dump, CPU and kernel unknown: add intel_iommu=on on Intel; pci=config_acs= needs Linux %d.%d+, several entries 6.15+ (stable 6.12+)\n",
+			CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR);
+	else if (!*iommu && !strstr(m->iommus, "ivhd"))
 		fprintf(out, "# no IOMMU is active: enable VT-d or AMD-Vi (IOMMU) in the firmware setup\n");
 	n = config_acs_list(m, p, ports, sizeof(ports));
 	if (n <= 0)
 		return n;
-	if (!kernel_at_least(m->kernel, CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR)) {
+	if (!m->dump && !kernel_at_least(m->kernel, CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR)) {
 		fprintf(out, "# kernel %s has no pci=config_acs= (Linux %d.%d and later): the ports get their ACS\n"
 			"# bits only from `gpugate enforce` after boot (the kernel itself sets SV RR CR UF when\n"
 			"# an IOMMU is on, TB only with pci=noats). On a newer kernel add:\n"
@@ -213,7 +222,7 @@ int show_cmdline(FILE *out, struct model *m, const struct policy *p)
 	}
 	fprintf(out, "pci=config_acs=%s\n", ports);
 	fprintf(out, "# quote the whole parameter in the boot loader configuration: ';' separates entries\n");
-	if (n > 1 && !kernel_at_least(m->kernel, CONFIG_ACS_MAJOR, CONFIG_ACS_LIST_MINOR))
+	if (n > 1 && !m->dump && !kernel_at_least(m->kernel, CONFIG_ACS_MAJOR, CONFIG_ACS_LIST_MINOR))
 		fprintf(out, "# kernel %s: a list of several entries parses only with commit 9cf8a952d57b (Linux 6.15, stable 6.12+); check dmesg for \"Can't parse ACS command line parameter\"\n",
 			m->kernel);
 	return 0;

@@ -9,6 +9,12 @@ set -euo pipefail
 packages=(
 	build-essential musl-tools dpkg-dev linux-libc-dev binutils file
 	libcmocka-dev python3 pciutils kmod
+	# man page, systemd unit and Debian package tests (tests/man, tests/units,
+	# tests/test-deb.sh): groff/man to render, systemd-analyze, dh
+	groff-base man-db systemd debhelper
+	# make fuzz / make sanitize (tests/fuzz): clang with libFuzzer and the
+	# ASan/UBSan runtimes (libclang-rt-14-dev is only a Recommends of clang)
+	clang libclang-rt-14-dev
 )
 
 missing=()

@@ -60,6 +60,8 @@ install() {
 	fi
 	inst_simple "$moddir/gpugate-lib.sh" /lib/gpugate-lib.sh || return 1
 	inst_multiple sed tail sleep || return 1
+	# the hooks stop the machine with these when the binary cannot
+	inst_multiple -o poweroff halt reboot
 	inst_hook pre-udev 00 "$moddir/gpugate-pre-udev.sh"
 	inst_hook pre-pivot 99 "$moddir/gpugate-pre-pivot.sh"
 }

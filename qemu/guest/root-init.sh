@@ -215,6 +215,11 @@ main() {
 		verify_device "$_bdf"
 	done
 	show_report
+	_mods=""
+	for _m in vfio vfio_iommu_type1 vfio_pci virtio_pci virtio_gpu bochs; do
+		[ -d "/sys/module/$_m" ] && _mods="$_mods $_m"
+	done
+	say "LAB-INFO modules loaded:$_mods"
 	say "LAB-VERIFY-DONE failures=$FAILS"
 	sync
 	poweroff -f

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# fetch-build.sh - fetch Debian's pciutils and kmod *source* packages and
-# build static, musl-linked libpci.a and libkmod.a for gpugate.
+# fetch-build.sh - fetch Debian's pciutils, kmod and libmd *source* packages
+# and build static, musl-linked libpci.a, libkmod.a and libmd.a (SHA-2 only)
+# for gpugate.
 #
 # Everything this script writes goes under build/ (or $BUILD):
 #   build/apt/         private apt configuration, lists and cache (deb-src only)
@@ -85,7 +86,7 @@ check_tools() {
 deps_up_to_date() {
 	local lib
 	[[ -f $OUT/versions.mk ]] || return 1
-	for lib in "$OUT/lib/libpci.a" "$OUT/lib/libkmod.a"; do
+	for lib in "$OUT/lib/libpci.a" "$OUT/lib/libkmod.a" "$OUT/lib/libmd.a"; do
 		[[ -f $lib && $lib -nt $SCRIPT && $lib -nt $KMOD_CONFIG_H ]] ||
 			return 1
 	done
@@ -289,7 +290,7 @@ have_source() {
 
 fetch_sources() {
 	local pkg want=()
-	for pkg in pciutils kmod; do
+	for pkg in pciutils kmod libmd; do
 		have_source "$pkg" || want+=("$pkg")
 	done
 	if ((${#want[@]} == 0)); then
@@ -392,14 +393,42 @@ build_libkmod() {
 	install -m 644 "$src/libkmod/libkmod.h" "$OUT/include/libkmod.h"
 }
 
+# libmd: only SHA-256 (sha2.c and the SHA256End/SHA256Data helpers that
+# libmd's own Makefile generates from helper.c and ships in the tarball).
+# Its configure would only decide config.h: HAVE_UNISTD_H, and the byte
+# order, which is the target's.
+build_libmd() {
+	local src=$WORK_DIR/libmd obj=$WORK_DIR/libmd-obj f o objs=()
+	log "building libmd.a (SHA-2)"
+	rm -rf "$obj"
+	mkdir -p "$obj"
+	echo '#define HAVE_UNISTD_H 1' >"$obj/config.h"
+	if [[ $(dpkg-architecture -qDEB_HOST_ARCH_ENDIAN) == big ]]; then
+		echo '#define WORDS_BIGENDIAN 1' >>"$obj/config.h"
+	fi
+	for f in "$src"/src/sha2.c "$src"/src/sha256hl.c; do
+		o=$obj/$(basename "${f%.c}").o
+		# shellcheck disable=SC2086 # DEP_CFLAGS is a word list
+		run_logged "$o.log" "$CC" -std=gnu11 $DEP_CFLAGS -Wall \
+			-I"$obj" -I"$src/include" -I"$src/src" -c "$f" -o "$o"
+		objs+=("$o")
+	done
+	mkdir -p "$OUT/lib" "$OUT/include"
+	rm -f "$OUT/lib/libmd.a"
+	"$AR" rcs "$OUT/lib/libmd.a" "${objs[@]}"
+	install -m 644 "$src/include/sha2.h" "$OUT/include/sha2.h"
+}
+
 # versions.mk for the top-level Makefile, from the .dsc versions; warn if the
 # upstream sources say otherwise.
 write_versions() {
-	local pci_dsc kmod_dsc pci_ver kmod_ver
+	local pci_dsc kmod_dsc md_dsc pci_ver kmod_ver md_ver
 	pci_dsc=$(newest_dsc pciutils)
 	kmod_dsc=$(newest_dsc kmod)
+	md_dsc=$(newest_dsc libmd)
 	pci_ver=$(upstream_version "$pci_dsc")
 	kmod_ver=$(upstream_version "$kmod_dsc")
+	md_ver=$(upstream_version "$md_dsc")
 
 	grep -q "^VERSION=$pci_ver\$" "$WORK_DIR/pciutils/Makefile" ||
 		log "warning: pciutils Makefile VERSION is not $pci_ver"
@@ -413,9 +442,11 @@ write_versions() {
 		LIBPCI_DEB_VERSION := $(dsc_field "$pci_dsc" Version)
 		LIBKMOD_VERSION := $kmod_ver
 		LIBKMOD_DEB_VERSION := $(dsc_field "$kmod_dsc" Version)
+		LIBMD_VERSION := $md_ver
+		LIBMD_DEB_VERSION := $(dsc_field "$md_dsc" Version)
 	EOF
 	mv "$OUT/versions.mk.tmp" "$OUT/versions.mk"
-	log "libpci $pci_ver, libkmod $kmod_ver"
+	log "libpci $pci_ver, libkmod $kmod_ver, libmd $md_ver"
 }
 
 main() {
@@ -439,8 +470,10 @@ main() {
 	make_shim
 	unpack pciutils
 	unpack kmod
+	unpack libmd
 	build_libpci
 	build_libkmod
+	build_libmd
 	write_versions
 }
 

@@ -10,6 +10,16 @@
  * past the bytes that were "read". Beyond memory safety the target checks
  * the contract of caps.h: the result is 0, -EIO or -ENODATA, an error has a
  * reason, and every offset reported lies inside the space and its range.
+ *
+ * A successful parse is also compared with the kernel's own walks, restated
+ * here (drivers/pci/pci.c __pci_find_next_cap_ttl() and
+ * pci_find_next_ext_capability()): the PCIe capability and the first ACS,
+ * ATS, PRI and PASID capability must be where the kernel finds them. Two
+ * known, deliberate differences are left out: the kernel ends a standard
+ * list at an ID of 0xff (caps.c reads on; then a PCIe function with a
+ * 256-byte config file is an error, not "conventional PCI"), and it gives
+ * up on an extended list after 480 entries (caps.c follows up to all 960
+ * dwords, each once).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -19,6 +29,68 @@
 #include "caps.h"
 
 #define MAX_LEN CFG_SPACE_EXT
+
+#define KERNEL_EXT_TTL ((CFG_SPACE_EXT - CFG_SPACE_STD) / 8)
+
+/* The kernel's standard walk for capability @id; -1: it stopped at 0xff. */
+static int kernel_std_find(const uint8_t *cfg, int id)
+{
+	int pos = cfg[0x34];
+
+	for (int ttl = 48; ttl--;) {
+		int cur;
+
+		if (pos < 0x40)
+			break;
+		pos &= ~3;
+		cur = cfg[pos];
+		if (cur == 0xff)
+			return -1;
+		if (cur == id)
+			return pos;
+		pos = cfg[pos + 1];
+	}
+	return 0;
+}
+
+/* The kernel's extended walk; -1 when it ran out of ttl. */
+static int kernel_ext_find(const uint8_t *cfg, int id)
+{
+	int pos = CFG_SPACE_STD;
+	uint32_t hdr = cfg_dword(cfg, pos);
+
+	if (hdr == 0)
+		return 0;
+	for (int ttl = KERNEL_EXT_TTL; ttl > 0; ttl--) {
+		if ((int)(hdr & 0xffff) == id)
+			return pos;
+		pos = (int)(hdr >> 20) & 0xffc;
+		if (pos < CFG_SPACE_STD)
+			return 0;
+		hdr = cfg_dword(cfg, pos);
+	}
+	return -1;
+}
+
+static void check_kernel_agrees(const uint8_t *cfg, size_t len, const struct caps *c)
+{
+	static const int ids[] = { 0x0d, 0x0f, 0x13, 0x1b }; /* ACS ATS PRI PASID */
+	const int got[] = { c->acs, c->ats, c->pri, c->pasid };
+	int k;
+
+	if (!(cfg_word(cfg, 0x06) & 0x10) || len < CFG_SPACE_STD)
+		return;
+	k = kernel_std_find(cfg, 0x10);
+	if (k >= 0 && k != c->pcie)
+		abort();
+	if (!c->pcie || len < CFG_SPACE_EXT)
+		return;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		k = kernel_ext_find(cfg, ids[i]);
+		if (k >= 0 && k != got[i])
+			abort();
+	}
+}
 
 static void check_ext(int off, size_t len)
 {
@@ -76,6 +148,8 @@ static void parse_at(const uint8_t *data, size_t size, size_t len)
 	why[sizeof(why) - 1] = '\0';
 	rc = caps_parse(cfg, len, &c, why, sizeof(why));
 	check_result(rc, &c, len, why);
+	if (rc == 0)
+		check_kernel_agrees(cfg, len, &c);
 	free(cfg);
 }
 

@@ -8,6 +8,13 @@
  * is NUL-terminated there, no name contains '-' (parameq() folding), and the
  * queries agree with each other (cmdline_has() is true for every name,
  * cmdline_last() returns the value of the last occurrence).
+ *
+ * And a differential check: kernel_split() below restates, independently of
+ * cmdline.c, how the kernel splits its command line (lib/cmdline.c
+ * next_arg(), kernel/params.c parse_args(), isspace() of lib/ctype.c), and
+ * cmdline.c must produce exactly the same names and values. A difference
+ * means gpugate would judge a parameter the kernel never saw, or miss one
+ * it applied.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -16,6 +23,104 @@
 #include <string.h>
 
 #include "cmdline.h"
+
+#define KMAX 1024
+
+/* lib/ctype.c: 9-13, 32 and 160 (Latin-1 no-break space) are _S. */
+static bool k_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0;
+}
+
+/*
+ * Split @s in place into @names/@values the kernel's way; returns the count
+ * or -1 past KMAX. One argument: an opening quote is dropped and starts a
+ * quoted run; blanks end the argument only outside quotes; the first '='
+ * that is not the argument's first character splits off the value; a value
+ * that opens with a quote loses it and the argument's last character if that
+ * is a quote; an argument that opened with a quote then loses its last
+ * character if that (still) is a quote. A bare "--" ends the kernel's part.
+ */
+static int kernel_split(char *s, char **names, char **values)
+{
+	int n = 0;
+
+	while (k_space((unsigned char)*s))
+		s++;
+	while (*s) {
+		bool quoted = *s == '"', inq;
+		size_t len, eq = 0;
+		char *val = NULL;
+
+		s += quoted;
+		inq = quoted;
+		for (len = 0; s[len] && (inq || !k_space((unsigned char)s[len])); len++) {
+			if (!eq && len > 0 && s[len] == '=')
+				eq = len;
+			if (s[len] == '"')
+				inq = !inq;
+		}
+		names[n] = s;
+		if (eq) {
+			s[eq] = '\0';
+			val = s + eq + 1;
+			if (*val == '"') {
+				val++;
+				if (s[len - 1] == '"')
+					s[len - 1] = '\0';
+			}
+		}
+		if (quoted && len > 0 && s[len - 1] == '"')
+			s[len - 1] = '\0';
+		s += len;
+		if (*s)
+			*s++ = '\0';
+		while (k_space((unsigned char)*s))
+			s++;
+		if (!val && !strcmp(names[n], "--"))
+			break;
+		if (n == KMAX)
+			return -1;
+		values[n++] = val;
+	}
+	return n;
+}
+
+static bool same_name(const char *folded, const char *raw)
+{
+	for (; *folded && *raw; folded++, raw++)
+		if (*folded != (*raw == '-' ? '_' : *raw))
+			return false;
+	return *folded == *raw;
+}
+
+/* cmdline.c must agree with kernel_split() on every parameter. */
+static void check_kernel_agrees(const struct cmdline *cl, int rc, const char *text)
+{
+	static char *names[KMAX + 1], *values[KMAX + 1];
+	char *copy = strdup(text);
+	int n;
+
+	if (!copy)
+		abort();
+	n = kernel_split(copy, names, values);
+	if (n < 0 || n > CMDLINE_MAX_PARAMS) {
+		if (rc != -E2BIG)
+			abort();	/* more parameters than fit, yet no error */
+	} else if (rc == 0) {
+		if (cl->nparams != n)
+			abort();
+		for (int i = 0; i < n; i++) {
+			const char *v = cl->params[i].value;
+
+			if (!same_name(cl->params[i].name, names[i]))
+				abort();
+			if (!v != !values[i] || (v && strcmp(v, values[i])))
+				abort();
+		}
+	}
+	free(copy);
+}
 
 static bool in_buf(const struct cmdline *cl, const char *s)
 {
@@ -92,6 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strspn(text, " \t\n\r\v\f") == strlen(text) && cl->nparams)
 			abort();
 	}
+	check_kernel_agrees(cl, rc, text);
 	free(text);
 	free(cl);
 	return 0;

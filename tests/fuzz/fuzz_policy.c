@@ -7,8 +7,12 @@
  * NUL-terminated and starts with "file:"; after success ACS require and
  * forbid do not overlap, every list count is within POLICY_MAX_LIST, every
  * string field is NUL-terminated inside its array, enums are in range and
- * paths are empty or absolute; and the query functions run on the result.
+ * paths are empty or absolute; an accepted match, bdf or companion_classes
+ * value holds only hex digits, '*', ':', '.' and blanks (so a sign or "0x"
+ * that sscanf/strtoul would take is refused); and the query functions run
+ * on the result.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +40,46 @@ static void check_lists(const struct policy *p)
 		if (!TERMINATED(p->host_drivers[i]) || !p->host_drivers[i][0] ||
 		    strchr(p->host_drivers[i], '/'))
 			abort();
+}
+
+/* Cut a comment as policy.c does: '#' or ';' at the start or after a blank. */
+static void cut_comment(char *s)
+{
+	for (char *c = s; *c; c++) {
+		if ((*c == '#' || *c == ';') && (c == s || isspace((unsigned char)c[-1]))) {
+			*c = '\0';
+			return;
+		}
+	}
+}
+
+/* After a successful parse: the ID-list keys took nothing but ID syntax. */
+static void check_id_syntax(const char *text)
+{
+	char *copy = strdup(text), *save = NULL;
+
+	if (!copy)
+		abort();
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq, *key, *end;
+
+		cut_comment(line);
+		eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		for (key = line; isspace((unsigned char)*key); key++)
+			;
+		for (end = key + strlen(key); end > key && isspace((unsigned char)end[-1]); end--)
+			;
+		*end = '\0';
+		if (strcmp(key, "match") && strcmp(key, "bdf") && strcmp(key, "companion_classes"))
+			continue;
+		for (const char *c = eq + 1; *c; c++)
+			if (!isxdigit((unsigned char)*c) && !strchr("*:. \t\r\v\f", *c))
+				abort();
+	}
+	free(copy);
 }
 
 static void check_policy(const struct policy *p)
@@ -77,8 +121,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	policy_defaults(&p);
 	memset(err, 0x55, sizeof(err));
 	rc = policy_parse(&p, "fuzz.conf", text, err, sizeof(err));
-	if (rc == 0)
+	if (rc == 0) {
 		check_policy(&p);
+		check_id_syntax(text);
+	}
 	else if (rc != -EINVAL || !TERMINATED(err) || strncmp(err, "fuzz.conf:", 10))
 		abort();
 	free(text);

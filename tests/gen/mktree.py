@@ -163,6 +163,8 @@ class Fn:
     group: a label; functions with the same label share an IOMMU group on
            top of the kernel's own grouping.
     gtype: IOMMU group default-domain type for this function's group.
+    rom_data: bytes of the `rom` file (default: rom_image(f)) when rom.
+    boot_vga: the kernel's boot_vga attribute of a VGA function (0300).
     """
 
     def __init__(self, dev, fn=0, vid=0x8086, did=0x0000, cls=0x088000, *,
@@ -170,7 +172,8 @@ class Fn:
                  driver=None, override=None, acs=None, ats=None, pri=None,
                  pasid=None, profile="generic", bars=None, rom=False,
                  group=None, gtype=None, hostile=None, link=(4, 16),
-                 maxlink=None, numa=None, nogroup=False):
+                 maxlink=None, numa=None, nogroup=False, rom_data=None,
+                 boot_vga=False):
         self.dev, self.fn = dev, fn
         self.vid, self.did, self.cls = vid, did, cls
         self.kind = kind
@@ -190,6 +193,7 @@ class Fn:
         self.maxlink = maxlink or link
         self.numa = numa
         self.nogroup = nogroup
+        self.rom_data, self.boot_vga = rom_data, boot_vga
         # filled in by layout()
         self.parent = None
         self.domain = self.bus = None
@@ -879,7 +883,9 @@ def write_function(t, host, f):
     t.write(d + "/resource", resource_lines(f), 0o444)
     t.write(d + "/modalias", modalias(f) + "\n", 0o444)
     t.write(d + "/driver_override", "%s\n" % (f.override or "(null)"))
-    t.write(d + "/enable", "1\n" if f.driver else "0\n")
+    # enable_cnt: a driver's pci_enable_device(); vfio-pci's only on open
+    t.write(d + "/enable", "1\n" if f.driver not in (None, "vfio-pci")
+            else "0\n")
     t.write(d + "/numa_node", "%d\n" % numa)
     t.write(d + "/local_cpulist", cpulist(host, numa) + "\n", 0o444)
     t.write(d + "/local_cpus", cpumask(host, numa) + "\n", 0o444)
@@ -922,7 +928,10 @@ def write_function(t, host, f):
                 + "\n", 0o444)
         t.write(d + "/pci_bus/%s/rescan" % bus, "", 0o200)
     if f.rom:
-        t.write(d + "/rom", rom_image(f), 0o600)
+        t.write(d + "/rom", rom_image(f) if f.rom_data is None else
+                f.rom_data, 0o600)
+    if f.cls >> 8 == 0x0300:
+        t.write(d + "/boot_vga", "1\n" if f.boot_vga else "0\n", 0o444)
     write_config(t, f, d)
     if f.gid is not None:
         t.link(d + "/iommu_group", "sys/kernel/iommu_groups/%d" % f.gid)

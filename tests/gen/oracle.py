@@ -450,6 +450,7 @@ def audit_device(t, pol, b, fns, prot, cfg, ck, rep):
         ca = cfg(a)
         if ca is None:
             path_ok = False
+            peers_ok = False        # its type, so its peers, unknown
             continue
         if 0x10 not in ca.caps or ca.ptype == 7:
             path_ok = False                     # conventional / PCIe-to-PCI

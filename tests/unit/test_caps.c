@@ -169,6 +169,20 @@ static void aliased_extended_space_is_an_error(void **state)
 	assert_non_null(strstr(why, "aliases"));
 }
 
+static void late_pcie_v1_capability_fits(void **state)
+{
+	(void)state;
+	pcie_function(PCI_EXP_TYPE_ENDPOINT);
+	cfg[0x41] = 0xe0; /* an 82574L-like v1 capability at 0xe0 */
+	cfg[0xe0] = PCI_CAP_ID_EXP;
+	cfg[0xe1] = 0;
+	put16(0xe0 + PCI_EXP_FLAGS, 1);
+	assert_int_equal(parse(CFG_SPACE_EXT), 0);
+	assert_int_equal(caps.pcie, 0xe0);
+	put16(0xe0 + PCI_EXP_FLAGS, 2); /* a v2 structure cannot start there */
+	assert_int_equal(parse(CFG_SPACE_EXT), -EIO);
+}
+
 static void conventional_device_has_no_extended_walk(void **state)
 {
 	(void)state;
@@ -203,6 +217,7 @@ int main(void)
 		cmocka_unit_test(capability_past_the_end_is_an_error),
 		cmocka_unit_test(duplicate_acs_is_an_error),
 		cmocka_unit_test(aliased_extended_space_is_an_error),
+		cmocka_unit_test(late_pcie_v1_capability_fits),
 		cmocka_unit_test(conventional_device_has_no_extended_walk),
 		cmocka_unit_test(long_chain_terminates),
 	};

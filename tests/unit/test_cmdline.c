@@ -109,6 +109,39 @@ static void kstrtobool_semantics(void **state)
 	assert_int_equal(cmdline_bool("2"), -1);
 }
 
+/*
+ * Found by tests/fuzz/fuzz_cmdline's comparison with the kernel's splitting
+ * (tests/fuzz/regressions/cmdline/). The kernel's isspace() is true for
+ * 0xa0, so a no-break space pasted into the command line hid a forbidden
+ * parameter from gpugate while the kernel applied it.
+ */
+static void no_break_space_separates_like_the_kernel(void **state)
+{
+	(void)state;
+	parse("quiet\xa0pcie_acs_override=downstream");
+	assert_int_equal(cl.nparams, 2);
+	assert_string_equal(cmdline_last(&cl, "pcie_acs_override"), "downstream");
+	parse("quiet\xc2\xa0pcie_acs_override=downstream,multifunction");
+	assert_int_equal(cl.nparams, 2);
+	assert_string_equal(cl.params[0].name, "quiet\xc2");
+	assert_true(cmdline_has(&cl, "pcie_acs_override"));
+}
+
+static void quotes_and_equals_like_next_arg(void **state)
+{
+	(void)state;
+	parse("=ntel_iommu=on"); /* a leading '=' is part of the name */
+	assert_int_equal(cl.nparams, 1);
+	assert_string_equal(cl.params[0].name, "=ntel_iommu");
+	assert_string_equal(cl.params[0].value, "on");
+	parse("\"a=\"b\"\""); /* both quoted: next_arg() keeps one quote */
+	assert_string_equal(cl.params[0].name, "a");
+	assert_string_equal(cl.params[0].value, "b\"");
+	parse("\"--\" iommu=pt"); /* parse_args() stops at a quoted "--" too */
+	assert_int_equal(cl.nparams, 0);
+	assert_false(cmdline_has(&cl, "iommu"));
+}
+
 static void overlong_line_is_an_error(void **state)
 {
 	static char big[8192];
@@ -140,6 +173,8 @@ int main(void)
 		cmocka_unit_test(every_pci_occurrence_counts),
 		cmocka_unit_test(double_dash_ends_kernel_args),
 		cmocka_unit_test(kstrtobool_semantics),
+		cmocka_unit_test(no_break_space_separates_like_the_kernel),
+		cmocka_unit_test(quotes_and_equals_like_next_arg),
 		cmocka_unit_test(overlong_line_is_an_error),
 		cmocka_unit_test(too_many_params_is_an_error),
 	};

@@ -122,6 +122,32 @@ static void bad_values_are_errors(void **state)
 	}
 }
 
+/* Found by tests/fuzz/fuzz_policy (tests/fuzz/regressions/policy/): sscanf's
+ * %x and strtoul() take a sign or "0x", so these used to be accepted, the
+ * first as bus 0xfffffff9 (a BDF that matches nothing). */
+static void signed_or_prefixed_ids_are_errors(void **state)
+{
+	static const char *const bad[] = {
+		"[devices]\nbdf = 0000:-7:00.0\n",
+		"[devices]\nbdf = 0000:+7:00.0\n",
+		"[devices]\nbdf = -001:17:00.0\n",
+		"[devices]\nbdf = 0x00:17:00.0\n",
+		"[devices]\nmatch = -7ab:*:0300\n",
+		"[devices]\nmatch = 10de:+233:0300\n",
+		"[devices]\nmatch = 10de:*:0x03\n",
+		"[devices]\ncompanion_classes = 0x03\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i]), -EINVAL);
+		assert_non_null(strstr(err, "t.conf:2:"));
+	}
+	assert_int_equal(parse("[devices]\nbdf = 0000:1A:1f.7\nmatch = 10DE:*:0300\n"), 0);
+	assert_string_equal(p.bdf[0], "0000:1a:1f.7");
+	assert_true(policy_matches(&p, 0x10de, 0x2330, 0x0300));
+}
+
 static void list_keys_replace_defaults(void **state)
 {
 	(void)state;
@@ -167,6 +193,7 @@ int main(void)
 		cmocka_unit_test(unknown_section_is_an_error),
 		cmocka_unit_test(duplicate_key_is_an_error),
 		cmocka_unit_test(bad_values_are_errors),
+		cmocka_unit_test(signed_or_prefixed_ids_are_errors),
 		cmocka_unit_test(list_keys_replace_defaults),
 		cmocka_unit_test(too_many_entries_is_an_error),
 		cmocka_unit_test(missing_file_is_enoent),

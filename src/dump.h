@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dump.h - --lspci-dump FILE: audit the ACS/ATS posture recorded in
+ * `lspci -xxxx` output instead of the live system. Only config space is in
+ * a dump; the checks that need sysfs, /proc or the module index are skipped
+ * (checks.c) and enforce/gate refuse to run (main.c).
+ */
+#ifndef GPUGATE_DUMP_H
+#define GPUGATE_DUMP_H
+
+#include <stddef.h>
+
+#include "gpugate.h"
+
+/*
+ * Audit @file instead of the live system (NULL: the live system). Returns 0,
+ * or -errno when @file cannot be opened for reading or is a directory.
+ */
+int dump_set(const char *file);
+
+/* The dump in force, NULL for the live system. */
+const char *dump_file(void);
+
+/*
+ * After pcidev_scan of a dump: merge repeated records of one address and
+ * rebuild parent and path[] of every function from the bridges' bus
+ * numbers. Reads only. Every gap the dump leaves in the tree is a path_err
+ * with path_why (access.config reports it). Returns 0, or -errno with a
+ * reason in @err when the file holds no usable config space at all.
+ */
+int dump_topology(struct model *m, char *err, size_t errlen);
+
+#endif

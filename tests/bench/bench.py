@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""`make bench`: gpugate's cost, measured (docs/benchmarks.md).
+
+    tests/bench/bench.py [--runs N] [--sizes 1000,2500,5000,10000] [--no-qemu]
+
+1. Speed against lspci: on the HGX-like tree (scenario hgx_pass of
+   tests/trees/scenarios.py) and on generated N-function trees
+   (`mktree.py --big N`), median wall time of
+
+       gpugate --root T -p POLICY check
+       lspci -A linux-sysfs -O sysfs.path=T/sys/bus/pci -vvv
+
+   over N interleaved runs each (after one warm-up run each), and the ratio.
+2. Linearity: gpugate's time for 1k, 2.5k, 5k and 10k functions, per
+   function and as a least-squares line (slope, intercept, R^2).
+3. Peak RSS with /usr/bin/time -v on the HGX and the largest tree.
+4. Size of build/gpugate.
+5. Unless --no-qemu or BENCH_QEMU=0: initramfs size with and without the
+   dracut module, and guest boot time and the gate's own run time, from
+   tests/bench/qemu-boot.sh (the QEMU lab; BENCH_BOOTS boots per image,
+   default 5).
+
+Writes build/bench/results.md (the tables of docs/benchmarks.md) and
+build/bench/results.json, and prints the tables. The trees are cached in
+build/bench/trees/ (keyed by the generator's source; a 10k tree is about
+1.5 GB and 470k files).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.dont_write_bytecode = True
+REPO = Path(__file__).resolve().parents[2]
+OUT = REPO / "build" / "bench"
+BIN = REPO / "build" / "gpugate"
+MKTREE = REPO / "tests" / "gen" / "mktree.py"
+HGX = "hgx_pass"
+TARGETS = {"ratio": 5.0, "binary_kib": 512, "rss_mib": 4.0, "boot_pct": 2.0}
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def tree_key():
+    h = hashlib.sha256()
+    for p in (MKTREE, REPO / "tests" / "trees" / "scenarios.py"):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def tree(name, args):
+    """Build (once) a tree with `mktree.py ARGS OUT`; return its path."""
+    base = OUT / "trees"
+    root = base / ("%s-%s" % (name, tree_key()))
+    if (root / ".done").exists():
+        return root
+    if base.is_dir():                     # trees of older generator sources
+        for old in base.iterdir():
+            if old.name.startswith(name + "-") and old != root:
+                shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
+    base.mkdir(parents=True, exist_ok=True)
+    log("building tree %s (mktree.py %s)" % (name, " ".join(args)))
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, str(MKTREE)] + args + [str(root)], check=True,
+                   stdout=subprocess.DEVNULL)
+    (root / ".done").write_text("")
+    log("  %.0f s" % (time.perf_counter() - t0))
+    return root
+
+
+def nfuncs(root):
+    return len(os.listdir(root / "sys" / "bus" / "pci" / "devices"))
+
+
+def run_once(cmd):
+    """(wall s, cpu s, exit status) of one run, output discarded."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         stdin=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return wall, ru.ru_utime + ru.ru_stime, p.returncode
+
+
+def peak_rss_kib(cmd):
+    """Maximum resident set size from GNU time -v, in KiB."""
+    r = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr)
+    return int(m.group(1)) if m else None
+
+
+def commands(root, policy):
+    g = [str(BIN), "--root", str(root), "-p", str(policy), "check"]
+    l = ["lspci", "-A", "linux-sysfs", "-O", "sysfs.path=%s/sys/bus/pci" % root, "-vvv"]
+    return g, l
+
+
+def compare(root, policy, runs):
+    g, l = commands(root, policy)
+    rc = run_once(g)[2]
+    run_once(l)
+    gw, gc, lw, lc = [], [], [], []
+    for _ in range(runs):
+        w, c, _ = run_once(g)
+        gw.append(w)
+        gc.append(c)
+        w, c, _ = run_once(l)
+        lw.append(w)
+        lc.append(c)
+    med = statistics.median
+    return {"functions": nfuncs(root), "gpugate_exit": rc, "runs": runs,
+            "gpugate_wall": med(gw), "gpugate_cpu": med(gc),
+            "gpugate_wall_min": min(gw), "gpugate_wall_max": max(gw),
+            "lspci_wall": med(lw), "lspci_cpu": med(lc),
+            "lspci_wall_min": min(lw), "lspci_wall_max": max(lw),
+            "ratio_wall": med(lw) / med(gw), "ratio_wall_min": min(lw) / min(gw),
+            "ratio_cpu": med(lc) / med(gc)}
+
+
+def linfit(xs, ys):
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    slope = sxy / sxx
+    icpt = my - slope * mx
+    ss_res = sum((y - (icpt + slope * x)) ** 2 for x, y in zip(xs, ys))
+    ss_tot = sum((y - my) ** 2 for y in ys)
+    return slope, icpt, 1 - ss_res / ss_tot if ss_tot else 1.0
+
+
+def qemu_part(boots):
+    if not (shutil.which("qemu-system-x86_64") and shutil.which("dracut")):
+        return {"skipped": "qemu-system-x86_64 or dracut missing (qemu/install-deps.sh)"}
+    log("QEMU: initramfs images and %d boots per image (several minutes)" % boots)
+    r = subprocess.run(["bash", str(REPO / "tests" / "bench" / "qemu-boot.sh"),
+                        str(OUT / "qemu"), str(boots)], stdout=subprocess.PIPE, text=True)
+    if r.returncode:
+        return {"skipped": "tests/bench/qemu-boot.sh failed (exit %d)" % r.returncode}
+    sizes, files, boot = {}, {}, {}
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if f[0] == "size":
+            sizes[f[1]] = {"raw": int(f[2]), "gzip": int(f[3]),
+                           "zstd": None if f[4] == "-" else int(f[4])}
+        elif f[0] == "files":
+            files[f[1]] = int(f[2])
+        elif f[0] == "boot":
+            vals = [None if v == "none" else float(v) for v in f[3:9]]
+            boot.setdefault(f[1], []).append(vals)
+    res = {"sizes": sizes, "files": files, "boots": boots, "variants": {}}
+    for v, rows in boot.items():
+        ok = [x for x in rows if x[0] is not None]
+        d = {"reached_root": "%d/%d" % (len(ok), len(rows))}
+        if ok:
+            roots = sorted(x[0] for x in ok)
+            d["root_median"] = statistics.median(roots)
+            d["root_min"], d["root_max"] = roots[0], roots[-1]
+            d["run_init_median"] = statistics.median(x[1] for x in ok if x[1] is not None)
+            hooks = [(x[3] - x[2]) + (x[5] - x[4]) for x in ok if None not in x[2:6]]
+            if hooks:
+                d["hooks_median"] = statistics.median(hooks)
+                d["hooks_min"], d["hooks_max"] = min(hooks), max(hooks)
+        res["variants"][v] = d
+    added = OUT / "qemu" / "files-added-by-gpugate.txt"
+    if added.exists():
+        res["added_files"] = added.read_text().split()
+    return res
+
+
+def env_info():
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ver = subprocess.run([str(BIN), "--version"], capture_output=True, text=True).stdout.strip()
+    lv = subprocess.run(["lspci", "--version"], capture_output=True, text=True).stdout.strip()
+    return {"cpu": cpu, "cpus": os.cpu_count(), "kernel": platform.release(),
+            "gpugate": ver, "lspci": lv, "loadavg_start": os.getloadavg()[0]}
+
+
+def ms(s):
+    return "%.1f ms" % (s * 1e3)
+
+
+def report(res):
+    out = []
+    e = res["env"]
+    out.append("Measured %s on %s (%d CPUs), kernel %s; %s; %s; load average %.1f at the "
+               "start, %.1f at the end." % (time.strftime("%Y-%m-%d", time.gmtime(res["time"])),
+                                             e["cpu"], e["cpus"], e["kernel"], e["gpugate"],
+                                             e["lspci"], e["loadavg_start"], e["loadavg_end"]))
+    out.append("")
+    out.append("### gpugate check vs lspci -vvv (same tree)")
+    out.append("")
+    out.append("Wall time: median (minimum) of the runs; CPU time (user + system, from "
+               "wait4): median. Runs: %d for trees up to 2,500 functions, %d above." % (
+                   res["runs"], max(3, res["runs"] // 2 + 1)))
+    out.append("")
+    out.append("| tree | functions | gpugate check wall | CPU | lspci -vvv wall | CPU | "
+               "ratio CPU | ratio wall median (min) | gpugate exit |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, c in res["compare"].items():
+        out.append("| %s | %d | %s (%s) | %s | %s (%s) | %s | %.1f× | %.1f× (%.1f×) | %d |" % (
+            name, c["functions"], ms(c["gpugate_wall"]), ms(c["gpugate_wall_min"]),
+            ms(c["gpugate_cpu"]), ms(c["lspci_wall"]), ms(c["lspci_wall_min"]),
+            ms(c["lspci_cpu"]), c["ratio_cpu"], c["ratio_wall"], c["ratio_wall_min"],
+            c["gpugate_exit"]))
+    out.append("")
+    lin = res["linearity"]
+    out.append("### Linearity (gpugate check, median CPU time)")
+    out.append("")
+    out.append("| functions | CPU time | per function | CPU time / CPU time at half the size |")
+    out.append("|---:|---:|---:|---:|")
+    prev = {}
+    for n, t in lin["points_cpu"]:
+        half = prev.get(n / 2)
+        out.append("| %d | %s | %.1f µs | %s |" % (n, ms(t), t / n * 1e6,
+                                                  "%.2f" % (t / half) if half else "–"))
+        prev[n] = t
+    out.append("")
+    out.append("Least-squares line, CPU time: %.1f µs per function + %s, R² = %.4f; "
+               "wall time: %.1f µs per function + %s, R² = %.4f." % (
+                   lin["slope_cpu"] * 1e6, ms(lin["intercept_cpu"]), lin["r2_cpu"],
+                   lin["slope"] * 1e6, ms(lin["intercept"]), lin["r2"]))
+    out.append("")
+    out.append("### Memory and size")
+    out.append("")
+    out.append("| what | measured | target |")
+    out.append("|---|---:|---:|")
+    for name, kib in res["rss"].items():
+        out.append("| peak RSS, %s | %.2f MiB (%d KiB) | %s |" % (
+            name, kib / 1024, kib, "≤ 4 MiB" if "gpugate" in name and HGX in name else "–"))
+    out.append("| build/gpugate (static, stripped) | %.0f KiB (%d bytes) | ≤ 512 KiB |" % (
+        res["binary_bytes"] / 1024, res["binary_bytes"]))
+    q = res["qemu"]
+    out.append("")
+    out.append("### Initramfs and boot (QEMU lab)")
+    out.append("")
+    if "skipped" in q:
+        out.append("Not measured: %s." % q["skipped"])
+        return "\n".join(out) + "\n"
+    s = q["sizes"]
+    out.append("| image | files | uncompressed | gzip -9 | zstd -19 |")
+    out.append("|---|---:|---:|---:|---:|")
+    for v in ("gate", "vfio-ids", "plain"):
+        if v in s:
+            out.append("| %s | %d | %d | %d | %s |" % (v, q["files"].get(v, 0), s[v]["raw"],
+                                                       s[v]["gzip"], s[v]["zstd"] or "–"))
+    for base in ("plain", "vfio-ids"):
+        if "gate" in s and base in s:
+            out.append("| gate − %s | %+d | %+d (%.1f KiB) | %+d (%.1f KiB) | %s |" % (
+                base, q["files"]["gate"] - q["files"][base],
+                s["gate"]["raw"] - s[base]["raw"], (s["gate"]["raw"] - s[base]["raw"]) / 1024,
+                s["gate"]["gzip"] - s[base]["gzip"], (s["gate"]["gzip"] - s[base]["gzip"]) / 1024,
+                "%+d" % (s["gate"]["zstd"] - s[base]["zstd"]) if s["gate"]["zstd"] else "–"))
+    out.append("")
+    out.append("| image | reached root | uptime at root init: median (min–max) | Run /init | "
+               "hooks between the markers: median (min–max) |")
+    out.append("|---|---:|---:|---:|---:|")
+    for v in ("gate", "vfio-ids", "plain"):
+        d = q["variants"].get(v)
+        if not d:
+            continue
+        if "root_median" not in d:
+            out.append("| %s | %s | – | – | – |" % (v, d["reached_root"]))
+            continue
+        out.append("| %s | %s | %.2f s (%.2f–%.2f) | %.2f s | %s |" % (
+            v, d["reached_root"], d["root_median"], d["root_min"], d["root_max"],
+            d["run_init_median"],
+            "%.3f s (%.3f–%.3f)" % (d["hooks_median"], d["hooks_min"], d["hooks_max"])
+            if "hooks_median" in d else "–"))
+    g = q["variants"].get("gate", {})
+    if "hooks_median" in g and "root_median" in g:
+        out.append("")
+        out.append("gpugate's two hooks: %.3f s median = %.1f %% of the gate image's boot to "
+                   "the root file system (%.2f s)." % (
+                       g["hooks_median"], 100 * g["hooks_median"] / g["root_median"],
+                       g["root_median"]))
+        for base in ("vfio-ids", "plain"):
+            b = q["variants"].get(base, {})
+            if "root_median" in b:
+                out.append("Boot to root, gate − %s: %+.2f s (%+.1f %%)." % (
+                    base, g["root_median"] - b["root_median"],
+                    100 * (g["root_median"] - b["root_median"]) / b["root_median"]))
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "21")))
+    ap.add_argument("--sizes", default="1000,2500,5000,10000")
+    ap.add_argument("--no-qemu", action="store_true")
+    a = ap.parse_args()
+    if not os.access(BIN, os.X_OK):
+        log("%s missing: run make" % BIN)
+        return 1
+    for tool in ("lspci", "/usr/bin/time"):
+        if not shutil.which(tool):
+            log("%s missing (tests/install-deps.sh)" % tool)
+            return 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    res = {"time": time.time(), "env": env_info(), "runs": a.runs, "compare": {}}
+    sizes = [int(x) for x in a.sizes.split(",")]
+
+    hgx = tree(HGX, [HGX])
+    hgx_pol = hgx / "etc" / "gpugate" / "policy.conf"
+    empty = OUT / "empty-policy.conf"
+    empty.write_text("")
+    bigs = {n: tree("big%d" % n, ["--big", str(n)]) for n in sizes}
+
+    log("timing %s (%d runs each)" % (HGX, a.runs))
+    res["compare"][HGX] = compare(hgx, hgx_pol, a.runs)
+    points, points_cpu = [], []
+    for n, root in bigs.items():
+        runs = max(3, a.runs if n <= 2500 else a.runs // 2 + 1)
+        log("timing --big %d (%d runs each)" % (n, runs))
+        c = compare(root, empty, runs)
+        res["compare"]["big %d" % n] = c
+        points.append((c["functions"], c["gpugate_wall"]))
+        points_cpu.append((c["functions"], c["gpugate_cpu"]))
+    slope, icpt, r2 = linfit([p[0] for p in points], [p[1] for p in points])
+    cslope, cicpt, cr2 = linfit([p[0] for p in points_cpu], [p[1] for p in points_cpu])
+    res["linearity"] = {"points": points, "slope": slope, "intercept": icpt, "r2": r2,
+                        "points_cpu": points_cpu, "slope_cpu": cslope,
+                        "intercept_cpu": cicpt, "r2_cpu": cr2}
+
+    log("peak RSS")
+    res["rss"] = {}
+    big = bigs[max(sizes)]
+    for name, root, pol in ((HGX, hgx, hgx_pol), ("big %d" % max(sizes), big, empty)):
+        g, l = commands(root, pol)
+        res["rss"]["gpugate check, " + name] = max(peak_rss_kib(g) for _ in range(3))
+        res["rss"]["lspci -vvv, " + name] = peak_rss_kib(l)
+    res["binary_bytes"] = BIN.stat().st_size
+
+    if a.no_qemu or os.environ.get("BENCH_QEMU", "1") == "0":
+        res["qemu"] = {"skipped": "--no-qemu / BENCH_QEMU=0"}
+    else:
+        res["qemu"] = qemu_part(int(os.environ.get("BENCH_BOOTS", "5")))
+    res["env"]["loadavg_end"] = os.getloadavg()[0]
+
+    text = report(res)
+    (OUT / "results.md").write_text(text)
+    (OUT / "results.json").write_text(json.dumps(res, indent=1) + "\n")
+    print(text)
+    h = res["compare"][HGX]
+    rss = res["rss"]["gpugate check, " + HGX] / 1024
+    verdicts = [
+        ("check ≥ %.0f× faster than lspci -vvv (HGX, CPU time)" % TARGETS["ratio"],
+         h["ratio_cpu"] >= TARGETS["ratio"]),
+        ("check ≥ %.0f× faster than lspci -vvv (HGX, minimum wall time)" % TARGETS["ratio"],
+         h["ratio_wall_min"] >= TARGETS["ratio"]),
+        ("check ≥ %.0f× faster than lspci -vvv (10,000 functions, CPU time)" % TARGETS["ratio"],
+         res["compare"]["big %d" % max(sizes)]["ratio_cpu"] >= TARGETS["ratio"]),
+        ("linear (CPU time fit R² ≥ 0.99)", cr2 >= 0.99),
+        ("binary ≤ 512 KiB", res["binary_bytes"] <= TARGETS["binary_kib"] * 1024),
+        ("peak RSS ≤ 4 MiB on HGX", rss <= TARGETS["rss_mib"]),
+    ]
+    g = res["qemu"].get("variants", {}).get("gate", {})
+    if "hooks_median" in g:
+        verdicts.append(("gate < 2 %% of boot (QEMU/TCG)",
+                         100 * g["hooks_median"] / g["root_median"] < TARGETS["boot_pct"]))
+    for what, ok in verdicts:
+        print("%-4s %s" % ("met" if ok else "MISSED", what))
+    log("written %s and results.json" % (OUT / "results.md"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+echo "<6>BENCH-MARK pre-pivot-end" >/dev/kmsg

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# tests/bench/qemu-boot.sh OUTDIR BOOTS - initramfs size and boot time with
+# and without the gpugate dracut module, in the QEMU lab (qemu/).
+#
+# Builds three initramfs images the way qemu/images.sh builds the lab's
+# (same dracut modules, drivers and options, read from images.sh; policy
+# qemu/policies/poweroff.conf; a private dracutbasedir; nothing on the host
+# is touched) into OUTDIR:
+#   gate      the lab image: dracut module 90gpugate (pre-udev `gpugate gate`,
+#             pre-pivot `gpugate gate --verify`)
+#   vfio-ids  no gpugate; the usual way to hand GPUs to VFIO without it:
+#             vfio modules in the image, rd.driver.pre=vfio-pci and
+#             vfio-pci.ids= on the command line (same drivers end up bound)
+#   plain     no gpugate, no VFIO: udev binds virtio-gpu/bochs as on any host
+# and boots each BOOTS times, interleaved, with the pass-intel scenario's
+# machine (q35, Intel vIOMMU, virtio-gpu with ATS + bochs-display on their
+# own root ports) and command line. The boot time is the guest's uptime when
+# the root file system's init runs (LAB-ROOT-INIT in the serial log).
+#
+# The guest clock runs on instruction count (-icount shift=1,sleep=off: 2 ns
+# per guest instruction, idle time skipped), so that the load of the build
+# host does not distort the guest's timestamps. A bench-only dracut module
+# (tests/bench/dracut/98benchmark) logs markers right before and after
+# gpugate's pre-udev and pre-pivot hooks, in every image.
+#
+# Prints lines "size VARIANT RAW GZIP ZSTD", "files VARIANT N" and
+# "boot VARIANT N ROOT RUN_INIT UDEV_START UDEV_END PIVOT_START PIVOT_END"
+# (guest uptimes in seconds, "none" when absent) for tests/bench/bench.py.
+# Needs the lab's kernel (qemu/fetch.sh) and root disk (qemu/images.sh);
+# fetches/builds them when missing.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=qemu/common.sh
+. "$REPO/qemu/common.sh"
+# shellcheck source=qemu/topologies.sh
+. "$QEMU_DIR/topologies.sh"
+
+OUT=$1
+BOOTS=${2:-5}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+
+[ -s "$LAB/kver" ] || "$QEMU_DIR/fetch.sh" >&2
+KVER=$(lab_kver)
+[ -s "$IMAGES/root.ext4" ] || "$QEMU_DIR/images.sh" poweroff >&2
+
+# The lab's dracut settings, from images.sh itself.
+DRACUT_MODULES=$(sed -n 's/^DRACUT_MODULES="\(.*\)"$/\1/p' "$QEMU_DIR/images.sh")
+DRACUT_DRIVERS=$(sed -n 's/^DRACUT_DRIVERS="\(.*\)"$/\1/p' "$QEMU_DIR/images.sh")
+[ -n "$DRACUT_MODULES" ] && [ -n "$DRACUT_DRIVERS" ] || die "cannot read DRACUT_MODULES/DRIVERS from qemu/images.sh"
+NOGATE_MODULES=$(tr ' ' '\n' <<<"$DRACUT_MODULES labsh benchmark" | grep -vx gpugate | tr '\n' ' ')
+POLICY=$QEMU_DIR/policies/poweroff.conf
+
+STAGE_B=$OUT/stage
+rm -rf "$STAGE_B"
+make -s -C "$REPO" install DESTDIR="$STAGE_B" PREFIX=/usr >/dev/null
+
+BASE=$OUT/dracutbase
+rm -rf "$BASE"
+mkdir -p "$BASE/modules.d" "$OUT/empty-confdir" "$OUT/tmp"
+for e in /usr/lib/dracut/*; do
+	[ "${e##*/}" = modules.d ] || ln -s "$e" "$BASE/${e##*/}"
+done
+for e in /usr/lib/dracut/modules.d/*; do
+	ln -s "$e" "$BASE/modules.d/${e##*/}"
+done
+ln -s "$STAGE_B/usr/lib/dracut/modules.d/90gpugate" "$BASE/modules.d/90gpugate"
+ln -s "$QEMU_DIR/dracut/99labsh" "$BASE/modules.d/99labsh"
+ln -s "$REPO/tests/bench/dracut/98benchmark" "$BASE/modules.d/98benchmark"
+
+build() { # VARIANT MODULES EXTRA-DRIVERS
+	GPUGATE_BINARY=$STAGE_B/usr/sbin/gpugate GPUGATE_POLICY=$POLICY \
+		dracutbasedir=$BASE \
+		dracut --quiet --force --no-hostonly --no-hostonly-cmdline \
+		--kver "$KVER" --kmoddir "$KERNEL_ROOT/lib/modules/$KVER" \
+		--conf /dev/null --confdir "$OUT/empty-confdir" --tmpdir "$OUT/tmp" \
+		--modules "$2" --drivers "$DRACUT_DRIVERS $3" \
+		--force-drivers pvpanic_mmio --no-early-microcode --no-compress \
+		"$OUT/initrd-$1.img" >&2
+	local raw gz zs=-
+	raw=$(stat -c %s "$OUT/initrd-$1.img")
+	gz=$(gzip -9 -c "$OUT/initrd-$1.img" | wc -c)
+	if command -v zstd >/dev/null; then
+		zs=$(zstd -19 -q -c "$OUT/initrd-$1.img" | wc -c)
+	fi
+	echo "size $1 $raw $gz $zs"
+	cpio -it --quiet <"$OUT/initrd-$1.img" | LC_ALL=C sort >"$OUT/files-$1.txt"
+	echo "files $1 $(wc -l <"$OUT/files-$1.txt")"
+}
+log "building initramfs images in $OUT"
+build gate "$DRACUT_MODULES labsh benchmark" ""
+build vfio-ids "$NOGATE_MODULES" "vfio vfio_iommu_type1 vfio_pci"
+build plain "$NOGATE_MODULES" ""
+comm -23 "$OUT/files-gate.txt" "$OUT/files-vfio-ids.txt" >"$OUT/files-added-by-gpugate.txt"
+
+# The pass-intel scenario's machine and command line (qemu/lab.sh).
+# shellcheck source=/dev/null
+. "$QEMU_DIR/scenarios/pass-intel.conf"
+mapfile -t TOPOLOGY < <("topo_$TOPO")
+CMD="console=ttyS0,115200 root=/dev/vda rootfstype=ext4 rw panic=-1 $CMDLINE"
+CMD+=" lab.verify=${VERIFY// /,} lab.ats=${ATS// /,}"
+
+boot() { # VARIANT N
+	local v=$1 n=$2 log=$OUT/serial-$1-$2.log extra="" root init
+	case $v in
+	vfio-ids) extra=" rd.driver.pre=vfio-pci vfio-pci.ids=1af4:1050,1234:1111" ;;
+	esac
+	timeout 300 qemu-system-x86_64 -accel tcg -icount shift=1,sleep=off -cpu qemu64 -smp 1 -m 768 -nodefaults \
+		-display none -monitor none -no-reboot -serial "file:$log" \
+		-machine q35,kernel-irqchip=split \
+		-device intel-iommu,intremap=on,device-iotlb=on,caching-mode=on \
+		-kernel "$LAB/vmlinux-$KVER" -initrd "$OUT/initrd-$v.img" -append "$CMD$extra" \
+		-device pvpanic -action panic=exit-failure "${TOPOLOGY[@]}" \
+		-device pcie-root-port,id=rpdisk,bus=pcie.0,chassis=30,addr=0x1c \
+		-drive "if=none,id=rootdisk,file=$IMAGES/root.ext4,format=raw,snapshot=on" \
+		-device virtio-blk-pci,drive=rootdisk,bus=rpdisk </dev/null 2>"$log.err" || true
+	root=$(sed -n 's/.*LAB-ROOT-INIT reached real root, uptime=\([0-9.]*\).*/\1/p' "$log" | head -n 1)
+	init=$(stamp "$log" 'Run /init as init process')
+	echo "boot $v $n ${root:-none} ${init:-none} $(stamp "$log" 'BENCH-MARK pre-udev-start')" \
+		"$(stamp "$log" 'BENCH-MARK pre-udev-end') $(stamp "$log" 'BENCH-MARK pre-pivot-start')" \
+		"$(stamp "$log" 'BENCH-MARK pre-pivot-end')"
+}
+
+# The kernel timestamp of the first log line containing TEXT, or "none".
+stamp() {
+	local t
+	t=$(grep -a -F "$2" "$1" | sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' | head -n 1)
+	echo "${t:-none}"
+}
+log "booting each image $BOOTS times"
+for ((i = 1; i <= BOOTS; i++)); do
+	for v in gate vfio-ids plain; do
+		boot "$v" "$i"
+	done
+done

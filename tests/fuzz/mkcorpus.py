@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Regenerate the fuzzers' seed corpora in tests/fuzz/corpus/<target>/.
+
+    tests/fuzz/mkcorpus.py [REALDATA_DIR]
+
+caps:    every distinct config space of the generated tree scenarios
+         (tests/trees/scenarios.py, hostile variants included) plus the
+         real `lspci -x/-xxx/-xxxx` dumps of REALDATA_DIR (default
+         ../shared/realdata) converted by lspci2bin.py
+policy:  config/*.conf and every distinct scenario policy
+cmdline: every distinct scenario /proc/cmdline plus the real kernel command
+         lines of the QEMU lab (docs in ../shared/QEMU-FINDINGS.md)
+
+Files are named by the SHA-1 of their content (real dumps: by origin), so
+a rerun is idempotent; tree configs of the same capability layout are kept
+once. The corpora are small and checked in; regenerate them after
+adding scenarios.
+"""
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "tests" / "gen"))
+import mktree  # noqa: E402
+
+# Kernel command lines seen in the QEMU lab (QEMU-FINDINGS.md) and on the
+# Debian 12 hosts the lab images come from.
+REAL_CMDLINES = [
+    "console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1",
+    "console=ttyS0 quiet",
+    "quiet intel_iommu=on",
+    "root=/dev/vda rootfstype=ext4 rw console=ttyS0 intel_iommu=on "
+    "iommu.strict=1 pci=noats",
+    "BOOT_IMAGE=/boot/vmlinuz-6.1.0-26-amd64 root=UUID=8c1f6a0e-3d4b-4f7e-"
+    "9a51-2b6c0d9e7f13 ro quiet",
+    'dyndbg="file drivers/iommu/* +p" -- init_arg "quoted -- arg"',
+]
+
+
+def shape(cfg, hostile):
+    """What caps_parse() sees: length, the two capability chains (offset,
+    id) and the hostile variant. Configs differing only in BARs, bus
+    numbers or register values give the parser nothing new."""
+    chains = []
+    for pos, first, step in ((cfg[0x34] & ~3 if len(cfg) > 0x34 else 0,
+                              0x40, "std"), (0x100, 0x100, "ext")):
+        seen, chain = set(), []
+        while pos and pos not in seen and pos + 4 <= len(cfg):
+            seen.add(pos)
+            if step == "std":
+                chain.append((pos, cfg[pos]))
+                pos = cfg[pos + 1] & ~3
+            else:
+                h = int.from_bytes(cfg[pos:pos + 4], "little")
+                chain.append((pos, h & 0xffff))
+                pos = (h >> 20) & 0xffc
+        chains.append(tuple(chain))
+    return (len(cfg), hostile, tuple(chains))
+
+
+def put(d, data):
+    d.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    (d / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+def main(argv):
+    real = Path(argv[1]) if len(argv) > 1 else REPO.parent / "shared" / "realdata"
+    out = HERE / "corpus"
+    seen = set()
+    for sc in mktree.load_scenarios():
+        host = sc.build()
+        mktree.layout(host)
+        for f in host.functions():
+            if f.hostile in ("noconfig", "configdir", "configdangling"):
+                continue
+            cfg = bytes(mktree.build_config(f))
+            key = shape(cfg, f.hostile)
+            if key not in seen:
+                seen.add(key)
+                put(out / "caps", cfg)
+        put(out / "cmdline", host.cmdline)
+        pol = sc.policy_text()
+        if pol:
+            put(out / "policy", pol)
+    for conf in sorted((REPO / "config").glob("*.conf")):
+        put(out / "policy", conf.read_bytes())
+    for line in REAL_CMDLINES:
+        put(out / "cmdline", line)
+    dumps = sorted(real.glob("*.txt")) if real.is_dir() else []
+    if dumps:
+        subprocess.run([sys.executable, str(HERE / "lspci2bin.py"),
+                        str(out / "caps")] + [str(p) for p in dumps],
+                       check=True, stdout=subprocess.DEVNULL)
+    for t in ("caps", "policy", "cmdline"):
+        files = list((out / t).iterdir())
+        print("%s: %d files, %d bytes" % (t, len(files),
+                                          sum(p.stat().st_size for p in files)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

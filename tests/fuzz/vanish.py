@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Devices that vanish while gpugate runs: it must neither hang nor crash,
+and what it could not read must make the run undetermined (exit 3).
+
+    tests/fuzz/vanish.py [--race-big N] [--races K]
+
+Pause tests (deterministic), on a copy of the hgx_pass tree (8 H100s):
+the first GPU's config file A is replaced by a FIFO, so gpugate blocks in
+open(A) (seen as wchan "wait_for_partner") after the scan and the topology
+were read and before the checks read B, the last GPU. While it is blocked,
+B is damaged; then the FIFO is opened for writing, A's bytes are written
+(libpci's lseek+read in the musl build reads them; glibc's pread fails
+with ESPIPE, so A is then an undetermined device too) and gpugate goes on:
+
+  rmdir    B's whole sysfs directory removed (bus/pci/devices/B dangles)
+  dangling B's config replaced by a dangling symlink
+  gone     B's config file removed
+  empty    B's config truncated to 0 bytes
+  all      every device directory under sys/devices removed
+
+Each must exit 3 within TIMEOUT with JSON naming B (rmdir/dangling/gone/
+empty) under access.config.
+
+Race test (--race-big N, default off): on an N-function tree from
+`mktree.py --big N`, K runs of `check` while a thread removes random
+device directories after a random delay within the run; every run must end
+within TIMEOUT with exit 0, 1 or 3 and no signal. Timings are printed.
+
+Env: GPUGATE (default build/gpugate).
+"""
+import argparse
+import errno
+import importlib.util
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+spec = importlib.util.spec_from_file_location("run_trees", REPO / "tests" / "run-trees.py")
+rt = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(rt)
+mktree = rt.mktree
+TIMEOUT = 60
+
+
+def dev_dir(root, bdf):
+    return Path(os.path.realpath(root / "sys/bus/pci/devices" / bdf))
+
+
+def damage(root, b, how):
+    d = dev_dir(root, b)
+    if how == "rmdir":
+        shutil.rmtree(d)
+    elif how == "dangling":
+        (d / "config").unlink()
+        os.symlink("../../../firmware/gone/config", d / "config")
+    elif how == "gone":
+        (d / "config").unlink()
+    elif how == "empty":
+        (d / "config").write_bytes(b"")
+    elif how == "all":
+        for rc in (root / "sys/devices").glob("pci*"):
+            shutil.rmtree(rc)
+
+
+def wait_blocked(pid, limit):
+    """True once @pid sleeps in open() of a FIFO that has no writer."""
+    end = time.time() + limit
+    while time.time() < end:
+        try:
+            with open("/proc/%d/wchan" % pid) as f:
+                if f.read().strip() == "wait_for_partner":
+                    return True
+        except OSError:
+            return False                      # exited
+        time.sleep(0.005)
+    return False
+
+
+def open_writer(fifo):
+    """Open the FIFO for writing (gpugate is waiting to read it)."""
+    try:
+        return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError as e:
+        if e.errno != errno.ENXIO:
+            raise
+        return None
+
+
+def pause_test(binary, src, policy, how, work):
+    d = Path(tempfile.mkdtemp(prefix="vanish-" + how + ".", dir=work))
+    root = d / "root"
+    shutil.copytree(src, root, symlinks=True)
+    pol = root / "etc/gpugate/policy.conf"
+    pol.parent.mkdir(parents=True, exist_ok=True)
+    pol.write_text(policy)
+    cmd = [binary, "--root", str(root), "-p", str(pol), "-f", "json", "check"]
+    base = json.loads(subprocess.run(cmd, capture_output=True, text=True).stdout)
+    gpus = [x["bdf"] for x in base["devices"]]
+    a, b = gpus[0], gpus[-1]
+    cfg_a = dev_dir(root, a) / "config"
+    data = cfg_a.read_bytes()
+    cfg_a.unlink()
+    os.mkfifo(cfg_a)
+    os.link(cfg_a, d / "a.fifo")    # still reachable when "all" removes A
+    t0 = time.time()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, stdin=subprocess.DEVNULL)
+    try:
+        if not wait_blocked(p.pid, TIMEOUT):
+            p.kill()
+            return "gpugate never blocked opening %s's config" % a, 0
+        t_block = time.time() - t0
+        damage(root, b, how)
+        fd = open_writer(d / "a.fifo")
+        if fd is not None:
+            try:
+                os.write(fd, data)
+            except OSError:
+                pass        # gpugate gave up on the FIFO already (ESPIPE)
+            os.close(fd)
+        out, err = p.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        return "hung: no exit %ds after B was damaged" % TIMEOUT, 0
+    dt = time.time() - t0
+    shutil.rmtree(d, ignore_errors=True)
+    if p.returncode != 3:
+        return "exit %d, expected 3: %s" % (p.returncode, err[-300:]), dt
+    try:
+        rep = json.loads(out)
+    except ValueError:
+        return "stdout is not JSON: %r" % out[:200], dt
+    named = {c.get("device") for c in rep.get("checks", [])
+             if c.get("id") == "access.config" and c.get("status") == "fail"}
+    if how != "all" and b not in named:
+        return "access.config does not name %s (names %s)" % (b, sorted(named)), dt
+    print("ok pause %-8s blocked at A after %.2fs, exit 3 after %.2fs, "
+          "access.config names %d device(s)" % (how, t_block, dt, len(named)))
+    return None, dt
+
+
+def race_test(binary, n, runs, work):
+    top = Path(tempfile.mkdtemp(prefix="vanish-big.", dir=work))
+    root = top / "root"
+    t = time.time()
+    mktree.write_tree(mktree.big_host(n), root)
+    print("built --big %d in %.1fs" % (n, time.time() - t))
+    pol = top / "empty.conf"
+    pol.write_text("")
+    cmd = [binary, "--root", str(root), "-p", str(pol), "-f", "json", "check"]
+    t = time.time()
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT * 5)
+    undisturbed = time.time() - t
+    print("undisturbed check: exit %d in %.2fs" % (r.returncode, undisturbed))
+    rng = random.Random(1)
+    probs, stats = [], {}
+    for i in range(runs):
+        devs = sorted(p.name for p in (root / "sys/bus/pci/devices").iterdir())
+        victims = rng.sample(devs, min(20, len(devs)))
+        delay = rng.uniform(0, undisturbed)
+
+        def killer():
+            time.sleep(delay)
+            for v in victims:
+                shutil.rmtree(dev_dir(root, v), ignore_errors=True)
+
+        th = threading.Thread(target=killer)
+        t = time.time()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        th.start()
+        try:
+            _, err = p.communicate(timeout=TIMEOUT * 5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            probs.append("run %d hung" % i)
+            th.join()
+            continue
+        th.join()
+        dt = time.time() - t
+        stats.setdefault(p.returncode, []).append(dt)
+        if p.returncode not in (0, 1, 3):
+            probs.append("run %d: exit %d: %s" % (i, p.returncode, err[-300:]))
+    for rc, ts in sorted(stats.items()):
+        print("race --big %d: exit %d x%d, %.2f-%.2fs" % (n, rc, len(ts), min(ts), max(ts)))
+    shutil.rmtree(top, ignore_errors=True)
+    return probs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--race-big", type=int, default=0)
+    ap.add_argument("--races", type=int, default=10)
+    a = ap.parse_args()
+    binary = os.environ.get("GPUGATE", str(REPO / "build" / "gpugate"))
+    sc = next(s for s in mktree.load_scenarios() if s.name == "hgx_pass")
+    base = rt.scratch_base()
+    cache = base / ("gpugate-trees-%d" % os.getuid()) / rt.source_key()
+    cache.mkdir(parents=True, exist_ok=True)
+    mktree.modindex_dir()
+    src = rt.pristine(sc, cache)
+    work = Path(tempfile.mkdtemp(prefix="gpugate-vanish-", dir=base))
+    bad = 0
+    try:
+        for how in ("rmdir", "dangling", "gone", "empty", "all"):
+            prob, _ = pause_test(binary, src, sc.policy_text(), how, work)
+            if prob:
+                bad += 1
+                print("FAIL pause %s: %s" % (how, prob))
+        if a.race_big:
+            for prob in race_test(binary, a.race_big, a.races, work):
+                bad += 1
+                print("FAIL race: %s" % prob)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("vanish: %d failed" % bad)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
