@@ -405,6 +405,8 @@ int run_gate(const struct run_opts *o)
 	else if (write_report(x, o->policy->report, true))
 		v = report_unwritten(x, o->policy->report);
 	audit = ovr == OVR_AUDIT || o->policy->mode == MODE_AUDIT;
+	if (v == VERDICT_PASS)
+		fprintf(stderr, "gpugate: gate%s: policy holds\n", o->verify ? " --verify" : "");
 	if (v != VERDICT_PASS) {
 		banner(x, o->dry_run);
 		if (audit) {

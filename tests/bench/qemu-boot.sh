@@ -11,8 +11,10 @@
 #   gate      the lab image: dracut module 90gpugate (pre-udev `gpugate gate`,
 #             pre-pivot `gpugate gate --verify`)
 #   vfio-ids  no gpugate; the usual way to hand GPUs to VFIO without it:
-#             vfio modules in the image, rd.driver.pre=vfio-pci and
-#             vfio-pci.ids= on the command line (same drivers end up bound)
+#             vfio modules in the image, rd.driver.pre=vfio-pci,
+#             vfio-pci.ids= and modprobe.blacklist= of the host drivers on
+#             the command line (the same drivers end up bound, and udev
+#             loads no host GPU driver, as with the gate's modprobe.d file)
 #   plain     no gpugate, no VFIO: udev binds virtio-gpu/bochs as on any host
 # and boots each BOOTS times, interleaved, with the pass-intel scenario's
 # machine (q35, Intel vIOMMU, virtio-gpu with ATS + bochs-display on their
@@ -49,7 +51,9 @@ KVER=$(lab_kver)
 # The lab's dracut settings, from images.sh itself.
 DRACUT_MODULES=$(sed -n 's/^DRACUT_MODULES="\(.*\)"$/\1/p' "$QEMU_DIR/images.sh")
 DRACUT_DRIVERS=$(sed -n 's/^DRACUT_DRIVERS="\(.*\)"$/\1/p' "$QEMU_DIR/images.sh")
-[ -n "$DRACUT_MODULES" ] && [ -n "$DRACUT_DRIVERS" ] || die "cannot read DRACUT_MODULES/DRIVERS from qemu/images.sh"
+if [ -z "$DRACUT_MODULES" ] || [ -z "$DRACUT_DRIVERS" ]; then
+	die "cannot read DRACUT_MODULES/DRIVERS from qemu/images.sh"
+fi
 NOGATE_MODULES=$(tr ' ' '\n' <<<"$DRACUT_MODULES labsh benchmark" | grep -vx gpugate | tr '\n' ' ')
 POLICY=$QEMU_DIR/policies/poweroff.conf
 
@@ -105,7 +109,7 @@ CMD+=" lab.verify=${VERIFY// /,} lab.ats=${ATS// /,}"
 boot() { # VARIANT N
 	local v=$1 n=$2 log=$OUT/serial-$1-$2.log extra="" root init
 	case $v in
-	vfio-ids) extra=" rd.driver.pre=vfio-pci vfio-pci.ids=1af4:1050,1234:1111" ;;
+	vfio-ids) extra=" rd.driver.pre=vfio-pci vfio-pci.ids=1af4:1050,1234:1111 modprobe.blacklist=virtio_gpu,bochs" ;;
 	esac
 	timeout 300 qemu-system-x86_64 -accel tcg -icount shift=1,sleep=off -cpu qemu64 -smp 1 -m 768 -nodefaults \
 		-display none -monitor none -no-reboot -serial "file:$log" \

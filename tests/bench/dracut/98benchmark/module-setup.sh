@@ -14,6 +14,7 @@ depends() {
 	return 0
 }
 
+# shellcheck disable=SC2154 # moddir is set by dracut
 install() {
 	# hooks run in name order: 00-bench-mark-* < 00-gpugate-pre-udev.sh < 01-*, and 98-* < 99-gpugate-pre-pivot.sh < 99-zz-*
 	inst_hook pre-udev 00 "$moddir/bench-mark-pre-udev-start.sh"
