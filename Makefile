@@ -187,6 +187,8 @@ PATH_SED := sed -e 's,/usr/sbin/gpugate,$(PREFIX)/sbin/gpugate,g' \
 install: all
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/gpugate
 	install -D -m 0755 dracut-module/90gpugate/module-setup.sh $(DRACUT_MOD)/module-setup.sh
+	sed -i 's|^GPUGATE_BINARY=$${GPUGATE_BINARY:-/usr/sbin/gpugate}|GPUGATE_BINARY=$${GPUGATE_BINARY:-$(PREFIX)/sbin/gpugate}|' \
+		$(DRACUT_MOD)/module-setup.sh
 	install -D -m 0755 hook/gpugate-pre-udev.sh $(DRACUT_MOD)/gpugate-pre-udev.sh
 	install -D -m 0755 hook/gpugate-pre-pivot.sh $(DRACUT_MOD)/gpugate-pre-pivot.sh
 	install -D -m 0644 hook/gpugate-lib.sh $(DRACUT_MOD)/gpugate-lib.sh

@@ -196,17 +196,14 @@ static int acs_peers_at(struct ctx *c, struct pdev *d, int i)
 /* A function whose place in the tree is unknown could be anyone's peer. */
 static bool topology_known(struct ctx *c, struct pdev *d)
 {
-	for (int k = 0; k < c->m->ndevs; k++) {
-		char why[160];
+	char why[160];
 
-		if (!c->m->devs[k].path_err)
-			continue;
-		snprintf(why, sizeof(why), "cannot resolve where %s sits in the device tree, so its port cannot be ruled out as a peer",
-			 c->m->devs[k].bdf);
-		finding_unknown(check_add(c, "acs.peers", d, NULL, ST_FAIL), why);
-		return false;
-	}
-	return true;
+	if (c->m->first_path_err < 0)
+		return true;
+	snprintf(why, sizeof(why), "cannot resolve where %s sits in the device tree, so its port cannot be ruled out as a peer",
+		 c->m->devs[c->m->first_path_err].bdf);
+	finding_unknown(check_add(c, "acs.peers", d, NULL, ST_FAIL), why);
+	return false;
 }
 
 void check_acs_peers(struct ctx *c, struct pdev *d)

@@ -122,7 +122,7 @@ void checks_run(struct ctx *c)
 			struct pdev *d = &c->m->devs[j];
 
 			if (k->scope == SCOPE_FUNCTION ? pdev_protected(d)
-						       : model_is_slot_leader(c->m, d))
+						       : pdev_protected(d) && model_is_slot_leader(c->m, d))
 				k->run(c, d);
 		}
 	}

@@ -57,6 +57,29 @@ static struct run *run_new(const struct policy *p, const char *mode)
 	return x;
 }
 
+/* -v: what was scanned, under which root, and what the policy protects. */
+static void run_describe(const struct run_opts *o, const struct run *x)
+{
+	int n = 0;
+
+	if (!o->verbose || !x || x->failed)
+		return;
+	fprintf(stderr, "gpugate: %s: %d functions scanned under %s, kernel %s, IOMMUs: %s\n",
+		x->r.mode, x->m.ndevs, sysroot_is_redirected() ? sysroot_prefix() : "/",
+		x->m.kernel[0] ? x->m.kernel : "unknown", x->m.iommus[0] ? x->m.iommus : "none");
+	for (int i = 0; i < x->m.ndevs; i++) {
+		const struct pdev *d = &x->m.devs[i];
+
+		if (!pdev_protected(d))
+			continue;
+		n++;
+		fprintf(stderr, "gpugate: protected %s %04x:%04x class %04x (%s), group %d, driver %s\n",
+			d->bdf, d->vendor, d->device, (unsigned int)(d->class >> 8),
+			d->matched ? "matched" : "companion", d->group, d->driver[0] ? d->driver : "none");
+	}
+	fprintf(stderr, "gpugate: %d protected functions\n", n);
+}
+
 static void run_free(struct run *x)
 {
 	if (!x)
@@ -120,6 +143,7 @@ static enum verdict run_finish(const struct run_opts *o, const struct run *x)
 
 	if (!x)
 		return VERDICT_ERROR;
+	run_describe(o, x);
 	report_print(stdout, &x->r, &x->m, o->format, o->quiet);
 	if (o->report && write_report(x, o->report, false))
 		v = VERDICT_ERROR;

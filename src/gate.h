@@ -18,6 +18,7 @@ struct run_opts {
 	bool verify;	/* gate --verify: check only */
 	enum format format;
 	bool quiet;
+	bool verbose;	/* -v: say on stderr what was scanned and protected */
 	const char *report; /* -o FILE, or NULL */
 };
 

@@ -69,6 +69,7 @@ struct model {
 	struct cmdline cmdline;
 	char iommus[256];    /* names in /sys/class/iommu, space separated */
 	int iommu_err;	     /* negative errno listing /sys/class/iommu */
+	int first_path_err;  /* first function whose place is unknown, or -1 */
 	const char *dump;    /* --lspci-dump FILE: no live state; NULL: sysfs */
 	void *pci;	     /* pcidev.c: this model's own libpci access */
 };

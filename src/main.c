@@ -234,7 +234,8 @@ static int verdict_exit(enum verdict v)
 static int dispatch(const struct opts *o, const struct policy *p)
 {
 	struct run_opts ro = { .policy = p, .dry_run = o->dry_run, .verify = o->verify,
-			       .format = o->format, .quiet = o->quiet, .report = o->report };
+			       .format = o->format, .quiet = o->quiet, .report = o->report,
+			       .verbose = o->verbose };
 
 	if (!strcmp(o->command, "check"))
 		return verdict_exit(run_check(&ro));

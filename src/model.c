@@ -121,6 +121,14 @@ static void links_one(struct pdev *d)
 		if (rc != -ENOENT)
 			d->driver_err = rc;
 	}
+}
+
+/* driver_override matters only where gpugate binds: protected functions. */
+static void override_one(struct pdev *d)
+{
+	char path[128];
+	int rc;
+
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", d->bdf);
 	rc = sysroot_read_line(path, d->override, sizeof(d->override));
 	if (rc || !strcmp(d->override, "(null)"))
@@ -240,6 +248,13 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 		if (!m->devs[i].path_err && m->devs[i].parent >= 0)
 			m->devs[m->devs[i].parent].nchildren++;
 	mark_protected(m, p);
+	for (int i = 0; i < m->ndevs && !m->dump; i++)
+		if (pdev_protected(&m->devs[i]))
+			override_one(&m->devs[i]);
+	m->first_path_err = -1;
+	for (int i = 0; i < m->ndevs && m->first_path_err < 0; i++)
+		if (m->devs[i].path_err)
+			m->first_path_err = i;
 	return 0;
 }
 

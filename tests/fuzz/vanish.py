@@ -117,7 +117,6 @@ def pause_test(binary, src, policy, how, work):
                          text=True, stdin=subprocess.DEVNULL)
     try:
         if not wait_blocked(p.pid, TIMEOUT):
-            p.kill()
             return "gpugate never blocked opening %s's config" % a, 0
         t_block = time.time() - t0
         damage(root, b, how)
@@ -130,8 +129,11 @@ def pause_test(binary, src, policy, how, work):
             os.close(fd)
         out, err = p.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
-        p.kill()
         return "hung: no exit %ds after B was damaged" % TIMEOUT, 0
+    finally:
+        if p.poll() is None:        # never leave gpugate blocked on the FIFO
+            p.kill()
+            p.wait()
     dt = time.time() - t0
     shutil.rmtree(d, ignore_errors=True)
     if p.returncode != 3:
