@@ -6,9 +6,11 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "baseline.h"
 #include "dump.h"
@@ -252,6 +254,30 @@ static int dispatch(const struct opts *o, const struct policy *p)
 	return run_view(o->command, p);
 }
 
+/*
+ * A run that has not finished after WATCHDOG_SECONDS is stuck (a hostile
+ * tree, a device that never answers): end it with exit status 3 rather than
+ * hang a boot. A full check of 10,000 functions takes about 2 s.
+ */
+#define WATCHDOG_SECONDS 120
+
+static void watchdog_fire(int sig)
+{
+	static const char msg[] = "gpugate: watchdog: no result after 120 s, giving up (state unknown)\n";
+	ssize_t n;
+
+	(void)sig;
+	n = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)n;
+	_exit(EXIT_ERROR);
+}
+
+static void watchdog_arm(void)
+{
+	signal(SIGALRM, watchdog_fire);
+	alarm(WATCHDOG_SECONDS);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -260,6 +286,7 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o))
 		return EXIT_USAGE;
+	watchdog_arm();
 	if (!command_known(o.command)) {
 		fprintf(stderr, "gpugate: unknown command '%s'\n", o.command);
 		usage(stderr);

@@ -196,6 +196,24 @@ static int read_block(struct pci_dev *p, uint8_t *buf, int len)
 	return ok;
 }
 
+/*
+ * libpci opens config files blocking: a FIFO planted in a --root tree would
+ * hang it. Real sysfs config attributes are regular files.
+ */
+static bool config_not_regular(const struct pdev *d, char *why, size_t whylen)
+{
+	char path[96];
+	int rc;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", d->bdf);
+	rc = sysroot_regular(path);
+	if (!rc)
+		return false;
+	snprintf(why, whylen, "cannot read config space: %s: %s", path,
+		 rc == -EINVAL ? "not a regular file" : strerror(-rc));
+	return true;
+}
+
 int pcidev_load_config(struct pdev *d)
 {
 	char *why = d->cfg_why;
@@ -212,6 +230,8 @@ int pcidev_load_config(struct pdev *d)
 		return d->cfg_err = -ENOMEM;
 	}
 	last_msg[0] = '\0';
+	if (!dump_name && config_not_regular(d, why, whylen))
+		return d->cfg_err = -EIO;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		if (read_block(d->handle, d->cfg, sizes[i])) {
 			d->cfg_len = (size_t)sizes[i];

@@ -68,6 +68,29 @@ static int real_path(char real[PATH_MAX], const char *path, enum fault_op op)
 	return err ? err : fault_check(op);
 }
 
+/* sysfs attributes and /proc files are regular files; anything else is refused. */
+static int regular_only(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	return S_ISREG(st.st_mode) ? 0 : S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+}
+
+int sysroot_regular(const char *path)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	int err = sysroot_path(real, sizeof(real), path);
+
+	if (err)
+		return err;
+	if (stat(real, &st) < 0)
+		return -errno;
+	return S_ISREG(st.st_mode) ? 0 : S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+}
+
 ssize_t sysroot_read(const char *path, void *buf, size_t len)
 {
 	char real[PATH_MAX];
@@ -76,9 +99,15 @@ ssize_t sysroot_read(const char *path, void *buf, size_t len)
 
 	if (err)
 		return err;
-	fd = open(real, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted in a --root tree must not block the open */
+	fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
+	err = regular_only(fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
 	while (got < len) {
 		ssize_t n = read(fd, (char *)buf + got, len - got);
 
@@ -162,6 +191,8 @@ FILE *sysroot_fopen(const char *path, const char *mode)
 	char real[PATH_MAX];
 	int err = real_path(real, path, mode[0] == 'r' ? FAULT_READ : FAULT_WRITE);
 
+	if (!err && mode[0] == 'r')
+		err = sysroot_regular(path);
 	if (err) {
 		errno = -err;
 		return NULL;

@@ -34,6 +34,12 @@ ssize_t sysroot_read(const char *path, void *buf, size_t len);
  */
 int sysroot_read_line(const char *path, char *buf, size_t len);
 
+/*
+ * 0 when @path (links followed) is a regular file, as every sysfs attribute
+ * and /proc file is; -EISDIR, -EINVAL (FIFO, device...) or -errno otherwise.
+ */
+int sysroot_regular(const char *path);
+
 /* readlink() of @path into @buf, NUL-terminated. Returns 0 or -errno. */
 int sysroot_readlink(const char *path, char *buf, size_t len);
 
