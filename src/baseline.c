@@ -425,12 +425,9 @@ int baseline_command(const struct policy *p, const char *out_path)
 	struct baseline b = { 0 };
 	struct model m;
 	char err[512];
-	int rc = model_build(&m, p, err, sizeof(err));
+	int rc = model_build_or_say(&m, p);
 
-	if (rc) {
-		fprintf(stderr, "gpugate: cannot scan PCI devices%s%s: %s\n",
-			sysroot_is_redirected() ? " under " : "", sysroot_prefix(), err);
-	} else {
+	if (!rc) {
 		rc = baseline_collect(&b, &m, p, BL_TOPOLOGY | BL_ROMS, err, sizeof(err));
 		if (rc)
 			fprintf(stderr, "gpugate: cannot take a baseline: %s\n", err);

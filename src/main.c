@@ -211,12 +211,9 @@ static int load_policy(const struct opts *o, struct policy *p)
 static int run_view(const char *command, const struct policy *p)
 {
 	struct model m;
-	char err[512];
-	int rc = model_build(&m, p, err, sizeof(err));
+	int rc = model_build_or_say(&m, p);
 
 	if (rc) {
-		fprintf(stderr, "gpugate: cannot scan PCI devices%s%s: %s\n",
-			sysroot_is_redirected() ? " under " : "", sysroot_prefix(), err);
 		model_free(&m);
 		return EXIT_ERROR;
 	}

@@ -258,6 +258,17 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 	return 0;
 }
 
+int model_build_or_say(struct model *m, const struct policy *p)
+{
+	char err[512];
+	int rc = model_build(m, p, err, sizeof(err));
+
+	if (rc)
+		fprintf(stderr, "gpugate: cannot scan PCI devices%s%s: %s\n",
+			sysroot_is_redirected() ? " under " : "", sysroot_prefix(), err);
+	return rc;
+}
+
 int model_config(struct pdev *d)
 {
 	return pcidev_load_config(d);

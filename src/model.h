@@ -17,6 +17,9 @@
  */
 int model_build(struct model *m, const struct policy *p, char *err, size_t errlen);
 
+/* model_build(), saying on stderr why the scan failed. Returns 0 or -errno. */
+int model_build_or_say(struct model *m, const struct policy *p);
+
 void model_free(struct model *m);
 
 /* Index of the function @bdf, or -1. */

@@ -283,7 +283,8 @@ static void print_text(FILE *out, const struct report *r, const struct model *m,
 		const struct action *a = &r->actions[i];
 
 		fprintf(out, "%-5s action %s: %s %s -> %s%s%s\n",
-			a->dry_run ? "plan" : a->ok ? "done" : "ERROR", a->device[0] ? a->device : "host",
+			a->dry_run ? (a->ok ? "plan" : "VETO") : a->ok ? "done" : "ERROR",
+			a->device[0] ? a->device : "host",
 			a->what, a->before, a->after, a->why[0] ? ": " : "", a->why);
 	}
 	fprintf(out, "result: %s (%s, kernel %s): %d failed (%d undetermined), %d fixed, %d warnings, %d passed, %d skipped\n",

@@ -450,15 +450,11 @@ int snapshot_command(const struct policy *p, const char *out_path)
 {
 	struct snap s = { .p = p };
 	struct model m;
-	char err[512];
-	int rc = model_build(&m, p, err, sizeof(err));
+	int rc = model_build_or_say(&m, p);
 
-	if (rc) {
-		fprintf(stderr, "gpugate: cannot scan PCI devices%s%s: %s\n",
-			sysroot_is_redirected() ? " under " : "", sysroot_prefix(), err);
-	} else if (!realpath(sysroot_is_redirected() ? sysroot_prefix() : "/", s.root_real)) {
+	if (!rc && !realpath(sysroot_is_redirected() ? sysroot_prefix() : "/", s.root_real)) {
 		rc = snap_fail(&s, -errno, sysroot_prefix(), "cannot resolve the root");
-	} else {
+	} else if (!rc) {
 		add(&s, "/sys/bus/pci/devices", IT_AUTO, NULL);
 		for (int i = 0; i < m.ndevs; i++)
 			add_function(&s, &m.devs[i]);

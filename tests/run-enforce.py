@@ -659,6 +659,38 @@ def test_nostick(ctx, sc, what):
         ctx.done(root)
 
 
+def test_module_refused(ctx, sc):
+    """modprobe.d gives vfio_iommu_type1 allow_unsafe_interrupts=1: enforce
+    refuses to load it (a named cmdline.forbidden finding and a failed load
+    action), exits non-zero, and writes nothing else because of it."""
+    name = "enforce_refuses_unsafe_module_option"
+    root, pol = ctx.tree(sc)
+    try:
+        (root / "etc/modprobe.d/unsafe.conf").write_text(
+            "options vfio_iommu_type1 allow_unsafe_interrupts=1\n")
+        s0 = snapshot(root)
+        rc, out, err = ctx.gg(root, pol, "-f", "json", "enforce")
+        rep, e = parse_json(out)
+        if rep is None:
+            return name, [e, err[-200:]]
+        probs = []
+        if rc == 0:
+            probs.append("exit 0 although a module was refused")
+        refused = [f for f in rep["checks"] if f["id"] == "cmdline.forbidden"
+                   and f["status"] == "fail"
+                   and "refusing to load vfio_iommu_type1" in f["message"]]
+        if not refused:
+            probs.append("no cmdline.forbidden finding naming the refusal")
+        loads = [a for a in rep["actions"] if a["what"] == "load module"
+                 and a["after"] == "vfio_iommu_type1" and not a["ok"]]
+        if not loads:
+            probs.append("no failed load action: %r" % rep["actions"])
+        probs += diff_trees(s0, snapshot(root), {})
+        return name, probs
+    finally:
+        ctx.done(root)
+
+
 def read_text(p):
     try:
         return p.read_text()
@@ -1099,6 +1131,8 @@ def main():
         jobs.append((["enforce_%s_%s" % (k, short(sc)) for k in kinds],
                      lambda sc=sc: relabel(test_enforce_scenario(ctx, sc),
                                            sc)))
+    jobs.append((["enforce_refuses_unsafe_module_option"], lambda: [
+        test_module_refused(ctx, by["intel_single_gpu_pass"])]))
     jobs.append((["enforce_nostick_gpu_ats_enabled"], lambda: [test_nostick(
         ctx, by["gpu_ats_enabled"], "write ats ctrl")]))
     jobs.append((["enforce_nostick_rp_acs_ctl_001d"], lambda: [test_nostick(
