@@ -6,12 +6,13 @@ and what it could not read must make the run undetermined (exit 3).
     tests/fuzz/vanish.py [--race-big N] [--races K]
 
 Pause tests (deterministic), on a copy of the hgx_pass tree (8 H100s):
-the first GPU's config file A is replaced by a FIFO, so gpugate blocks in
-open(A) (seen as wchan "wait_for_partner") after the scan and the topology
-were read and before the checks read B, the last GPU. While it is blocked,
-B is damaged; then the FIFO is opened for writing, A's bytes are written
-(libpci's lseek+read in the musl build reads them; glibc's pread fails
-with ESPIPE, so A is then an undetermined device too) and gpugate goes on:
+the first GPU's `class` file A is replaced by a FIFO, so gpugate blocks in
+libpci's open(A) (seen as wchan "wait_for_partner") during the scan, before
+the topology is read and before the checks read B, the last GPU's config.
+(gpugate itself refuses FIFOs as config or /proc files, so it is libpci's
+own attribute read that can be paused.) While it is blocked, B is damaged;
+then the FIFO is opened for writing, A's class line is written and gpugate
+goes on:
 
   rmdir    B's whole sysfs directory removed (bus/pci/devices/B dangles)
   dangling B's config replaced by a dangling symlink
@@ -107,7 +108,7 @@ def pause_test(binary, src, policy, how, work):
     base = json.loads(subprocess.run(cmd, capture_output=True, text=True).stdout)
     gpus = [x["bdf"] for x in base["devices"]]
     a, b = gpus[0], gpus[-1]
-    cfg_a = dev_dir(root, a) / "config"
+    cfg_a = dev_dir(root, a) / "class"
     data = cfg_a.read_bytes()
     cfg_a.unlink()
     os.mkfifo(cfg_a)
@@ -117,7 +118,7 @@ def pause_test(binary, src, policy, how, work):
                          text=True, stdin=subprocess.DEVNULL)
     try:
         if not wait_blocked(p.pid, TIMEOUT):
-            return "gpugate never blocked opening %s's config" % a, 0
+            return "gpugate never blocked opening %s's class" % a, 0
         t_block = time.time() - t0
         damage(root, b, how)
         fd = open_writer(d / "a.fifo")
