@@ -10,6 +10,7 @@ KERNEL_ROOT=$LAB/kernel    # the unpacked linux-image package
 STAGE=$LAB/stage           # make install DESTDIR=
 IMAGES=$LAB/images         # initramfs per variant, root disk
 RUNS=$LAB/runs             # one directory per scenario run
+BASELINE_DIR=$LAB/baseline # the baseline the "baseline" image pins
 
 log() { printf '%s\n' "lab: $*" >&2; }
 die() {

@@ -25,11 +25,18 @@
 #   busybox    the poweroff image without the labsh module: /bin/sh and
 #              switch_root are busybox's (the report stays behind in the
 #              initramfs' /run)
+#   takebaseline  poweroff, plus the lab-only labbaseline module
+#              (qemu/dracut/99labbaseline): prints `gpugate baseline` on the
+#              console and powers off
+#   baseline   poweroff.conf plus "[baseline] file = $LAB/baseline/baseline",
+#              a baseline taken by booting takebaseline on the rom_a machine
+#              (qemu/baseline/take-baseline.conf); retaken only when its
+#              inputs change. Also makes $LAB/rom/gpu-{a,b}.rom.
 set -euo pipefail
 # shellcheck source=qemu/common.sh
 . "$(dirname "$0")/common.sh"
 
-VARIANTS=(poweroff halt audit reboot emergency protectnic drift nobinary busybox)
+VARIANTS=(poweroff halt audit reboot emergency protectnic drift nobinary busybox takebaseline baseline)
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
 # plus the stand-in GPUs' host drivers, so that udev WOULD load them.
@@ -38,7 +45,8 @@ DRACUT_DRIVERS="virtio_pci virtio_blk ext4 virtio_gpu bochs pvpanic_mmio"
 
 policy_of() {
 	case "$1" in
-	poweroff | nobinary | busybox | drift) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	poweroff | nobinary | busybox | drift | takebaseline) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	baseline) echo "$BASELINE_DIR/policy.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
 	reboot | emergency) echo "$QEMU_DIR/policies/$1.conf" ;;
@@ -54,6 +62,7 @@ modules_of() {
 	case "$1" in
 	busybox) echo "$DRACUT_MODULES" ;;
 	drift) echo "$DRACUT_MODULES labsh labdrift" ;;
+	takebaseline) echo "$DRACUT_MODULES labsh labbaseline" ;;
 	*) echo "$DRACUT_MODULES labsh" ;;
 	esac
 }
@@ -99,12 +108,16 @@ inputs_hash() {
 		cat "$STAGE/usr/sbin/gpugate" "$STAGE/usr/lib/dracut/modules.d/90gpugate/"* \
 			"$(policy_of "$variant")" "$0" "$QEMU_DIR/common.sh" \
 			"$QEMU_DIR"/dracut/*/*
+		if [ "$variant" = baseline ]; then cat "$BASELINE_DIR/baseline"; fi
 	} | sha256sum | cut -c1-16
 }
 
 build_initrd() {
 	local variant=$1 kver=$2 out=$IMAGES/initrd-$1.img policy hash
 	policy=$(policy_of "$variant")
+	if [ "$variant" = baseline ]; then
+		take_baseline "$kver"
+	fi
 	hash=$(inputs_hash "$variant" "$kver")
 	if [ -s "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ]; then
 		return 0
@@ -157,6 +170,78 @@ strip_binary() {
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
 	rm -rf "$dir"
 	mv "$out.tmp" "$out"
+}
+
+# Two 2 KiB expansion ROM images for the stand-in GPU (romfile=): a 0x55AA
+# header, an init entry point that is a far return (0xcb), a "PCIR" data
+# structure (1af4:1050, class 0380, 4 x 512 bytes, last image), padding.
+# Enough for the kernel's pci_get_rom_size(), so sysfs `rom` reads the
+# whole image. gpu-b.rom differs from gpu-a.rom in one byte (0x40: 'A'/'B').
+# No checksum byte: SeaBIOS does not run an image whose sum is not 0.
+make_roms() {
+	mkdir -p "$LAB/rom"
+	python3 - "$LAB/rom" <<'PY'
+import struct, sys, os
+for v in "ab":
+    rom = bytearray(2048)
+    rom[0:4] = b"\x55\xaa\x04\xcb"
+    struct.pack_into("<H", rom, 0x18, 0x20)
+    rom[0x20:0x38] = b"PCIR" + struct.pack("<HHHHB3sHHBBH", 0x1af4, 0x1050, 0, 0x18, 0,
+                                           bytes([0x00, 0x80, 0x03]), 4, 0, 0, 0x80, 0)
+    rom[0x40] = ord(v.upper())
+    rom[0x41:0x41 + 24] = b" gpugate lab stand-in ROM"[:24]
+    path = os.path.join(sys.argv[1], "gpu-%s.rom" % v)
+    try:
+        if open(path, "rb").read() == bytes(rom):
+            continue
+    except OSError:
+        pass
+    open(path + ".tmp", "wb").write(rom)
+    os.replace(path + ".tmp", path)
+PY
+}
+
+# The baseline of the rom_a machine, taken in the guest: boot the
+# takebaseline variant (qemu/baseline/take-baseline.conf), cut the
+# "LAB-BASELINE " lines out of the serial log into $BASELINE_DIR/baseline,
+# and write the policy that pins it. module-setup.sh installs the file the
+# policy names at the same path, so the path is one of the build host:
+# $BASELINE_DIR/baseline, not /etc/gpugate/baseline (which would copy the
+# build host's own file). Retaken only when its inputs change.
+take_baseline() {
+	local kver=$1 take=$QEMU_DIR/baseline/take-baseline.conf hash log n want
+	make_roms
+	mkdir -p "$BASELINE_DIR"
+	{
+		cat "$QEMU_DIR/policies/poweroff.conf"
+		printf '\n[baseline]\nfile = %s\n' "$BASELINE_DIR/baseline"
+	} >"$BASELINE_DIR/policy.conf.tmp"
+	mv "$BASELINE_DIR/policy.conf.tmp" "$BASELINE_DIR/policy.conf"
+	build_initrd takebaseline "$kver"
+	hash=$({
+		cat "$IMAGES/initrd-takebaseline.img.hash" "$LAB/rom/gpu-a.rom" "$take" \
+			"$QEMU_DIR/topologies.sh" "$QEMU_DIR/lab.sh" "$LAB/vmlinux-$kver" "$IMAGES/root.ext4.hash"
+		# the machine itself: QEMU's version and bochs-display's default ROM
+		qemu-system-x86_64 --version
+		cat /usr/share/seabios/vgabios-bochs-display.bin 2>/dev/null || true
+	} | sha256sum | cut -c1-16)
+	if [ -s "$BASELINE_DIR/baseline" ] && [ "$(cat "$BASELINE_DIR/baseline.hash" 2>/dev/null)" = "$hash" ]; then
+		return 0
+	fi
+	log "taking the baseline: booting $take"
+	"$QEMU_DIR/lab.sh" -q -n "$take" >&2 || die "take-baseline failed: $RUNS/take-baseline/serial.log"
+	log=$RUNS/take-baseline/serial.log
+	tr -d '\r' <"$log" | sed -n 's/^LAB-BASELINE //p' >"$BASELINE_DIR/baseline.tmp"
+	want=$(tr -d '\r' <"$log" | sed -n 's/^LAB-BASELINE-END rc=0 lines=\([0-9]*\)$/\1/p')
+	n=$(wc -l <"$BASELINE_DIR/baseline.tmp")
+	if [ -z "$want" ] || [ "$n" -ne "$want" ]; then
+		die "take-baseline: $n baseline lines in $log, the guest printed ${want:-?}"
+	fi
+	grep -q '^rom 0000:01:00.0 sha256=' "$BASELINE_DIR/baseline.tmp" ||
+		die "take-baseline: no ROM hash for 0000:01:00.0 in $log"
+	mv "$BASELINE_DIR/baseline.tmp" "$BASELINE_DIR/baseline"
+	echo "$hash" >"$BASELINE_DIR/baseline.hash"
+	log "baseline: $n lines in $BASELINE_DIR/baseline"
 }
 
 build_rootfs() {

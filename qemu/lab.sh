@@ -47,8 +47,11 @@ scenario_names() {
 }
 
 # Load a scenario file: shell assignments, see qemu/README.md.
+# NAME is a file of qemu/scenarios/, or a path to a .conf file elsewhere
+# (qemu/baseline/take-baseline.conf, booted by images.sh).
 load_scenario() {
 	local file=$QEMU_DIR/scenarios/$1.conf
+	case "$1" in */*.conf) file=$1 ;; esac
 	[ -f "$file" ] || die "no scenario $1 ($file)"
 	DESC="" IOMMU=intel TOPO=basic CMDLINE="" IMAGE=poweroff EXPECT=root TIMEOUT=90
 	VERIFY="" ATS="" EXPECT_VERIFY=ok EXPECT_FAILED=""
@@ -219,8 +222,9 @@ main() {
 	done
 	shift $((OPTIND - 1))
 	[ $# -eq 1 ] || usage
-	name=$1
-	load_scenario "$name"
+	load_scenario "$1"
+	name=${1##*/}
+	name=${name%.conf}
 	if [ $build = yes ]; then
 		"$QEMU_DIR/fetch.sh" >&2
 		"$QEMU_DIR/images.sh" "$IMAGE" >&2

@@ -62,3 +62,25 @@ topo_basic_nic() {
 		-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x12 \
 		-device e1000e,bus=rp3
 }
+
+# The baseline scenarios (images.sh makes the ROM files, docs/baseline.md):
+# topo_basic with a ROM image of our own on the virtio-gpu (romfile=):
+# gpu-a.rom (the one the baseline was taken with) or gpu-b.rom (one byte
+# different). topo_rom_a_nic adds a root port with an e1000e under the
+# same root complex (pci0000:00): 00:12.0 -> 03:00.0, the root disk moves
+# from 03:00.0 to 04:00.0.
+topo_rom() {
+	printf '%s\n' \
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,addr=0x10 \
+		-device "virtio-gpu-pci,bus=rp1,ats=on,iommu_platform=on,disable-legacy=on,romfile=$LAB/rom/gpu-$1.rom" \
+		-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,addr=0x11 \
+		-device bochs-display,bus=rp2
+}
+topo_rom_a() { topo_rom a; }
+topo_rom_b() { topo_rom b; }
+topo_rom_a_nic() {
+	topo_rom a
+	printf '%s\n' \
+		-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x12 \
+		-device e1000e,bus=rp3
+}
