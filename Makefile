@@ -249,7 +249,7 @@ demo:
 .PHONY: fuzz sanitize
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := caps policy cmdline
+FUZZ_TARGETS := caps policy cmdline baseline dump
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_FLAGS   := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra -Isrc -I$(DEPS)/include
@@ -258,6 +258,24 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c src/%.c src/%.h $(STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/$*.c
+
+# baseline (blfile.c needs baseline.c and rom.c) and dump (libpci's dump
+# method, pcidev.c, dump.c, model.c) need more of the program: they link
+# every source but main.c, with the libraries that tests/fuzz/build-asan.sh
+# builds with clang + ASan + UBSan (built here when missing).
+FUZZ_ASAN_DEPS := $(BUILD)/asan/deps
+FUZZ_ASAN_LIBS := $(addprefix $(FUZZ_ASAN_DEPS)/lib/,libpci.a libkmod.a libmd.a)
+FUZZ_PROG_SRCS := $(filter-out src/main.c,$(SRCS))
+
+$(FUZZ_ASAN_DEPS)/lib/libpci.a:
+	$(Q)BUILD=$(abspath $(BUILD)) bash tests/fuzz/build-asan.sh
+
+$(BUILD)/fuzz/fuzz_baseline $(BUILD)/fuzz/fuzz_dump: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c \
+		$(FUZZ_PROG_SRCS) $(wildcard src/*.h) $(FUZZ_ASAN_DEPS)/lib/libpci.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) -I$(FUZZ_ASAN_DEPS)/include $(FUZZ_FLAGS) -o $@ $< $(FUZZ_PROG_SRCS) \
+		$(FUZZ_ASAN_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	$(Q)BUILD=$(abspath $(BUILD)) bash tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -36,16 +36,34 @@ static bool is_bdf(const char *s, size_t n)
 	return sscanf(buf, "%4x:%2x:%2x.%1u%c", &dom, &bus, &dev, &fn, &tail) == 4;
 }
 
+/* -1, 0 or 1 as @a is below, at or above @b. */
+static int ucmp(unsigned int a, unsigned int b)
+{
+	return (a > b) - (a < b);
+}
+
+/*
+ * m->devs is in numeric order (pcidev.c), which is not the text order once a
+ * domain has five digits ("1000:..." sorts after "10000:..." as text): the
+ * search compares numbers, and the match the text.
+ */
 int model_find(const struct model *m, const char *bdf)
 {
+	unsigned int dom, bus, dev, fn;
 	int lo = 0, hi = m->ndevs - 1;
 
+	if (sscanf(bdf, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
+		return -1;
 	while (lo <= hi) {
 		int mid = (lo + hi) / 2;
-		int c = strcmp(m->devs[mid].bdf, bdf);
+		const struct pdev *d = &m->devs[mid];
+		int c = ucmp(d->domain, dom) ? ucmp(d->domain, dom)
+			: ucmp(d->bus, bus)  ? ucmp(d->bus, bus)
+			: ucmp(d->dev, dev)  ? ucmp(d->dev, dev)
+					     : ucmp(d->fn, fn);
 
 		if (!c)
-			return mid;
+			return strcmp(d->bdf, bdf) ? -1 : mid;
 		if (c < 0)
 			lo = mid + 1;
 		else

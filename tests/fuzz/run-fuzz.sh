@@ -5,7 +5,7 @@
 #
 #   tests/fuzz/run-fuzz.sh SECONDS TARGET...      (make fuzz FUZZ_SECONDS=N)
 #
-# For each TARGET (caps, policy, cmdline), with build/fuzz/fuzz_TARGET:
+# For each TARGET (caps, policy, cmdline, baseline, dump), with build/fuzz/fuzz_TARGET:
 #  1. replay every saved crash in tests/fuzz/regressions/TARGET/: each must
 #     now run clean (the bug stays fixed);
 #  2. fuzz for SECONDS from the seeds in tests/fuzz/corpus/TARGET/ (read
@@ -36,6 +36,7 @@ shift
 max_len() {
 	case $1 in
 	cmdline) echo 8192 ;;
+	dump) echo 16384 ;; # a few functions of lspci -xxxx (~13 KB each, less with zero lines cut)
 	*) echo 4096 ;;
 	esac
 }
