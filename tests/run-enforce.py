@@ -208,20 +208,7 @@ def name_eq(a, b):
 
 def snapshot(root):
     """{relative path: (type, mode, bytes | link target | None)}."""
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            p = os.path.join(dirpath, name)
-            rel = os.path.relpath(p, root)
-            st = os.lstat(p)
-            if os.path.islink(p):
-                out[rel] = ("l", st.st_mode, os.readlink(p))
-            elif os.path.isdir(p):
-                out[rel] = ("d", st.st_mode, None)
-            else:
-                with open(p, "rb") as f:
-                    out[rel] = ("f", st.st_mode, f.read())
-    return out
+    return rt.snapshot(root, raw=True)
 
 
 def describe_bytes(old, new):

@@ -93,8 +93,9 @@ def pristine(sc, cache):
     return root
 
 
-def snapshot(root):
-    """{relative path: (type, mode, content hash or link target)}."""
+def snapshot(root, raw=False):
+    """{relative path: (type, mode, content hash or link target)}; with
+    @raw the file contents themselves instead of their hash."""
     out = {}
     for dirpath, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:
@@ -107,8 +108,9 @@ def snapshot(root):
                 out[rel] = ("d", st.st_mode, None)
             else:
                 with open(p, "rb") as f:
-                    out[rel] = ("f", st.st_mode,
-                                hashlib.sha1(f.read()).hexdigest())
+                    data = f.read()
+                    out[rel] = ("f", st.st_mode, data if raw else
+                                hashlib.sha1(data).hexdigest())
     return out
 
 
