@@ -36,7 +36,7 @@ set -euo pipefail
 # shellcheck source=qemu/common.sh
 . "$(dirname "$0")/common.sh"
 
-VARIANTS=(poweroff halt audit reboot emergency protectnic drift nobinary busybox takebaseline baseline)
+VARIANTS=(poweroff halt audit reboot emergency protectnic drift nobinary busybox takebaseline baseline hostonly)
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
 # plus the stand-in GPUs' host drivers, so that udev WOULD load them.
@@ -45,7 +45,7 @@ DRACUT_DRIVERS="virtio_pci virtio_blk ext4 virtio_gpu bochs pvpanic_mmio"
 
 policy_of() {
 	case "$1" in
-	poweroff | nobinary | busybox | drift | takebaseline) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	poweroff | nobinary | busybox | drift | takebaseline | hostonly) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	baseline) echo "$BASELINE_DIR/policy.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
@@ -65,6 +65,13 @@ modules_of() {
 	takebaseline) echo "$DRACUT_MODULES labsh labbaseline" ;;
 	*) echo "$DRACUT_MODULES labsh" ;;
 	esac
+}
+
+# The hostonly variant is built as a host's own initramfs is (dracut
+# --hostonly): 90gpugate must still bring the VFIO modules and its
+# modprobe.d file, which dracut copies from the host only in this mode.
+hostonly_of() {
+	if [ "$1" = hostonly ]; then echo --hostonly; else echo --no-hostonly; fi
 }
 
 # gpugate and the dracut module exactly as a package would install them.
@@ -130,7 +137,7 @@ build_initrd() {
 		mkdir -p "$LAB/tmp"
 		GPUGATE_BINARY=$STAGE/usr/sbin/gpugate GPUGATE_POLICY=$policy \
 			dracutbasedir=$LAB/dracutbase \
-			dracut --quiet --force --no-hostonly --no-hostonly-cmdline \
+			dracut --quiet --force "$(hostonly_of "$variant")" --no-hostonly-cmdline \
 			--kver "$kver" --kmoddir "$KERNEL_ROOT/lib/modules/$kver" \
 			--conf /dev/null --confdir "$LAB/empty-confdir" --tmpdir "$LAB/tmp" \
 			--modules "$(modules_of "$variant")" --drivers "$DRACUT_DRIVERS" \
