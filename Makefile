@@ -149,6 +149,7 @@ check: all $(FAULT_BIN)
 	$(Q)python3 tests/run-enforce.py
 	$(Q)python3 tests/run-lspci-dump.py
 	$(Q)python3 tests/run-baseline.py
+	$(Q)bash tests/hook/test-hooks.sh
 
 # Packaging and operations: man pages render and match the code, the
 # systemd units verify and behave, the Prometheus output is valid
