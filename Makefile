@@ -178,6 +178,7 @@ PREFIX  ?= /usr
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 DRACUT_MOD := $(DESTDIR)$(PREFIX)/lib/dracut/modules.d/90gpugate
+ITOOLS  := $(DESTDIR)$(PREFIX)/share/initramfs-tools
 MANDIR  ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 PKGLIBDIR ?= $(PREFIX)/lib/gpugate
@@ -193,6 +194,12 @@ install: all
 	install -D -m 0755 hook/gpugate-pre-udev.sh $(DRACUT_MOD)/gpugate-pre-udev.sh
 	install -D -m 0755 hook/gpugate-pre-pivot.sh $(DRACUT_MOD)/gpugate-pre-pivot.sh
 	install -D -m 0644 hook/gpugate-lib.sh $(DRACUT_MOD)/gpugate-lib.sh
+	install -D -m 0755 hook/initramfs-tools/hooks/gpugate $(ITOOLS)/hooks/gpugate
+	sed -i 's|^GPUGATE_BINARY=$${GPUGATE_BINARY:-/usr/sbin/gpugate}|GPUGATE_BINARY=$${GPUGATE_BINARY:-$(PREFIX)/sbin/gpugate}|' \
+		$(ITOOLS)/hooks/gpugate
+	install -D -m 0755 hook/initramfs-tools/scripts/init-top/gpugate $(ITOOLS)/scripts/init-top/gpugate
+	install -D -m 0755 hook/initramfs-tools/scripts/init-bottom/gpugate $(ITOOLS)/scripts/init-bottom/gpugate
+	install -D -m 0644 hook/gpugate-lib.sh $(ITOOLS)/scripts/gpugate-lib.sh
 	install -D -m 0644 config/policy.conf $(DESTDIR)$(SYSCONFDIR)/gpugate/policy.conf
 	install -D -m 0644 config/90-gpugate.conf $(DESTDIR)$(SYSCONFDIR)/dracut.conf.d/90-gpugate.conf
 	install -D -m 0644 docs/man/gpugate.8 $(DESTDIR)$(MANDIR)/man8/gpugate.8
@@ -224,13 +231,16 @@ bench:
 
 # --- QEMU lab (qemu/README.md) ---------------------------------------------
 # Boot the Debian 6.1 kernel under QEMU/TCG with an emulated IOMMU and a
-# dracut initramfs holding gpugate. Both install what they need.
+# dracut or initramfs-tools initramfs holding gpugate; check that the
+# initramfs-tools hook refuses to build an image without a working gate.
+# Both targets install what they need.
 .PHONY: qemu-test demo
 qemu-test:
 	$(Q)bash tests/install-deps.sh
 	$(Q)bash qemu/install-deps.sh
 	$(Q)$(MAKE) all
 	$(Q)bash qemu/run-all.sh
+	$(Q)bash qemu/itools-hook-test.sh
 
 demo:
 	$(Q)bash tests/install-deps.sh

@@ -19,13 +19,41 @@ gpugate_say() {
 	echo "<2>gpugate: $*" >/dev/kmsg 2>/dev/null
 }
 
-# on_failure from the policy, read without the binary (it may be the thing
-# that is missing). Anything unreadable means the default, halt.
+# gpugate_policy_value KEY: the first word after "KEY =" on the last line
+# of the policy that sets KEY (any section), read without the binary (it
+# may be the thing that is missing) and without sed or tail, which an
+# initramfs may lack. Empty when the policy cannot be read.
+gpugate_policy_value() {
+	_gg_val=
+	[ -r "$GPUGATE_POLICY" ] || return 0
+	while read -r _gg_line || [ -n "$_gg_line" ]; do
+		case "$_gg_line" in
+		"$1"*=*) ;;
+		*) continue ;;
+		esac
+		_gg_rest=${_gg_line#"$1"}
+		# only blanks between the key and "="
+		case "${_gg_rest%%=*}" in
+		*[!\ \	]*) continue ;;
+		esac
+		_gg_rest=${_gg_rest#*=}
+		_gg_rest=${_gg_rest%%#*}
+		set -f
+		# shellcheck disable=SC2086 # split into words on purpose
+		set -- "$1" $_gg_rest
+		set +f
+		_gg_val=${2:-}
+	done <"$GPUGATE_POLICY"
+	echo "$_gg_val"
+}
+
+# on_failure from the policy. Anything else or unreadable means the
+# default, halt.
 gpugate_on_failure() {
-	_gg_v=$(sed -n 's/^[[:space:]]*on_failure[[:space:]]*=[[:space:]]*\([a-z]*\).*/\1/p' \
-		"$GPUGATE_POLICY" 2>/dev/null | tail -n 1)
-	case "$_gg_v" in
-	poweroff | reboot | emergency) echo "$_gg_v" ;;
+	case "$(gpugate_policy_value on_failure)" in
+	poweroff) echo poweroff ;;
+	reboot) echo reboot ;;
+	emergency) echo emergency ;;
 	*) echo halt ;;
 	esac
 }
@@ -52,6 +80,20 @@ gpugate_stop() {
 	esac
 	# halt -f leaves the machine up; nothing after this may run
 	while :; do sleep 3600; done
+}
+
+# The gate must run before udev, which loads the host GPU drivers. udevd
+# is looked for as a process: with systemd in the initramfs its control
+# socket exists before the daemon runs.
+gpugate_before_udev() {
+	for _gg_comm in /proc/[0-9]*/comm; do
+		read -r _gg_name <"$_gg_comm" 2>/dev/null || continue
+		case "$_gg_name" in
+		systemd-udevd | udevd)
+			gpugate_stop "udev is already running (${_gg_comm%/comm}): the gate did not run before it"
+			;;
+		esac
+	done
 }
 
 gpugate_run() {

@@ -28,6 +28,8 @@
 #   takebaseline  poweroff, plus the lab-only labbaseline module
 #              (qemu/dracut/99labbaseline): prints `gpugate baseline` on the
 #              console and powers off
+#   itpoweroff, itnobinary, itlate, itdrift, itklibc, itklibcnobin
+#              initramfs-tools images made by mkinitramfs, see qemu/itools.sh
 #   baseline   poweroff.conf plus "[baseline] file = $LAB/baseline/baseline",
 #              a baseline taken by booting takebaseline on the rom_a machine
 #              (qemu/baseline/take-baseline.conf); retaken only when its
@@ -35,8 +37,11 @@
 set -euo pipefail
 # shellcheck source=qemu/common.sh
 . "$(dirname "$0")/common.sh"
+# shellcheck source=qemu/itools.sh
+. "$QEMU_DIR/itools.sh"
 
-VARIANTS=(poweroff halt audit reboot emergency protectnic drift nobinary busybox takebaseline baseline hostonly)
+VARIANTS=(poweroff halt audit reboot emergency protectnic drift nobinary busybox takebaseline baseline hostonly
+	"${ITOOLS_VARIANTS[@]}")
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
 # plus the stand-in GPUs' host drivers, so that udev WOULD load them.
@@ -45,7 +50,7 @@ DRACUT_DRIVERS="virtio_pci virtio_blk ext4 virtio_gpu bochs pvpanic_mmio"
 
 policy_of() {
 	case "$1" in
-	poweroff | nobinary | busybox | drift | takebaseline | hostonly) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	poweroff | nobinary | busybox | drift | takebaseline | hostonly | it*) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	baseline) echo "$BASELINE_DIR/policy.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
@@ -116,6 +121,7 @@ inputs_hash() {
 			"$(policy_of "$variant")" "$0" "$QEMU_DIR/common.sh" \
 			"$QEMU_DIR"/dracut/*/*
 		if [ "$variant" = baseline ]; then cat "$BASELINE_DIR/baseline"; fi
+		if is_itools "$variant"; then itools_inputs; fi
 	} | sha256sum | cut -c1-16
 }
 
@@ -132,6 +138,16 @@ build_initrd() {
 	if [ "$variant" = nobinary ]; then
 		build_initrd poweroff "$kver"
 		strip_binary "$IMAGES/initrd-poweroff.img" "$out"
+	elif [ "$variant" = itnobinary ]; then
+		build_initrd itpoweroff "$kver"
+		strip_binary "$IMAGES/initrd-itpoweroff.img" "$out"
+	elif [ "$variant" = itklibcnobin ]; then
+		build_initrd itklibc "$kver"
+		strip_binary "$IMAGES/initrd-itklibc.img" "$out"
+	elif is_itools "$variant"; then
+		build_itools_initrd "$variant" "$kver" "$policy" "$out.tmp"
+		check_initrd "$out.tmp" "$variant"
+		mv "$out.tmp" "$out"
 	else
 		log "dracut: initrd-$variant.img (policy $policy)"
 		mkdir -p "$LAB/tmp"
@@ -152,24 +168,31 @@ build_initrd() {
 # The image must hold what the lab relies on; a silent dracut omission
 # would otherwise show up as a confusing boot.
 check_initrd() {
-	local img=$1 variant=$2 list f
+	local img=$1 variant=$2 list f files
 	# usr-merged or not: compare without the usr/ and var/ prefixes
 	list=$(cpio -it --quiet <"$img" | sed -E 's,^(usr|var)/,,')
-	for f in sbin/gpugate etc/gpugate/policy.conf etc/modprobe.d/gpugate.conf \
-		lib/gpugate-lib.sh lib/dracut/hooks/pre-udev/00-gpugate-pre-udev.sh \
-		lib/dracut/hooks/pre-pivot/99-gpugate-pre-pivot.sh; do
-		grep -qx "$f" <<<"$list" || die "initrd-$variant: $f missing"
+	files="sbin/gpugate etc/gpugate/policy.conf etc/modprobe.d/gpugate.conf
+		lib/gpugate-lib.sh lib/dracut/hooks/pre-udev/00-gpugate-pre-udev.sh
+		lib/dracut/hooks/pre-pivot/99-gpugate-pre-pivot.sh"
+	if is_itools "$variant"; then
+		files=$(itools_files)
+	fi
+	for f in $files; do
+		grep -qx "${f#usr/}" <<<"$list" || die "initrd-$variant: $f missing"
 	done
 	list=$(tr '-' '_' <<<"$list")
 	for f in vfio vfio_iommu_type1 vfio_pci virtio_gpu bochs virtio_pci virtio_blk pvpanic_mmio; do
 		grep -q "/$f\.ko" <<<"$list" || die "initrd-$variant: module $f missing"
 	done
+	if is_itools "$variant"; then
+		itools_check_order "$img" "$variant"
+	fi
 }
 
 # The same image without the gpugate binary: the hooks must stop the boot.
 strip_binary() {
 	local in=$1 out=$2 dir=$LAB/tmp/nobinary
-	log "initrd-nobinary.img: initrd-poweroff.img without /usr/sbin/gpugate"
+	log "${out##*/}: ${in##*/} without /usr/sbin/gpugate"
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	(cd "$dir" && cpio -id --quiet <"$in")

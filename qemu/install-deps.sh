@@ -4,13 +4,16 @@
 # Install the Debian 12 host packages the QEMU lab needs, only the missing
 # ones. dracut-core (the dracut program and its modules) is used, never the
 # `dracut` package: that one hooks into kernel installs and, on a host
-# with initramfs-tools, would replace it. Every install is simulated first
-# and refused if apt would remove anything.
+# with initramfs-tools, would replace it. Likewise initramfs-tools-core
+# (mkinitramfs), never initramfs-tools, whose kernel hooks would rebuild the
+# host's own images. Every install is simulated first and refused if apt
+# would remove anything.
 set -euo pipefail
 
 packages=(
 	qemu-system-x86 # qemu-system-x86_64, pvh.bin
 	dracut-core     # /usr/bin/dracut and /usr/lib/dracut
+	initramfs-tools-core # mkinitramfs for the initramfs-tools images (no kernel hooks)
 	busybox-static  # the guest's root file system and the initramfs shell
 	e2fsprogs       # mke2fs -d for the root disk
 	cpio            # unpacking and repacking an initramfs

@@ -12,7 +12,8 @@
 # 2. Check the .deb: control fields (Built-Using names the static
 #    libraries), conffiles (both /etc files), the file list against the
 #    install layout of SPEC.md (binary, dracut module, policy, dracut.conf.d,
-#    gpugate(8), gpugate.conf(5), systemd service + timer), modes and
+#    gpugate(8), gpugate.conf(5), systemd service + timer) plus the
+#    initramfs-tools hook and boot scripts, modes and
 #    owners, and that the packaged binary is static and runs.
 # 3. Install it with dpkg into a throwaway root (dpkg --root with
 #    --force-script-chrootless: the maintainer scripts run with DPKG_ROOT
@@ -88,6 +89,9 @@ if grep -q 'start.*gpugate-check\.service' "$CTRL/postinst" 2>/dev/null; then
 	fail "postinst starts gpugate-check.service (a host without GPUs would fail the install)"
 fi
 grep -q "enable '\?gpugate-check\.timer" "$CTRL/postinst" || fail "postinst does not enable the timer"
+# initramfs-tools rebuilds the host's initramfs when a package brings a hook
+grep -qx 'activate-noawait update-initramfs' "$CTRL/triggers" 2>/dev/null ||
+	fail "no update-initramfs trigger for the initramfs-tools hook"
 
 # mode owner path, one per line
 list=$(dpkg-deb -c "$DEB" | awk '{ print $1, $2, $6 }')
@@ -99,6 +103,10 @@ for f in module-setup.sh gpugate-pre-udev.sh gpugate-pre-pivot.sh; do
 	expect -rwxr-xr-x "usr/lib/dracut/modules.d/90gpugate/$f"
 done
 expect -rw-r--r-- usr/lib/dracut/modules.d/90gpugate/gpugate-lib.sh
+for f in hooks/gpugate scripts/init-top/gpugate scripts/init-bottom/gpugate; do
+	expect -rwxr-xr-x "usr/share/initramfs-tools/$f"
+done
+expect -rw-r--r-- usr/share/initramfs-tools/scripts/gpugate-lib.sh
 expect -rw-r--r-- etc/gpugate/policy.conf
 expect -rw-r--r-- etc/dracut.conf.d/90-gpugate.conf
 expect -rw-r--r-- usr/share/man/man8/gpugate.8.gz
@@ -109,7 +117,7 @@ expect -rwxr-xr-x usr/lib/gpugate/gpugate-textfile
 expect -rw-r--r-- usr/share/doc/gpugate/copyright
 expect -rw-r--r-- usr/share/doc/gpugate/checks.md
 extra=$(grep -v ' \./$' <<<"$list" | awk '{ print $3 }' | grep -vE \
-	'^\./(usr/sbin/gpugate|usr/lib/dracut/modules\.d/90gpugate/.*|etc/gpugate/.*|etc/dracut\.conf\.d/.*|usr/share/man/man[58]/.*|lib/systemd/system/gpugate-check\.(service|timer)|usr/lib/gpugate/.*|usr/share/doc/gpugate/.*|usr/share/lintian/overrides/gpugate|(etc|etc/gpugate|etc/dracut\.conf\.d|lib|lib/systemd|lib/systemd/system|usr|usr/sbin|usr/lib|usr/lib/dracut|usr/lib/dracut/modules\.d|usr/lib/gpugate|usr/share|usr/share/man|usr/share/doc|usr/share/lintian|usr/share/lintian/overrides)/)$' || true)
+	'^\./(usr/sbin/gpugate|usr/lib/dracut/modules\.d/90gpugate/.*|etc/gpugate/.*|etc/dracut\.conf\.d/.*|usr/share/man/man[58]/.*|lib/systemd/system/gpugate-check\.(service|timer)|usr/lib/gpugate/.*|usr/share/doc/gpugate/.*|usr/share/lintian/overrides/gpugate|usr/share/initramfs-tools/(hooks/gpugate|scripts/gpugate-lib\.sh|scripts/init-(top|bottom)/gpugate)|(etc|etc/gpugate|etc/dracut\.conf\.d|lib|lib/systemd|lib/systemd/system|usr|usr/sbin|usr/lib|usr/lib/dracut|usr/lib/dracut/modules\.d|usr/lib/gpugate|usr/share|usr/share/man|usr/share/doc|usr/share/lintian|usr/share/lintian/overrides|usr/share/initramfs-tools|usr/share/initramfs-tools/hooks|usr/share/initramfs-tools/scripts|usr/share/initramfs-tools/scripts/init-(top|bottom))/)$' || true)
 [ -z "$extra" ] || fail "unexpected files: $(tr '\n' ' ' <<<"$extra")"
 
 X=$WORK/extract
@@ -127,7 +135,7 @@ host_state() {
 	{
 		find /etc/systemd/system /var/lib/systemd/deb-systemd-helper-enabled \
 			/var/lib/systemd/deb-systemd-helper-masked 2>/dev/null | sort
-		ls /etc/gpugate /usr/sbin/gpugate /usr/lib/dracut/modules.d/90gpugate \
+		ls /etc/gpugate /usr/sbin/gpugate /usr/lib/dracut/modules.d/90gpugate /usr/share/initramfs-tools/hooks/gpugate \
 			/etc/dracut.conf.d/90-gpugate.conf 2>/dev/null
 		dpkg-query -W -f='${Package} ${Status}\n' gpugate 2>/dev/null
 		true
@@ -157,7 +165,7 @@ else
 	st=$("${DPKG[@]}" -s gpugate 2>/dev/null | sed -n 's/^Status: //p')
 	[ "$st" = "install ok installed" ] || fail "status after install: '$st'"
 	for f in usr/sbin/gpugate etc/gpugate/policy.conf lib/systemd/system/gpugate-check.timer \
-		usr/lib/dracut/modules.d/90gpugate/module-setup.sh; do
+		usr/lib/dracut/modules.d/90gpugate/module-setup.sh usr/share/initramfs-tools/hooks/gpugate; do
 		[ -e "$R/$f" ] || fail "installed root lacks /$f"
 	done
 	[ -L "$R/etc/systemd/system/timers.target.wants/gpugate-check.timer" ] ||

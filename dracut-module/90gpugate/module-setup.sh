@@ -28,12 +28,6 @@ installkernel() {
 	hostonly='' instmods vfio vfio_iommu_type1 vfio_pci
 }
 
-# The baseline file the policy names, if any.
-gpugate_baseline() {
-	sed -n 's/^[[:space:]]*file[[:space:]]*=[[:space:]]*\([^#[:space:]]*\).*/\1/p' \
-		"$GPUGATE_POLICY" 2>/dev/null | tail -n 1
-}
-
 # called by dracut
 install() {
 	local _conf _baseline
@@ -45,7 +39,9 @@ install() {
 		derror "gpugate: $GPUGATE_POLICY is missing; the initramfs would run on built-in defaults"
 		return 1
 	fi
-	_baseline=$(gpugate_baseline)
+	# shellcheck source=hook/gpugate-lib.sh
+	. "$moddir/gpugate-lib.sh" || return 1
+	_baseline=$(gpugate_policy_value file)
 	if [[ -n $_baseline ]]; then
 		inst_simple "$_baseline" "$_baseline" || return 1
 	fi
@@ -59,7 +55,7 @@ install() {
 		return 1
 	fi
 	inst_simple "$moddir/gpugate-lib.sh" /lib/gpugate-lib.sh || return 1
-	inst_multiple sed tail sleep || return 1
+	inst_multiple sleep || return 1
 	# the hooks stop the machine with these when the binary cannot
 	inst_multiple -o poweroff halt reboot
 	inst_hook pre-udev 00 "$moddir/gpugate-pre-udev.sh"

@@ -1,6 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Lab-only pre-pivot hook, see module-setup.sh. Sourced by dracut's init.
+# Lab-only pre-pivot hook, see module-setup.sh. Sourced by dracut's init;
+# also the lab's initramfs-tools init-bottom script (qemu/itools.sh), where
+# dracut's getargs does not exist.
 
 labdrift_ats() {
 	_cfg=/sys/bus/pci/devices/$1/config
@@ -19,7 +21,17 @@ labdrift_unbind() {
 	echo "LAB-DRIFT unbind $1: driver now $(basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null)" >/dev/console
 }
 
-for _lab_arg in $(getargs lab.drift=); do
+labdrift_args() {
+	if command -v getargs >/dev/null 2>&1; then
+		getargs lab.drift=
+		return
+	fi
+	for _lab_w in $(cat /proc/cmdline); do
+		case "$_lab_w" in lab.drift=*) echo "${_lab_w#lab.drift=}" ;; esac
+	done
+}
+
+for _lab_arg in $(labdrift_args); do
 	case "$_lab_arg" in
 	ats:*) labdrift_ats "${_lab_arg#ats:}" ;;
 	unbind:*) labdrift_unbind "${_lab_arg#unbind:}" ;;
