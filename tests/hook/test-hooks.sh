@@ -57,16 +57,18 @@ run_hook() {
 	grep -h CONTINUED "$work/out"
 }
 
-expect() {
-	local name=$1 body=$2 how=$3 want=$4 got
-	got=$(run_hook "$body" "$how" | tr '\n' ' ' | sed 's/ $//')
-	if [ "$got" = "$want" ]; then
-		echo "ok $name"
+check() { # NAME GOT WANT
+	if [ "$2" = "$3" ]; then
+		echo "ok $1"
 		pass=$((pass + 1))
 	else
-		echo "FAIL $name: got '$got', want '$want'"
+		echo "FAIL $1: got '$2', want '$3'"
 		fail=$((fail + 1))
 	fi
+}
+
+expect() { # NAME BINARY_SCRIPT ON_FAILURE WANT
+	check "$1" "$(run_hook "$2" "$3" | tr '\n' ' ' | sed 's/ $//')" "$4"
 }
 
 expect pass_continues 'exit 0' halt "CONTINUED"
@@ -87,15 +89,6 @@ else
 	echo "FAIL console_names_missing_binary: $(cat "$work/console" 2>/dev/null)"; fail=$((fail + 1))
 fi
 
-check() { # NAME GOT WANT
-	if [ "$2" = "$3" ]; then
-		echo "ok $1"
-		pass=$((pass + 1))
-	else
-		echo "FAIL $1: got '$2', want '$3'"
-		fail=$((fail + 1))
-	fi
-}
 
 # The policy reader: the last "on_failure =" line wins, blanks and comments
 # around the value do not matter, anything it cannot read means halt.
