@@ -28,7 +28,7 @@
 #   takebaseline  poweroff, plus the lab-only labbaseline module
 #              (qemu/dracut/99labbaseline): prints `gpugate baseline` on the
 #              console and powers off
-#   itpoweroff, itnobinary, itlate, itdrift, itklibc, itklibcnobin
+#   itpoweroff, itnobinary, itlate, itdrift, itklibc, itklibcnobin, itemergency
 #              initramfs-tools images made by mkinitramfs, see qemu/itools.sh
 #   baseline   poweroff.conf plus "[baseline] file = $LAB/baseline/baseline",
 #              a baseline taken by booting takebaseline on the rom_a machine
@@ -50,12 +50,14 @@ DRACUT_DRIVERS="virtio_pci virtio_blk ext4 virtio_gpu bochs pvpanic_mmio"
 
 policy_of() {
 	case "$1" in
-	poweroff | nobinary | busybox | drift | takebaseline | hostonly | it*) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	poweroff | nobinary | busybox | drift | takebaseline | hostonly) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	baseline) echo "$BASELINE_DIR/policy.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
 	reboot | emergency) echo "$QEMU_DIR/policies/$1.conf" ;;
+	itemergency) echo "$QEMU_DIR/policies/emergency.conf" ;;
 	protectnic) echo "$QEMU_DIR/policies/protect-nic.conf" ;;
+	it*) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	*) die "unknown image variant '$1' (${VARIANTS[*]})" ;;
 	esac
 }

@@ -27,13 +27,14 @@
 #   itklibc     itpoweroff with BUSYBOX=n: /bin/sh, poweroff and sleep are
 #               klibc's (a host without busybox)
 #   itklibcnobin  itklibc without /usr/sbin/gpugate
+#   itemergency qemu/policies/emergency.conf: the script's root shell
 #   itdrift     a lab init-bottom script (qemu/dracut/99labdrift/labdrift.sh,
 #               run before gpugate's, which waits for udev's) that undoes the
 #               gate's work when asked by lab.drift=
 # The image is unpacked to a plain cpio (the kernel takes it uncompressed),
 # so that check_initrd and strip_binary read it as they read dracut's.
 
-ITOOLS_VARIANTS=(itpoweroff itnobinary itlate itdrift itklibc itklibcnobin)
+ITOOLS_VARIANTS=(itpoweroff itnobinary itlate itdrift itklibc itklibcnobin itemergency)
 ITOOLS_PACKAGES="initramfs-tools-core udev klibc-utils busybox-static kmod"
 ITOOLS_MODULES="virtio_pci virtio_blk ext4 pvpanic_mmio"
 
