@@ -208,7 +208,7 @@ static void json_device(FILE *out, const struct model *m, const struct pdev *d)
 	snprintf(buf, sizeof(buf), "%04x:%04x", d->vendor, d->device);
 	fputs(",\"id\":", out);
 	json_str(out, d->ident_err ? NULL : buf);
-	snprintf(buf, sizeof(buf), "%04x", (unsigned int)(d->class >> 8));
+	snprintf(buf, sizeof(buf), "%04x", (unsigned int)d->class);
 	fputs(",\"class\":", out);
 	json_str(out, d->ident_err ? NULL : buf);
 	if (d->group >= 0)
