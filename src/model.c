@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dump.h"
 #include "model.h"
@@ -75,15 +76,18 @@ int model_find(const struct model *m, const char *bdf)
 	return -1;
 }
 
-/* Fill d->path from the device link; every ancestor must be a known function. */
-static void topo_one(struct model *m, struct pdev *d)
+/*
+ * Fill d->path from the device link in /sys/bus/pci/devices (@devices, from
+ * sysroot_open_dir, or its -errno); every ancestor must be a known function.
+ */
+static void topo_one(struct model *m, struct pdev *d, int devices)
 {
-	char path[128], target[PATH_MAX];
+	char target[PATH_MAX];
 	const char *c, *next;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", d->bdf);
-	d->path_err = sysroot_readlink(path, target, sizeof(target));
+	d->path_err = devices < 0 ? devices
+				  : sysroot_readlinkat(devices, d->bdf, target, sizeof(target));
 	if (d->path_err)
 		return;
 	for (c = target; *c; c = next) {
@@ -115,6 +119,17 @@ static void topo_one(struct model *m, struct pdev *d)
 	}
 	d->path_len = n - 1;
 	d->parent = d->path_len ? d->path[d->path_len - 1] : -1;
+}
+
+/* Every function's place, from links read relative to one open directory. */
+static void topo_all(struct model *m)
+{
+	int devices = sysroot_open_dir("/sys/bus/pci/devices");
+
+	for (int i = 0; i < m->ndevs; i++)
+		topo_one(m, &m->devs[i], devices);
+	if (devices >= 0)
+		close(devices);
 }
 
 /*
@@ -316,8 +331,8 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 		rc = dump_topology(m, err, errlen); /* no sysfs: bus numbers, no links */
 	if (rc)
 		return rc;
-	for (int i = 0; i < m->ndevs && !m->dump; i++)
-		topo_one(m, &m->devs[i]);
+	if (!m->dump)
+		topo_all(m);
 	index_peers(m);
 	mark_protected(m, p);
 	for (int i = 0; i < m->ndevs && !m->dump; i++) {
