@@ -170,7 +170,7 @@ int sysroot_open_dir(const char *path)
 
 	if (err)
 		return err;
-	fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 

@@ -44,7 +44,8 @@ int sysroot_regular(const char *path);
 int sysroot_readlink(const char *path, char *buf, size_t len);
 
 /*
- * Open directory @path for sysroot_readlinkat() (O_PATH: nothing is read).
+ * Open directory @path for sysroot_readlinkat() (O_DIRECTORY: a FIFO or
+ * file fails at once).
  * Returns the descriptor, which the caller closes, or -errno.
  */
 int sysroot_open_dir(const char *path);
