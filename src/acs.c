@@ -182,10 +182,10 @@ static int acs_peers_at(struct ctx *c, struct pdev *d, int i)
 	struct pdev *mine = &c->m->devs[d->path[i]];
 	int n = 0;
 
-	for (int k = 0; k < c->m->ndevs; k++) {
+	for (int k = model_peer_first(c->m, mine); k >= 0; k = c->m->devs[k].peer_next) {
 		struct pdev *o = &c->m->devs[k];
 
-		if (!model_is_sibling(o, mine) || !is_live_peer_port(c, d, o, mine))
+		if (!is_live_peer_port(c, d, o, mine))
 			continue;
 		acs_eval(c, "acs.peers", d, o, c->p->acs_require, c->p->acs_forbid, "peer");
 		n++;
@@ -223,10 +223,12 @@ void check_acs_peers(struct ctx *c, struct pdev *d)
 		    b->caps.pcie_type == PCI_EXP_TYPE_ROOT_PORT)
 			n += acs_peers_at(c, d, i);
 	}
-	for (int k = 0; k < c->m->ndevs; k++) {
+	for (int k = model_slot_first(c->m, d); k < c->m->ndevs; k++) {
 		struct pdev *o = &c->m->devs[k];
 
-		if (!o->foreign || !model_same_slot(o, d))
+		if (!model_same_slot(o, d))
+			break;
+		if (!o->foreign)
 			continue;
 		acs_eval(c, "acs.peers", d, o, c->p->acs_require & ACS_MFD_BITS,
 			 c->p->acs_forbid & ACS_MFD_BITS, "foreign function in the slot,");

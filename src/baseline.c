@@ -190,7 +190,7 @@ static int add_device(struct baseline *b, const struct pdev *d, char *err, size_
 		return -ENOMEM;
 	snprintf(e->val[0], BL_VALUE_LEN, "%04x", d->vendor);
 	snprintf(e->val[1], BL_VALUE_LEN, "%04x", d->device);
-	snprintf(e->val[5], BL_VALUE_LEN, "%04x", (unsigned int)(d->class >> 8));
+	snprintf(e->val[5], BL_VALUE_LEN, "%04x", (unsigned int)d->class);
 	rc = hex_attr(d, "subsystem_vendor", 4, e->val[2], err, errlen);
 	if (!rc)
 		rc = hex_attr(d, "subsystem_device", 4, e->val[3], err, errlen);
@@ -281,7 +281,7 @@ static int add_other(struct baseline *b, const struct pdev *d, enum bl_kind kind
 		return -ENOMEM;
 	snprintf(e->val[0], BL_VALUE_LEN, "%04x", d->vendor);
 	snprintf(e->val[1], BL_VALUE_LEN, "%04x", d->device);
-	snprintf(e->val[2], BL_VALUE_LEN, "%04x", (unsigned int)(d->class >> 8));
+	snprintf(e->val[2], BL_VALUE_LEN, "%04x", (unsigned int)d->class);
 	return 0;
 }
 

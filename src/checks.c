@@ -143,7 +143,7 @@ void check_nvlink_nvswitch(struct ctx *c, struct pdev *unused)
 		struct pdev *d = &c->m->devs[i];
 		struct finding *f;
 
-		if (d->ident_err || d->vendor != 0x10de || d->class >> 8 != 0x0680)
+		if (d->ident_err || d->vendor != 0x10de || d->class != 0x0680)
 			continue;
 		found++;
 		f = check_add(c, id, d, NULL, ST_FAIL);

@@ -74,7 +74,7 @@ static void run_describe(const struct run_opts *o, const struct run *x)
 			continue;
 		n++;
 		fprintf(stderr, "gpugate: protected %s %04x:%04x class %04x (%s), group %d, driver %s\n",
-			d->bdf, d->vendor, d->device, (unsigned int)(d->class >> 8),
+			d->bdf, d->vendor, d->device, (unsigned int)d->class,
 			d->matched ? "matched" : "companion", d->group, d->driver[0] ? d->driver : "none");
 	}
 	fprintf(stderr, "gpugate: %d protected functions\n", n);

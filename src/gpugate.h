@@ -24,12 +24,16 @@
 
 enum status { ST_PASS, ST_FAIL, ST_FIXED, ST_WARN, ST_SKIP };
 
-/* One function as gpugate sees it. Config space is loaded on demand. */
+/*
+ * One function as gpugate sees it. Config space is loaded on demand; the
+ * group, driver and driver_override links are read for protected functions
+ * only (no check reads them for others).
+ */
 struct pdev {
 	char bdf[BDF_LEN];
 	unsigned int domain, bus, dev, fn;
 	uint16_t vendor, device;
-	uint32_t class; /* 24-bit class code: base, sub, prog-if */
+	uint16_t class; /* base class and subclass (sysfs "class" >> 8) */
 	void *handle;   /* libpci's struct pci_dev, for pcidev.c only */
 	int ident_err;  /* negative errno: IDs or class unreadable */
 	char ident_why[96];
@@ -40,6 +44,9 @@ struct pdev {
 	int path_err;	      /* negative errno: topology unknown */
 	char path_why[128];   /* reason for path_err when errno says too little */
 	int nchildren;	      /* devices whose parent is this one */
+	int child_first;      /* first function (address order) whose parent this is, or -1 */
+	int peer_first;	      /* on a root bus: first function of it (model_peer_first) */
+	int peer_next;	      /* next function beside this one, or -1 */
 
 	int group;	       /* IOMMU group, -1 when the link is absent */
 	int group_err;	       /* negative errno other than -ENOENT */
@@ -111,9 +118,7 @@ static inline bool pdev_protected(const struct pdev *d)
 /* True when the function is a bridge (PCI class 06 04 or 06 09). */
 static inline bool pdev_is_bridge(const struct pdev *d)
 {
-	unsigned int cls = d->class >> 8;
-
-	return cls == 0x0604 || cls == 0x0609;
+	return d->class == 0x0604 || d->class == 0x0609;
 }
 
 #endif

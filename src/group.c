@@ -63,7 +63,7 @@ void check_group_isolated(struct ctx *c, struct pdev *d)
 		if (k < 0)
 			snprintf(what, sizeof(what), "unknown");
 		else
-			snprintf(what, sizeof(what), "%04x", (unsigned int)(c->m->devs[k].class >> 8));
+			snprintf(what, sizeof(what), "%04x", (unsigned int)c->m->devs[k].class);
 		add_intruder(intruders, sizeof(intruders), name, what);
 	}
 	for (int i = 0; i < members; i++)

@@ -7,8 +7,11 @@
  * ../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0, and every PCI
  * address on that path is a bridge above the function, root bus first.
  * Group, driver and driver_override come from the function's sysfs
- * directory. Config spaces are loaded lazily, only for the functions a check
- * looks at. From an lspci dump (--lspci-dump) dump.c places the functions by
+ * directory, and are read only for protected functions. Config spaces are
+ * loaded lazily, only for the functions a check looks at. Every walk here
+ * is linear in the number of functions: a slot's functions are adjacent in
+ * address order, and the functions beside each bridge are chained once
+ * (index_peers). From an lspci dump (--lspci-dump) dump.c places the functions by
  * their bridges' bus numbers, and there is no host state, group or driver.
  */
 #include <ctype.h>
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dump.h"
 #include "model.h"
@@ -72,15 +76,18 @@ int model_find(const struct model *m, const char *bdf)
 	return -1;
 }
 
-/* Fill d->path from the device link; every ancestor must be a known function. */
-static void topo_one(struct model *m, struct pdev *d)
+/*
+ * Fill d->path from the device link in /sys/bus/pci/devices (@devices, from
+ * sysroot_open_dir, or its -errno); every ancestor must be a known function.
+ */
+static void topo_one(struct model *m, struct pdev *d, int devices)
 {
-	char path[128], target[PATH_MAX];
+	char target[PATH_MAX];
 	const char *c, *next;
 	int n = 0;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", d->bdf);
-	d->path_err = sysroot_readlink(path, target, sizeof(target));
+	d->path_err = devices < 0 ? devices
+				  : sysroot_readlinkat(devices, d->bdf, target, sizeof(target));
 	if (d->path_err)
 		return;
 	for (c = target; *c; c = next) {
@@ -114,6 +121,22 @@ static void topo_one(struct model *m, struct pdev *d)
 	d->parent = d->path_len ? d->path[d->path_len - 1] : -1;
 }
 
+/* Every function's place, from links read relative to one open directory. */
+static void topo_all(struct model *m)
+{
+	int devices = sysroot_open_dir("/sys/bus/pci/devices");
+
+	for (int i = 0; i < m->ndevs; i++)
+		topo_one(m, &m->devs[i], devices);
+	if (devices >= 0)
+		close(devices);
+}
+
+/*
+ * iommu_group and driver links. Only protected functions: no check reads
+ * another function's group or driver (group.isolated lists the group's
+ * own devices directory).
+ */
 static void links_one(struct pdev *d)
 {
 	char path[128], name[64];
@@ -160,21 +183,70 @@ bool model_same_slot(const struct pdev *a, const struct pdev *b)
 	return a->domain == b->domain && a->bus == b->bus && a->dev == b->dev;
 }
 
-bool model_is_sibling(const struct pdev *o, const struct pdev *b)
+int model_slot_first(const struct model *m, const struct pdev *d)
 {
-	if (o == b || o->path_err || b->path_err)
-		return false;
-	if (b->parent >= 0)
-		return o->parent == b->parent;
-	return o->parent < 0 && o->domain == b->domain && o->bus == b->bus;
+	int k = (int)(d - m->devs);
+
+	while (k > 0 && model_same_slot(&m->devs[k - 1], d))
+		k--;
+	return k;
 }
 
 bool model_is_slot_leader(const struct model *m, const struct pdev *d)
 {
-	for (const struct pdev *o = m->devs; o < d; o++)
-		if (pdev_protected(o) && model_same_slot(o, d))
+	for (const struct pdev *o = &m->devs[model_slot_first(m, d)]; o < d; o++)
+		if (pdev_protected(o))
 			return false;
 	return pdev_protected(d);
+}
+
+int model_peer_first(const struct model *m, const struct pdev *b)
+{
+	if (b->path_err)
+		return -1;
+	return b->parent >= 0 ? m->devs[b->parent].child_first : b->peer_first;
+}
+
+static bool same_root_bus(const struct pdev *a, const struct pdev *b)
+{
+	return a->parent < 0 && b->parent < 0 && a->domain == b->domain && a->bus == b->bus;
+}
+
+/*
+ * Chain the functions that sit beside each other (model_peer_first) in
+ * address order: the children of each bridge, and the functions on each
+ * root bus, which m->devs (address order) lists together. Functions whose
+ * place is unknown are nobody's sibling and stay out.
+ */
+static void index_peers(struct model *m)
+{
+	int root_head = -1;
+
+	for (int i = m->ndevs - 1; i >= 0; i--) {
+		struct pdev *d = &m->devs[i];
+
+		if (d->path_err)
+			continue;
+		if (d->parent >= 0) {
+			d->peer_next = m->devs[d->parent].child_first;
+			m->devs[d->parent].child_first = i;
+			m->devs[d->parent].nchildren++;
+			continue;
+		}
+		if (root_head >= 0 && same_root_bus(&m->devs[root_head], d))
+			d->peer_next = root_head;
+		root_head = i;
+	}
+	root_head = -1;
+	for (int i = 0; i < m->ndevs; i++) {
+		struct pdev *d = &m->devs[i];
+
+		if (d->path_err || d->parent >= 0)
+			continue;
+		if (root_head < 0 || !same_root_bus(&m->devs[root_head], d))
+			root_head = i;
+		d->peer_first = root_head;
+	}
 }
 
 static bool listed(const struct policy *p, const char *bdf)
@@ -192,21 +264,22 @@ static void mark_protected(struct model *m, const struct policy *p)
 		struct pdev *d = &m->devs[i];
 
 		d->matched = listed(p, d->bdf) ||
-			     (!d->ident_err &&
-			      policy_matches(p, d->vendor, d->device, (uint16_t)(d->class >> 8)));
+			     (!d->ident_err && policy_matches(p, d->vendor, d->device, d->class));
 	}
 	for (int i = 0; i < m->ndevs; i++) {
 		struct pdev *d = &m->devs[i];
 
 		if (!d->matched)
 			continue;
-		for (int j = 0; j < m->ndevs; j++) {
+		/* m->devs is in address order: a slot's functions are adjacent */
+		for (int j = model_slot_first(m, d);
+		     j < m->ndevs && model_same_slot(&m->devs[j], d); j++) {
 			struct pdev *o = &m->devs[j];
 
-			if (o->matched || !model_same_slot(o, d))
+			if (o->matched)
 				continue;
 			if (p->companions == COMPANIONS_SLOT && !o->ident_err &&
-			    policy_is_companion_class(p, (uint16_t)(o->class >> 8)))
+			    policy_is_companion_class(p, o->class))
 				o->companion = true;
 			else
 				o->foreign = true;
@@ -258,17 +331,16 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 		rc = dump_topology(m, err, errlen); /* no sysfs: bus numbers, no links */
 	if (rc)
 		return rc;
-	for (int i = 0; i < m->ndevs && !m->dump; i++) {
-		topo_one(m, &m->devs[i]);
-		links_one(&m->devs[i]);
-	}
-	for (int i = 0; i < m->ndevs; i++)
-		if (!m->devs[i].path_err && m->devs[i].parent >= 0)
-			m->devs[m->devs[i].parent].nchildren++;
+	if (!m->dump)
+		topo_all(m);
+	index_peers(m);
 	mark_protected(m, p);
-	for (int i = 0; i < m->ndevs && !m->dump; i++)
-		if (pdev_protected(&m->devs[i]))
-			override_one(&m->devs[i]);
+	for (int i = 0; i < m->ndevs && !m->dump; i++) {
+		if (!pdev_protected(&m->devs[i]))
+			continue;
+		links_one(&m->devs[i]);
+		override_one(&m->devs[i]);
+	}
 	m->first_path_err = -1;
 	for (int i = 0; i < m->ndevs && m->first_path_err < 0; i++)
 		if (m->devs[i].path_err)

@@ -32,13 +32,23 @@ int model_config(struct pdev *d);
 bool model_same_slot(const struct pdev *a, const struct pdev *b);
 
 /*
- * True when @o sits beside bridge @b: below the same bridge, or, for @b on
- * a root bus, on the same root bus. These are the ports whose traffic can
- * meet @b's without crossing the root complex's IOMMU.
+ * Index of the first function of @d's slot. The functions of a slot are
+ * adjacent in m->devs (address order): the slot runs from there while
+ * model_same_slot() holds.
  */
-bool model_is_sibling(const struct pdev *o, const struct pdev *b);
+int model_slot_first(const struct model *m, const struct pdev *d);
 
 /* The first protected function of @d's slot: the one that speaks for it. */
 bool model_is_slot_leader(const struct model *m, const struct pdev *d);
+
+/*
+ * The functions beside bridge @b: below the same bridge, or, for @b on a
+ * root bus, on the same root bus. These are the ports whose traffic can
+ * meet @b's without crossing the root complex's IOMMU. Returns the index of
+ * the first of them (@b itself is one of them), in address order, or -1
+ * when @b's place is unknown; the next one is in its peer_next. Functions
+ * whose place is unknown are in no such list.
+ */
+int model_peer_first(const struct model *m, const struct pdev *b);
 
 #endif

@@ -92,7 +92,12 @@ static int pacc_open(char *err, size_t errlen)
 	return 0;
 }
 
-/* Fill IDs and class of one function; a libpci error marks it unreadable. */
+/*
+ * Fill IDs and class of one function; a libpci error marks it unreadable.
+ * Only PCI_FILL_IDENT and PCI_FILL_CLASS: with sysfs that is the vendor,
+ * device and class attributes (PCI_FILL_CLASS_EXT would open revision too,
+ * which no check reads).
+ */
 static void pdev_fill(struct pdev *d, struct pci_dev *p)
 {
 	jmp_buf jb;
@@ -104,6 +109,9 @@ static void pdev_fill(struct pdev *d, struct pci_dev *p)
 	d->fn = p->func;
 	snprintf(d->bdf, sizeof(d->bdf), "%04x:%02x:%02x.%u", d->domain, d->bus, d->dev, d->fn);
 	d->parent = -1;
+	d->child_first = -1;
+	d->peer_first = -1;
+	d->peer_next = -1;
 	d->group = -1;
 	guard = &jb;
 	if (setjmp(jb)) {
@@ -112,11 +120,11 @@ static void pdev_fill(struct pdev *d, struct pci_dev *p)
 		snprintf(d->ident_why, sizeof(d->ident_why), "%s", last_msg);
 		return;
 	}
-	pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS | PCI_FILL_CLASS_EXT);
+	pci_fill_info(p, PCI_FILL_IDENT | PCI_FILL_CLASS);
 	guard = NULL;
 	d->vendor = p->vendor_id;
 	d->device = p->device_id;
-	d->class = (uint32_t)p->device_class << 8 | p->prog_if;
+	d->class = p->device_class;
 }
 
 /*
@@ -142,9 +150,10 @@ static void dump_check_header(struct pdev *d)
 	}
 }
 
-static int pdev_cmp(const void *a, const void *b)
+/* Numeric PCI address order of libpci's devices (domain, bus, device, function). */
+static int pci_dev_cmp(const void *a, const void *b)
 {
-	const struct pdev *x = a, *y = b;
+	const struct pci_dev *x = *(struct pci_dev *const *)a, *y = *(struct pci_dev *const *)b;
 
 	if (x->domain != y->domain)
 		return x->domain < y->domain ? -1 : 1;
@@ -152,12 +161,26 @@ static int pdev_cmp(const void *a, const void *b)
 		return x->bus < y->bus ? -1 : 1;
 	if (x->dev != y->dev)
 		return x->dev < y->dev ? -1 : 1;
-	return (int)x->fn - (int)y->fn;
+	return (int)x->func - (int)y->func;
+}
+
+/* libpci's devices in address order, in a new array of @n; NULL when out of memory. */
+static struct pci_dev **sorted_devices(int n)
+{
+	struct pci_dev **v = calloc((size_t)n + 1, sizeof(*v));
+	int i = 0;
+
+	if (!v)
+		return NULL;
+	for (struct pci_dev *p = pacc->devices; p; p = p->next)
+		v[i++] = p;
+	qsort(v, (size_t)n, sizeof(*v), pci_dev_cmp);
+	return v;
 }
 
 int pcidev_scan(struct model *m, char *err, size_t errlen)
 {
-	struct pci_dev *p;
+	struct pci_dev *p, **sorted;
 	int n = 0, rc = pacc_open(err, errlen);
 
 	m->pci = pacc; /* each model frees its own, even after a failed scan */
@@ -166,15 +189,17 @@ int pcidev_scan(struct model *m, char *err, size_t errlen)
 	for (p = pacc->devices; p; p = p->next)
 		n++;
 	m->devs = calloc((size_t)n + 1, sizeof(*m->devs));
-	if (!m->devs) {
+	sorted = m->devs ? sorted_devices(n) : NULL;
+	if (!sorted) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (p = pacc->devices; p; p = p->next) {
-		pdev_fill(&m->devs[m->ndevs], p);
+	/* sorted pointers, not sorted pdevs: a pdev is most of a kilobyte */
+	for (int i = 0; i < n; i++) {
+		pdev_fill(&m->devs[m->ndevs], sorted[i]);
 		dump_check_header(&m->devs[m->ndevs++]);
 	}
-	qsort(m->devs, (size_t)m->ndevs, sizeof(*m->devs), pdev_cmp);
+	free(sorted);
 	return 0;
 }
 

@@ -109,11 +109,38 @@ static int finding_cmp(const void *a, const void *b)
 	return strcmp(x->message, y->message);
 }
 
+static int finding_ptr_cmp(const void *a, const void *b)
+{
+	return finding_cmp(*(const struct finding *const *)a, *(const struct finding *const *)b);
+}
+
+/*
+ * Sort pointers, then copy each finding once: qsort would move the large
+ * findings themselves O(n log n) times. Out of memory: sort in place.
+ */
 void report_sort(struct report *r, const char *const *order, int norder)
 {
+	size_t n = (size_t)r->nfindings;
+	const struct finding **v = malloc((n + 1) * sizeof(*v));
+	struct finding *sorted = malloc((n + 1) * sizeof(*sorted));
+
 	sort_order = order;
 	sort_norder = norder;
-	qsort(r->findings, (size_t)r->nfindings, sizeof(*r->findings), finding_cmp);
+	if (!v || !sorted) {
+		free(v);
+		free(sorted);
+		qsort(r->findings, n, sizeof(*r->findings), finding_cmp);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = &r->findings[i];
+	qsort(v, n, sizeof(*v), finding_ptr_cmp);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = *v[i];
+	free(v);
+	free(r->findings);
+	r->findings = sorted;
+	r->cap_findings = (int)n + 1;
 }
 
 enum verdict report_verdict(const struct report *r)
@@ -208,7 +235,7 @@ static void json_device(FILE *out, const struct model *m, const struct pdev *d)
 	snprintf(buf, sizeof(buf), "%04x:%04x", d->vendor, d->device);
 	fputs(",\"id\":", out);
 	json_str(out, d->ident_err ? NULL : buf);
-	snprintf(buf, sizeof(buf), "%04x", (unsigned int)(d->class >> 8));
+	snprintf(buf, sizeof(buf), "%04x", (unsigned int)d->class);
 	fputs(",\"class\":", out);
 	json_str(out, d->ident_err ? NULL : buf);
 	if (d->group >= 0)

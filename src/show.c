@@ -70,7 +70,7 @@ static void show_ats(FILE *out, struct pdev *d)
 static void show_one(FILE *out, struct model *m, struct pdev *d)
 {
 	fprintf(out, "%s  %04x:%04x class %04x  %s  driver %s  override %s\n", d->bdf, d->vendor,
-		d->device, (unsigned int)(d->class >> 8), d->matched ? "matched" : "companion",
+		d->device, (unsigned int)d->class, d->matched ? "matched" : "companion",
 		d->driver[0] ? d->driver : m->dump ? "unknown" : "none",
 		d->override[0] ? d->override : m->dump ? "unknown" : "none");
 	if (m->dump)
@@ -90,15 +90,15 @@ static void show_one(FILE *out, struct model *m, struct pdev *d)
 		struct pdev *b = &m->devs[d->path[i]];
 
 		show_port(out, b, model_config(b) ? "bridge" : caps_type_name(b->caps.pcie_type));
-		for (int k = 0; k < m->ndevs; k++) {
+		for (int k = model_peer_first(m, b); k >= 0; k = m->devs[k].peer_next) {
 			struct pdev *o = &m->devs[k];
 
-			if (model_is_sibling(o, b) && o->nchildren && pdev_is_bridge(o))
+			if (o != b && o->nchildren && pdev_is_bridge(o))
 				show_port(out, o, "  peer");
 		}
 	}
-	for (int k = 0; k < m->ndevs; k++)
-		if (m->devs[k].foreign && model_same_slot(&m->devs[k], d))
+	for (int k = model_slot_first(m, d); k < m->ndevs && model_same_slot(&m->devs[k], d); k++)
+		if (m->devs[k].foreign)
 			show_port(out, &m->devs[k], "foreign function");
 }
 

@@ -142,21 +142,45 @@ int sysroot_read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-int sysroot_readlink(const char *path, char *buf, size_t len)
+/* Terminate the @n bytes readlink() put in @buf of @len. Returns 0 or -errno. */
+static int link_done(ssize_t n, char *buf, size_t len)
 {
-	char real[PATH_MAX];
-	ssize_t n;
-	int err = real_path(real, path, FAULT_READ);
-
-	if (err)
-		return err;
-	n = readlink(real, buf, len - 1);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n == len - 1)
 		return -ENAMETOOLONG;
 	buf[n] = '\0';
 	return 0;
+}
+
+int sysroot_readlink(const char *path, char *buf, size_t len)
+{
+	char real[PATH_MAX];
+	int err = real_path(real, path, FAULT_READ);
+
+	if (err)
+		return err;
+	return link_done(readlink(real, buf, len - 1), buf, len);
+}
+
+int sysroot_open_dir(const char *path)
+{
+	char real[PATH_MAX];
+	int fd, err = real_path(real, path, FAULT_READ);
+
+	if (err)
+		return err;
+	fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int sysroot_readlinkat(int dirfd, const char *name, char *buf, size_t len)
+{
+	int err = fault_check(FAULT_READ);
+
+	if (err)
+		return err;
+	return link_done(readlinkat(dirfd, name, buf, len - 1), buf, len);
 }
 
 int sysroot_link_name(const char *path, char *buf, size_t len)

@@ -43,6 +43,20 @@ int sysroot_regular(const char *path);
 /* readlink() of @path into @buf, NUL-terminated. Returns 0 or -errno. */
 int sysroot_readlink(const char *path, char *buf, size_t len);
 
+/*
+ * Open directory @path for sysroot_readlinkat() (O_DIRECTORY: a FIFO or
+ * file fails at once).
+ * Returns the descriptor, which the caller closes, or -errno.
+ */
+int sysroot_open_dir(const char *path);
+
+/*
+ * readlink() of @name in the directory @dirfd from sysroot_open_dir(),
+ * NUL-terminated: the kernel looks up one name instead of the whole path.
+ * Returns 0 or -errno.
+ */
+int sysroot_readlinkat(int dirfd, const char *name, char *buf, size_t len);
+
 /* The last component of the link target of @path. Returns 0 or -errno. */
 int sysroot_link_name(const char *path, char *buf, size_t len);
 

@@ -19,7 +19,10 @@
  * last is the parent and the path is root first (each entry's parent is the
  * one before it) with bus numbers rising from the root down to the
  * function, all in its domain; nchildren matches the parents; first_path_err is the
- * first function with a path error.
+ * first function with a path error; the chain from model_peer_first() lists,
+ * in address order, exactly the functions beside the function (same parent,
+ * or both on the same root bus; none whose place is unknown), and
+ * model_slot_first() is the first function of its slot.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -36,6 +39,36 @@
 
 static char path[64]; /* /proc/self/fd/N of an unlinked temporary file */
 static int fd = -1;
+
+/* Is @o beside @b: below the same bridge, or both on the same root bus? */
+static bool beside(const struct pdev *o, const struct pdev *b)
+{
+	if (o->path_err || b->path_err)
+		return false;
+	if (b->parent >= 0)
+		return o->parent == b->parent;
+	return o->parent < 0 && o->domain == b->domain && o->bus == b->bus;
+}
+
+/* The peer chain of @b and its slot start, against their definitions. */
+static void check_peers(const struct model *m, const struct pdev *b)
+{
+	int k = model_peer_first(m, b), first = 0;
+
+	for (int o = 0; o < m->ndevs; o++) {
+		if (!beside(&m->devs[o], b))
+			continue;
+		if (k != o)
+			abort();
+		k = m->devs[k].peer_next;
+	}
+	if (k != -1)
+		abort();
+	while (!model_same_slot(&m->devs[first], b))
+		first++;
+	if (model_slot_first(m, b) != first)
+		abort();
+}
 
 static void check_model(const struct model *m)
 {
@@ -88,6 +121,7 @@ static void check_model(const struct model *m)
 			children += !m->devs[k].path_err && m->devs[k].parent == i;
 		if (children != d->nchildren)
 			abort();
+		check_peers(m, d);
 		if (d->path_err && first < 0)
 			first = i;
 	}
