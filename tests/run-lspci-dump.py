@@ -859,6 +859,28 @@ def tree_gpu_only_dump_is_not_a_pass():
     expect_unknown(r.one("access.config", "0000:01:00.0"), "endpoint on bus 01")
 
 
+@test
+def tree_vmd_domain_gpu_in_dump_fails_acs_path():
+    """An Intel VMD domain (10000) in a dump: the VMD endpoint above it is
+    not visible (no sysfs path, no bridge leads to bus e0), so a GPU inside
+    must fail acs.path naming the domain, never pass; with the GPU outside
+    the domain (NVMe drives inside) the dump passes, as --root does."""
+    with Tree("vmd_domain_gpu_inside_shares_group") as t:
+        r = dump_run(t.dump("-xxxx"), t.policy)
+    expect_exit(r, 1)
+    f = [c for c in r.checks("acs.path", "10000:e2:00.0")
+         if c["status"] == "fail"]
+    need(len(f) == 1 and "domain 10000" in f[0]["message"],
+         "acs.path %r" % f)
+    need(r.failing() == {"acs.path"}, "failing %s" % sorted(r.failing()))
+    with Tree("vmd_domain_nvme_gpu_outside_pass") as t:
+        a = t.live()
+        b = dump_run(t.dump("-xxxx"), t.policy)
+    expect_exit(a, 0)
+    expect_exit(b, 0)
+    need(compared(a) == compared(b), "ACS/ATS findings differ")
+
+
 # ---------------------------------------------------------------- main --
 
 def main():
