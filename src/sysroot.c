@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -262,6 +263,57 @@ int sysroot_write_file(const char *path, const void *data, size_t len)
 static int no_dot(const struct dirent *e)
 {
 	return e->d_name[0] != '.';
+}
+
+/*
+ * Paths of the running kernel that libkmod opens by their absolute name
+ * rather than below the directories kmod_new() is given: /proc/cmdline
+ * (kmod_config_parse_kcmdline(), run by every kmod_new(): modprobe.blacklist=
+ * and MODULE.PARAM= on the kernel command line), and the module state in
+ * /sys/module/NAME and /proc/modules (libkmod-module.c).
+ */
+static bool kernel_state_path(const char *path)
+{
+	return !strcmp(path, "/proc/cmdline") || !strcmp(path, "/proc/modules") ||
+	       !strcmp(path, "/sys/module") || !strncmp(path, "/sys/module/", 12);
+}
+
+/* fstat() of @fd shows a FIFO, socket or device node: nothing sysfs or procfs holds. */
+static bool special_file(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
+	       !S_ISLNK(st.st_mode);
+}
+
+int __wrap_open(const char *path, int flags, ...)
+{
+	char real[PATH_MAX];
+	unsigned int mode = 0;
+	int fd;
+
+	if (flags & O_CREAT) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = va_arg(ap, unsigned int);
+		va_end(ap);
+	}
+	if (!sysroot_is_redirected() || !path || !kernel_state_path(path))
+		return openat(AT_FDCWD, path, flags, mode);
+	if (sysroot_path(real, sizeof(real), path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* as in sysroot_read(): a FIFO planted in the tree must not block */
+	fd = openat(AT_FDCWD, real, flags | O_NONBLOCK, mode);
+	if (fd >= 0 && special_file(fd)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
 }
 
 int sysroot_scandir(const char *path, struct dirent ***list)

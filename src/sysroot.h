@@ -73,4 +73,13 @@ FILE *sysroot_fopen(const char *path, const char *mode);
 int sysroot_scandir(const char *path, struct dirent ***list);
 
 
+/*
+ * The program's open() (the static builds link with -Wl,--wrap=open, see
+ * Makefile): under --root, libkmod's opens of /proc/cmdline, /proc/modules
+ * and /sys/module/... are redirected below DIR, and a FIFO or device node
+ * there is refused (EINVAL); every other open() passes through unchanged.
+ * Returns a descriptor, or -1 with errno set.
+ */
+int __wrap_open(const char *path, int flags, ...);
+
 #endif

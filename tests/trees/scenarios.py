@@ -543,6 +543,11 @@ SCENARIOS = [
         modprobe_d={"gpugate.conf.dpkg-old": "blacklist nouveau\n"
                      "blacklist nvidia\n"}), exit=1, fails={"driver.host"},
       desc="modprobe reads only *.conf in modprobe.d"),
+    S("blacklist_on_tree_kernel_cmdline_pass", lambda: base(
+        modprobe_d={}, cmdline=CMD_OK + " modprobe.blacklist=nouveau,nvidia"),
+      desc="no modprobe.d blacklist, but the tree's /proc/cmdline has "
+           "modprobe.blacklist=: libkmod must read the tree's command line "
+           "(the real one of the auditing machine has none)"),
     S("no_module_index", lambda: base(modindex=False), exit=3,
       fails={"driver.host"}, protected=None,
       desc="lib/modules/KVER missing: cannot tell what would bind (exit 3)"),
