@@ -56,9 +56,11 @@ EXTRA_CFLAGS ?=
 CPPFLAGS ?=
 LDFLAGS  ?= -static -Wl,--gc-sections -s
 # libkmod opens /proc/cmdline and /sys/module/... by absolute path: every
-# open() goes through sysroot.c's __wrap_open, which puts them under --root.
-# Not part of LDFLAGS, which the sanitizer build overrides.
-WRAP_LDFLAGS := -Wl,--wrap=open
+# open() goes through sysroot.c's __wrap_open, which puts them under --root
+# (and keeps a FIFO in a --root tree from blocking libpci). open64 is what
+# glibc's headers make of open() with _FILE_OFFSET_BITS=64 (the sanitizer
+# build). Not part of LDFLAGS, which the sanitizer build overrides.
+WRAP_LDFLAGS := -Wl,--wrap=open -Wl,--wrap=open64
 DEPLIBS  := $(DEPS)/lib/libpci.a $(DEPS)/lib/libkmod.a $(DEPS)/lib/libmd.a
 LDLIBS   ?=
 
