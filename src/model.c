@@ -248,6 +248,9 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 	m->dump = dump_file();
 	if (!m->dump)
 		read_host(m);
+	rc = m->dump ? dump_check_offsets(err, errlen) : 0;
+	if (rc)
+		return rc;
 	rc = pcidev_scan(m, err, errlen);
 	if (!rc && m->dump)
 		rc = dump_topology(m, err, errlen); /* no sysfs: bus numbers, no links */

@@ -656,6 +656,21 @@ def malformed_hex_line_is_undetermined():
     need(str(p) in r.one("access.config")["message"], "file not named")
 
 
+@test
+def offset_beyond_config_space_is_undetermined():
+    """A hex line offset of 80000000 or more is negative in libpci 3.9's
+    reader, which then writes before its buffer (a crash, or silent heap
+    damage): gpugate refuses any offset of 4096 or more before libpci reads
+    the file, naming file and line (found by fuzz_dump)."""
+    text = real(AER_ROOT).read_text().replace("\n10: ", "\nffffff00: ", 1)
+    with Scratch() as s:
+        p = s.write("negative.txt", text)
+        r = dump_run(p, CONNECTX)
+    expect_exit(r, 3)
+    expect_unknown(r.one("access.config"), "config offset ffffff00 is beyond")
+    need(str(p) in r.one("access.config")["message"], "file not named")
+
+
 # ----------------------------------------------------------- commands --
 
 @test
@@ -777,6 +792,12 @@ class Tree:
         return gpugate(["--root", str(self.root)], self.policy)
 
 
+def live_and_dump(name):
+    """--root and `lspci -xxxx` runs of scenario @name's tree."""
+    with Tree(name) as t:
+        return t.live(), dump_run(t.dump("-xxxx"), t.policy)
+
+
 def same_as_root(name, vvv):
     with Tree(name) as t:
         a = t.live()
@@ -815,9 +836,7 @@ def tree_unrelated_nic_all_ones_unknown_identity():
     ones has IDs in sysfs, but none in a dump (the IDs are config bytes).
     The ACS/ATS findings stay those of --root; access.config adds an
     undetermined identity, so the dump run exits 3 where --root passes."""
-    with Tree("unrelated_nic_config_all_ones_pass") as t:
-        a = t.live()
-        b = dump_run(t.dump("-xxxx"), t.policy)
+    a, b = live_and_dump("unrelated_nic_config_all_ones_pass")
     expect_exit(a, 0)
     expect_exit(b, 3)
     need(compared(a) == compared(b), "ACS/ATS findings differ")
@@ -865,17 +884,14 @@ def tree_vmd_domain_gpu_in_dump_fails_acs_path():
     not visible (no sysfs path, no bridge leads to bus e0), so a GPU inside
     must fail acs.path naming the domain, never pass; with the GPU outside
     the domain (NVMe drives inside) the dump passes, as --root does."""
-    with Tree("vmd_domain_gpu_inside_shares_group") as t:
-        r = dump_run(t.dump("-xxxx"), t.policy)
+    _, r = live_and_dump("vmd_domain_gpu_inside_shares_group")
     expect_exit(r, 1)
     f = [c for c in r.checks("acs.path", "10000:e2:00.0")
          if c["status"] == "fail"]
     need(len(f) == 1 and "domain 10000" in f[0]["message"],
          "acs.path %r" % f)
     need(r.failing() == {"acs.path"}, "failing %s" % sorted(r.failing()))
-    with Tree("vmd_domain_nvme_gpu_outside_pass") as t:
-        a = t.live()
-        b = dump_run(t.dump("-xxxx"), t.policy)
+    a, b = live_and_dump("vmd_domain_nvme_gpu_outside_pass")
     expect_exit(a, 0)
     expect_exit(b, 0)
     need(compared(a) == compared(b), "ACS/ATS findings differ")
