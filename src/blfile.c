@@ -18,7 +18,6 @@
 #define BL_MAX_FILE (4u << 20)
 #define BL_MAX_LINE 1024
 
-
 /* Hex width a key's value must have, 0 for free text. */
 static int key_width(const char *key)
 {
@@ -100,8 +99,10 @@ static const char *next_bdf(char **save, const char *what, char *why, size_t wl)
 
 	if (t && bdf_is_canonical(t))
 		return t;
-	snprintf(why, wl, "expected the %s's PCI address (dddd:bb:dd.f, domain 4-8 digits, lowercase), found '%s'",
-		 what, t ? t : "end of line");
+	snprintf(
+	    why, wl,
+	    "expected the %s's PCI address (dddd:bb:dd.f, domain 4-8 digits, lowercase), found '%s'",
+	    what, t ? t : "end of line");
 	return NULL;
 }
 

@@ -91,7 +91,8 @@ int dump_check_offsets(char *err, size_t errlen)
 		if (digits < 2 || digits > 8 || strncmp(line + digits, ": ", 2) ||
 		    strtoul(line, NULL, 16) < 4096)
 			continue;
-		snprintf(err, errlen, "%s: line %d: config offset %.*s is beyond the 4096 bytes of config space",
+		snprintf(err, errlen,
+			 "%s: line %d: config offset %.*s is beyond the 4096 bytes of config space",
 			 dump_name, n, (int)digits, line);
 		fclose(f);
 		return -EINVAL;

@@ -184,7 +184,8 @@ static int bdf_one(struct policy *p, const char *w, char *why, size_t wlen)
 	struct bdf_addr a;
 
 	if (!bdf_parse(w, strlen(w), &a)) {
-		snprintf(why, wlen, "bdf: '%s' is not a PCI address like 0000:17:00.0 or 10000:e1:00.0", w);
+		snprintf(why, wlen,
+			 "bdf: '%s' is not a PCI address like 0000:17:00.0 or 10000:e1:00.0", w);
 		return -EINVAL;
 	}
 	if (p->nbdf == POLICY_MAX_LIST) {

@@ -337,17 +337,17 @@ static int sysroot_open(const char *path, int flags, unsigned int mode)
 #define O_TMPFILE 0
 #endif
 /* open()'s optional third argument, present with O_CREAT or O_TMPFILE. */
-#define OPEN_NEEDS_MODE(flags) \
-	(((flags) & O_CREAT) || (O_TMPFILE && ((flags) & O_TMPFILE) == O_TMPFILE))
-#define OPEN_MODE(flags, mode)                           \
-	do {                                             \
-		if (OPEN_NEEDS_MODE(flags)) {            \
-			va_list ap;                      \
-							 \
-			va_start(ap, flags);             \
-			mode = va_arg(ap, unsigned int); \
-			va_end(ap);                      \
-		}                                        \
+#define OPEN_NEEDS_MODE(flags)                                                                     \
+	(((flags)&O_CREAT) || (O_TMPFILE && ((flags)&O_TMPFILE) == O_TMPFILE))
+#define OPEN_MODE(flags, mode)                                                                     \
+	do {                                                                                       \
+		if (OPEN_NEEDS_MODE(flags)) {                                                      \
+			va_list ap;                                                                \
+                                                                                                   \
+			va_start(ap, flags);                                                       \
+			mode = va_arg(ap, unsigned int);                                           \
+			va_end(ap);                                                                \
+		}                                                                                  \
 	} while (0)
 
 int __wrap_open(const char *path, int flags, ...)

@@ -643,17 +643,24 @@ def crlf_line_endings_read_alike():
     expect_exit(r, 0)
 
 
+def expect_line_refused(new, why):
+    """The AER root dump with its "10: " line starting @new instead: the
+    scan fails, access.config is undetermined with @why and names the
+    file."""
+    text = real(AER_ROOT).read_text().replace("\n10: ", new, 1)
+    with Scratch() as s:
+        p = s.write("damaged.txt", text)
+        r = dump_run(p, CONNECTX)
+    expect_exit(r, 3)
+    expect_unknown(r.one("access.config"), why)
+    need(str(p) in r.one("access.config")["message"], "file not named")
+
+
 @test
 def malformed_hex_line_is_undetermined():
     """libpci's dump reader rejects a broken hex line: the scan fails and
     the run is undetermined, naming the file."""
-    text = real(AER_ROOT).read_text().replace("\n10: ", "\n10: 0 ", 1)
-    with Scratch() as s:
-        p = s.write("bad.txt", text)
-        r = dump_run(p, CONNECTX)
-    expect_exit(r, 3)
-    expect_unknown(r.one("access.config"), "Malformed line")
-    need(str(p) in r.one("access.config")["message"], "file not named")
+    expect_line_refused("\n10: 0 ", "Malformed line")
 
 
 @test
@@ -662,13 +669,7 @@ def offset_beyond_config_space_is_undetermined():
     reader, which then writes before its buffer (a crash, or silent heap
     damage): gpugate refuses any offset of 4096 or more before libpci reads
     the file, naming file and line (found by fuzz_dump)."""
-    text = real(AER_ROOT).read_text().replace("\n10: ", "\nffffff00: ", 1)
-    with Scratch() as s:
-        p = s.write("negative.txt", text)
-        r = dump_run(p, CONNECTX)
-    expect_exit(r, 3)
-    expect_unknown(r.one("access.config"), "config offset ffffff00 is beyond")
-    need(str(p) in r.one("access.config")["message"], "file not named")
+    expect_line_refused("\nffffff00: ", "config offset ffffff00 is beyond")
 
 
 # ----------------------------------------------------------- commands --
