@@ -55,6 +55,12 @@ CFLAGS   ?= $(CSTD) $(OPTFLAGS) $(WARNFLAGS) -ffunction-sections -fdata-sections
 EXTRA_CFLAGS ?=
 CPPFLAGS ?=
 LDFLAGS  ?= -static -Wl,--gc-sections -s
+# libkmod opens /proc/cmdline and /sys/module/... by absolute path: every
+# open() goes through sysroot.c's __wrap_open, which puts them under --root
+# (and keeps a FIFO in a --root tree from blocking libpci). open64 is what
+# glibc's headers make of open() with _FILE_OFFSET_BITS=64 (the sanitizer
+# build). Not part of LDFLAGS, which the sanitizer build overrides.
+WRAP_LDFLAGS := -Wl,--wrap=open -Wl,--wrap=open64
 DEPLIBS  := $(DEPS)/lib/libpci.a $(DEPS)/lib/libkmod.a $(DEPS)/lib/libmd.a
 LDLIBS   ?=
 
@@ -101,7 +107,7 @@ $(OBJDIR)/%.o: src/%.c $(STAMP) | $(OBJDIR)
 
 $(BIN): $(OBJS) $(DEPLIBS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(DEPLIBS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ $(OBJS) $(DEPLIBS) $(LDLIBS)
 
 $(OBJDIR):
 	$(Q)mkdir -p $@
@@ -119,7 +125,7 @@ $(FAULT_OBJDIR)/%.o: src/%.c $(STAMP)
 
 $(FAULT_BIN): $(FAULT_OBJS) $(DEPLIBS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(FAULT_OBJS) $(DEPLIBS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ $(FAULT_OBJS) $(DEPLIBS) $(LDLIBS)
 
 fault: $(FAULT_BIN)
 
@@ -285,8 +291,8 @@ $(BUILD)/fuzz/fuzz_baseline $(BUILD)/fuzz/fuzz_dump: $(BUILD)/fuzz/fuzz_%: tests
 		$(FUZZ_PROG_SRCS) $(wildcard src/*.h) $(FUZZ_ASAN_DEPS)/lib/libpci.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) -I$(FUZZ_ASAN_DEPS)/include $(FUZZ_FLAGS) -o $@ $< $(FUZZ_PROG_SRCS) \
-		$(FUZZ_ASAN_LIBS)
+	$(Q)$(FUZZ_CC) -I$(FUZZ_ASAN_DEPS)/include $(FUZZ_FLAGS) $(WRAP_LDFLAGS) -o $@ $< \
+		$(FUZZ_PROG_SRCS) $(FUZZ_ASAN_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	$(Q)BUILD=$(abspath $(BUILD)) bash tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)

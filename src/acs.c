@@ -116,21 +116,47 @@ static void acs_eval(struct ctx *c, const char *id, struct pdev *d, struct pdev 
 		    role, type);
 }
 
-/* A bridge on the path that is not a PCIe root or downstream port. */
+/*
+ * A bridge on the path that is not a PCIe root or downstream port, or an
+ * endpoint that owns the PCI domain below it (Intel VMD: the kernel hands
+ * every device of the domain the VMD's requester ID, pci_real_dma_dev()).
+ */
 static void acs_bad_bridge(struct ctx *c, struct pdev *d, struct pdev *b)
 {
 	struct finding *f = check_add(c, "acs.path", d, b, ST_FAIL);
 
 	snprintf(f->expected, sizeof(f->expected), "PCIe ports with ACS");
 	snprintf(f->actual, sizeof(f->actual), "%s", caps_type_name(b->caps.pcie_type));
+	if (!pdev_is_bridge(b)) {
+		snprintf(f->actual, sizeof(f->actual), "endpoint, class %04x", (unsigned int)(b->class >> 8));
+		finding_msg(f, "the path crosses an endpoint that owns PCI domain %04x (Intel VMD): every device of that domain reaches the IOMMU with its requester ID, so no ACS setting isolates them; fix: disable VMD for these ports in the firmware setup, or move the GPU out of the VMD domain",
+			    d->domain);
+		return;
+	}
 	finding_msg(f, "a %s is on the path: devices below it share requester IDs and cannot be isolated from each other; fix: move the GPU to a PCIe slot without a conventional PCI bridge above it",
 		    caps_type_name(b->caps.pcie_type));
+}
+
+/*
+ * Domains above ffff are Intel VMD domains (ACPI _SEG numbers are 16 bits,
+ * vmd_find_free_domain() starts at 10000). From an lspci dump the VMD
+ * endpoint above such a domain is not in the tree: say so, never pass.
+ */
+static void acs_vmd_unseen(struct ctx *c, struct pdev *d)
+{
+	struct finding *f = check_add(c, "acs.path", d, NULL, ST_FAIL);
+
+	snprintf(f->expected, sizeof(f->expected), "PCIe ports with ACS");
+	snprintf(f->actual, sizeof(f->actual), "PCI domain %04x", d->domain);
+	finding_msg(f, "the function is in PCI domain %04x, above ffff, which only an Intel VMD creates: every device of that domain reaches the IOMMU with the VMD's requester ID, so no ACS setting isolates them; fix: disable VMD for these ports in the firmware setup, or move the GPU out of the VMD domain",
+		    d->domain);
 }
 
 void check_acs_path(struct ctx *c, struct pdev *d)
 {
 	const char *id = "acs.path";
 	int checked = 0;
+	bool owner = false; /* an endpoint owning the domain (VMD) is on the path */
 
 	if (d->path_err) {
 		finding_unknown(check_add(c, id, d, NULL, ST_FAIL), "cannot resolve the device's path to the root complex");
@@ -150,10 +176,15 @@ void check_acs_path(struct ctx *c, struct pdev *d)
 		case PCI_EXP_TYPE_UPSTREAM:
 			break; /* ACS applies at downstream ports, not upstream ones */
 		default:
+			owner |= !pdev_is_bridge(b);
 			acs_bad_bridge(c, d, b);
 			checked++;
 			break;
 		}
+	}
+	if (d->domain > 0xffff && !owner) {
+		acs_vmd_unseen(c, d);
+		checked++;
 	}
 	if (!checked)
 		finding_msg(check_add(c, id, d, NULL, ST_PASS),

@@ -18,24 +18,6 @@
 #define BL_MAX_FILE (4u << 20)
 #define BL_MAX_LINE 1024
 
-/* "dddd:bb:dd.f" in lowercase hex, device <= 1f, function <= 7. */
-static bool bdf_ok(const char *s)
-{
-	static const char shape[] = "xxxx:xx:xx.f";
-
-	if (strlen(s) != sizeof(shape) - 1)
-		return false;
-	for (size_t i = 0; shape[i]; i++) {
-		if (shape[i] == 'x' && !strchr("0123456789abcdef", s[i]))
-			return false;
-		if (shape[i] == 'f' && (s[i] < '0' || s[i] > '7'))
-			return false;
-		if ((shape[i] == ':' || shape[i] == '.') && s[i] != shape[i])
-			return false;
-	}
-	return s[8] <= '1';
-}
-
 /* Hex width a key's value must have, 0 for free text. */
 static int key_width(const char *key)
 {
@@ -115,10 +97,12 @@ static const char *next_bdf(char **save, const char *what, char *why, size_t wl)
 {
 	const char *t = strtok_r(NULL, " \t", save);
 
-	if (t && bdf_ok(t))
+	if (t && bdf_is_canonical(t))
 		return t;
-	snprintf(why, wl, "expected the %s's PCI address (dddd:bb:dd.f, lowercase), found '%s'",
-		 what, t ? t : "end of line");
+	snprintf(
+	    why, wl,
+	    "expected the %s's PCI address (dddd:bb:dd.f, domain 4-8 digits, lowercase), found '%s'",
+	    what, t ? t : "end of line");
 	return NULL;
 }
 

@@ -76,6 +76,31 @@ const char *dump_file(void)
 	return dump_name;
 }
 
+int dump_check_offsets(char *err, size_t errlen)
+{
+	char line[256];
+	FILE *f = fopen(dump_name, "r");
+	int n = 0;
+
+	if (!f)
+		return 0; /* libpci's reader reports it */
+	while (fgets(line, sizeof(line) - 1, f)) {
+		size_t digits = strspn(line, "0123456789abcdefABCDEF");
+
+		n++;
+		if (digits < 2 || digits > 8 || strncmp(line + digits, ": ", 2) ||
+		    strtoul(line, NULL, 16) < 4096)
+			continue;
+		snprintf(err, errlen,
+			 "%s: line %d: config offset %.*s is beyond the 4096 bytes of config space",
+			 dump_name, n, (int)digits, line);
+		fclose(f);
+		return -EINVAL;
+	}
+	fclose(f);
+	return 0;
+}
+
 static void path_unknown(struct pdev *d, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

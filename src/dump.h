@@ -22,6 +22,16 @@ int dump_set(const char *file);
 const char *dump_file(void);
 
 /*
+ * pciutils 3.9's dump reader (lib/dump.c dump_init()) reads the "OFF: "
+ * offset of a hex line (2 to 8 digits) into an int and refuses only
+ * offsets of 4096 and more: 80000000 and up turn negative, and it writes
+ * that line's bytes before its buffer. Refuse every offset of 4096 or more
+ * before libpci reads the file (found by fuzz_dump). Returns 0, or -EINVAL
+ * with the file and line in @err. Reads the --lspci-dump file only.
+ */
+int dump_check_offsets(char *err, size_t errlen);
+
+/*
  * After pcidev_scan of a dump: merge repeated records of one address and
  * rebuild parent and path[] of every function from the bridges' bus
  * numbers. Reads only. Every gap the dump leaves in the tree is a path_err

@@ -125,7 +125,7 @@ static bool module_step(void *data, const char *module, const char *options)
 
 		snprintf(f->expected, sizeof(f->expected), "no forbidden module option");
 		snprintf(f->actual, sizeof(f->actual), "%s", name);
-		finding_msg(f, "refusing to load %s: modprobe.d gives it %s, which the policy forbids; fix: remove the option from modprobe.d", module, o);
+		finding_msg(f, "refusing to load %s: modprobe.d or the kernel command line gives it %s, which the policy forbids; fix: remove the option from modprobe.d and the kernel command line", module, o);
 		ok = false;
 	}
 	/* Each probe lists the shared dependencies again: record a module once. */

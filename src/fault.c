@@ -7,8 +7,10 @@
 
 #ifdef GPUGATE_FAULT
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static long ops;
 static long fail_at = -1;
@@ -42,6 +44,18 @@ int fault_check(enum fault_op op)
 bool fault_nostick(void)
 {
 	return getenv("GPUGATE_FAULT_NOSTICK") != NULL;
+}
+
+void fault_pause(const char *path)
+{
+	static bool paused;
+	const char *want = getenv("GPUGATE_FAULT_PAUSE");
+	size_t n = path ? strlen(path) : 0, w = want ? strlen(want) : 0;
+
+	if (paused || !w || n < w || strcmp(path + n - w, want))
+		return;
+	paused = true;
+	raise(SIGSTOP);
 }
 #else
 /* ISO C forbids an empty translation unit. */

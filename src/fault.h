@@ -9,6 +9,9 @@
  * GPUGATE_FAULT_NOSTICK=1 config-space writes report success but change
  *                         nothing (a register that does not take the value)
  * GPUGATE_FAULT_COUNT=1   print "gpugate-fault: N operations" at exit
+ * GPUGATE_FAULT_PAUSE=S   stop (SIGSTOP) at the first open() of a path
+ *                         ending in S, until SIGCONT: a deterministic point
+ *                         for tests that change the tree mid-run
  */
 #ifndef GPUGATE_FAULT_H
 #define GPUGATE_FAULT_H
@@ -22,6 +25,8 @@ enum fault_op { FAULT_READ, FAULT_WRITE };
 int fault_check(enum fault_op op);
 /* True when config writes must be dropped silently. */
 bool fault_nostick(void);
+/* Stop the process if @path is the GPUGATE_FAULT_PAUSE one (once). */
+void fault_pause(const char *path);
 #else
 static inline int fault_check(enum fault_op op)
 {
@@ -32,6 +37,11 @@ static inline int fault_check(enum fault_op op)
 static inline bool fault_nostick(void)
 {
 	return false;
+}
+
+static inline void fault_pause(const char *path)
+{
+	(void)path;
 }
 #endif
 

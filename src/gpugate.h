@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bdf.h"
 #include "caps.h"
 #include "cmdline.h"
 #include "policy.h"
@@ -19,7 +20,6 @@
 #define GPUGATE_VERSION "0.1.0"
 #endif
 
-#define BDF_LEN 16   /* "0000:00:00.0" plus NUL, rounded up */
 #define MAX_DEPTH 16 /* bridges between a device and its root bus */
 
 enum status { ST_PASS, ST_FAIL, ST_FIXED, ST_WARN, ST_SKIP };

@@ -36,6 +36,18 @@ static void add_intruder(char *buf, size_t len, const char *bdf, const char *wha
 	snprintf(buf + used, len - used, "%s%s(%s)", used ? " " : "", bdf, what);
 }
 
+/* The endpoint above @d that owns its PCI domain (Intel VMD), or NULL. */
+static const struct pdev *domain_owner(const struct ctx *c, const struct pdev *d)
+{
+	for (int i = 0; i < d->path_len && !d->path_err; i++) {
+		const struct pdev *b = &c->m->devs[d->path[i]];
+
+		if (!b->ident_err && !pdev_is_bridge(b))
+			return b;
+	}
+	return NULL;
+}
+
 void check_group_isolated(struct ctx *c, struct pdev *d)
 {
 	const char *id = "group.isolated";
@@ -74,6 +86,10 @@ void check_group_isolated(struct ctx *c, struct pdev *d)
 	if (!members) {
 		snprintf(f->actual, sizeof(f->actual), "group %d lists no devices", d->group);
 		finding_msg(f, "IOMMU group %d is empty although the function links to it", d->group);
+	} else if (bad && domain_owner(c, d)) {
+		snprintf(f->actual, sizeof(f->actual), "%s", intruders);
+		finding_msg(f, "IOMMU group %d also holds %d other endpoint(s): the function is in the PCI domain of %s (Intel VMD), whose devices all share its requester ID and group; fix: disable VMD for these ports in the firmware setup, or move the card out of the VMD domain",
+			    d->group, bad, domain_owner(c, d)->bdf);
 	} else if (bad) {
 		snprintf(f->actual, sizeof(f->actual), "%s", intruders);
 		finding_msg(f, "IOMMU group %d also holds %d other endpoint(s): whoever gets this GPU can DMA to them without the IOMMU; fix: move the card, enable ACS above it, or boot with pci=config_acs= so the kernel splits the group", d->group, bad);

@@ -27,17 +27,12 @@
 #include "pcidev.h"
 #include "sysroot.h"
 
+/* A PCI address: 0000:00:01.0, or 10000:e1:00.0 below an Intel VMD. */
 static bool is_bdf(const char *s, size_t n)
 {
-	unsigned int dom, bus, dev, fn;
-	char tail;
-	char buf[BDF_LEN];
+	struct bdf_addr a;
 
-	if (n != 12)
-		return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	return sscanf(buf, "%4x:%2x:%2x.%1u%c", &dom, &bus, &dev, &fn, &tail) == 4;
+	return bdf_parse(s, n, &a);
 }
 
 /* -1, 0 or 1 as @a is below, at or above @b. */
@@ -326,6 +321,9 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 	m->dump = dump_file();
 	if (!m->dump)
 		read_host(m);
+	rc = m->dump ? dump_check_offsets(err, errlen) : 0;
+	if (rc)
+		return rc;
 	rc = pcidev_scan(m, err, errlen);
 	if (!rc && m->dump)
 		rc = dump_topology(m, err, errlen); /* no sysfs: bus numbers, no links */

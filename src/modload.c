@@ -3,10 +3,11 @@
  * modload.c - the bridge to libkmod.
  *
  * libkmod is pointed at the sysroot: kmod_new() gets DIR/lib/modules/KVER
- * and the modprobe.d directories under DIR. Two things it reads cannot be
- * redirected and stay behind this file: the real /proc/cmdline (for
- * modprobe.blacklist= and module options given on it) and the real
- * /sys/module (module state). Nothing asserts on them under --root.
+ * and the modprobe.d directories under DIR. What libkmod opens by absolute
+ * path, /proc/cmdline (modprobe.blacklist= and module options given on it)
+ * and /sys/module (module state), reaches DIR through sysroot.c's
+ * __wrap_open (the binary is linked with -Wl,--wrap=open): under --root the
+ * snapshot's command line is vetted, never the auditing machine's.
  */
 #include <errno.h>
 #include <limits.h>

@@ -181,20 +181,18 @@ static int match_one(struct policy *p, const char *w, char *why, size_t wlen)
 
 static int bdf_one(struct policy *p, const char *w, char *why, size_t wlen)
 {
-	unsigned int dom, bus, dev, fn;
-	char tail;
+	struct bdf_addr a;
 
-	if (strlen(w) != 12 || !all_hex(w, 4) || !all_hex(w + 5, 2) || !all_hex(w + 8, 2) ||
-	    sscanf(w, "%4x:%2x:%2x.%1u%c", &dom, &bus, &dev, &fn, &tail) != 4 || dev > 31 ||
-	    fn > 7) {
-		snprintf(why, wlen, "bdf: '%s' is not a PCI address like 0000:17:00.0", w);
+	if (!bdf_parse(w, strlen(w), &a)) {
+		snprintf(why, wlen,
+			 "bdf: '%s' is not a PCI address like 0000:17:00.0 or 10000:e1:00.0", w);
 		return -EINVAL;
 	}
 	if (p->nbdf == POLICY_MAX_LIST) {
 		snprintf(why, wlen, "bdf: more than %d entries", POLICY_MAX_LIST);
 		return -EINVAL;
 	}
-	snprintf(p->bdf[p->nbdf++], sizeof(p->bdf[0]), "%04x:%02x:%02x.%u", dom, bus, dev, fn);
+	bdf_format(p->bdf[p->nbdf++], &a);
 	return 0;
 }
 

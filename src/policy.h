@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bdf.h"
+
 #define POLICY_MAX_LIST 64
 #define POLICY_NAME_LEN 64
 #define POLICY_PATH_LEN 512
@@ -31,7 +33,7 @@ struct policy {
 
 	struct match match[POLICY_MAX_LIST];
 	int nmatch;
-	char bdf[POLICY_MAX_LIST][16];
+	char bdf[POLICY_MAX_LIST][BDF_LEN];
 	int nbdf;
 	enum companions companions;
 	uint16_t companion_classes[POLICY_MAX_LIST];

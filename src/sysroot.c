@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -99,8 +100,11 @@ ssize_t sysroot_read(const char *path, void *buf, size_t len)
 
 	if (err)
 		return err;
-	/* O_NONBLOCK: a FIFO planted in a --root tree must not block the open */
-	fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/*
+	 * O_NONBLOCK: a FIFO planted in a --root tree must not block the open.
+	 * openat(), not open(): regular_only() below does __wrap_open's check.
+	 */
+	fd = openat(AT_FDCWD, real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	err = regular_only(fd);
@@ -286,6 +290,104 @@ int sysroot_write_file(const char *path, const void *data, size_t len)
 static int no_dot(const struct dirent *e)
 {
 	return e->d_name[0] != '.';
+}
+
+/*
+ * Paths of the running kernel that libkmod opens by their absolute name
+ * rather than below the directories kmod_new() is given: /proc/cmdline
+ * (kmod_config_parse_kcmdline(), run by every kmod_new(): modprobe.blacklist=
+ * and MODULE.PARAM= on the kernel command line), and the module state in
+ * /sys/module/NAME and /proc/modules (libkmod-module.c).
+ */
+static bool kernel_state_path(const char *path)
+{
+	return !strcmp(path, "/proc/cmdline") || !strcmp(path, "/proc/modules") ||
+	       !strcmp(path, "/sys/module") || !strncmp(path, "/sys/module/", 12);
+}
+
+/* @path is a file of the tree's sysfs (DIR/sys/...), as libpci opens them. */
+static bool tree_sysfs_path(const char *path)
+{
+	size_t n = strlen(prefix);
+
+	return !strncmp(path, prefix, n) && !strncmp(path + n, "/sys/", 5);
+}
+
+/* fstat() of @fd shows a FIFO, socket or device node: nothing sysfs or procfs holds. */
+static bool special_file(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+/*
+ * Open @real, a file of a --root tree: O_NONBLOCK, so that a FIFO planted
+ * there cannot block (as in sysroot_read()), and a FIFO, socket or device
+ * node is refused with EINVAL, so that a reader such as libpci fails instead
+ * of reading nothing as a value.
+ */
+static int open_in_tree(const char *real, int flags, unsigned int mode)
+{
+	int fd = openat(AT_FDCWD, real, flags | O_NONBLOCK, mode);
+
+	if (fd >= 0 && special_file(fd)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+static int sysroot_open(const char *path, int flags, unsigned int mode)
+{
+	char real[PATH_MAX];
+
+	fault_pause(path);
+	if (!sysroot_is_redirected() || !path)
+		return openat(AT_FDCWD, path, flags, mode);
+	if (tree_sysfs_path(path))
+		return open_in_tree(path, flags, mode);
+	if (!kernel_state_path(path))
+		return openat(AT_FDCWD, path, flags, mode);
+	if (sysroot_path(real, sizeof(real), path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return open_in_tree(real, flags, mode);
+}
+
+#ifndef O_TMPFILE
+#define O_TMPFILE 0
+#endif
+/* open()'s optional third argument, present with O_CREAT or O_TMPFILE. */
+#define OPEN_NEEDS_MODE(flags)                                                                     \
+	(((flags)&O_CREAT) || (O_TMPFILE && ((flags)&O_TMPFILE) == O_TMPFILE))
+#define OPEN_MODE(flags, mode)                                                                     \
+	do {                                                                                       \
+		if (OPEN_NEEDS_MODE(flags)) {                                                      \
+			va_list ap;                                                                \
+                                                                                                   \
+			va_start(ap, flags);                                                       \
+			mode = va_arg(ap, unsigned int);                                           \
+			va_end(ap);                                                                \
+		}                                                                                  \
+	} while (0)
+
+int __wrap_open(const char *path, int flags, ...)
+{
+	unsigned int mode = 0;
+
+	OPEN_MODE(flags, mode);
+	return sysroot_open(path, flags, mode);
+}
+
+int __wrap_open64(const char *path, int flags, ...)
+{
+	unsigned int mode = 0;
+
+	OPEN_MODE(flags, mode);
+	return sysroot_open(path, flags, mode);
 }
 
 int sysroot_scandir(const char *path, struct dirent ***list)

@@ -87,4 +87,16 @@ FILE *sysroot_fopen(const char *path, const char *mode);
 int sysroot_scandir(const char *path, struct dirent ***list);
 
 
+/*
+ * The program's open() and open64() (linked with -Wl,--wrap=open,
+ * --wrap=open64, see Makefile; glibc's libkmod calls open64). Under --root:
+ * libkmod's opens of /proc/cmdline, /proc/modules and /sys/module/... are
+ * redirected below DIR, and every open of a file of DIR/sys (libpci's
+ * vendor, class, config...) or of those redirected paths is non-blocking
+ * and refuses a FIFO, socket or device node (EINVAL). Every other open()
+ * passes through unchanged. Returns a descriptor, or -1 with errno set.
+ */
+int __wrap_open(const char *path, int flags, ...);
+int __wrap_open64(const char *path, int flags, ...);
+
 #endif

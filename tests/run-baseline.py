@@ -163,6 +163,31 @@ def test_baseline_round_trip_passes(w):
               "%s did not pass: %s", cid, findings(rep, cid))
 
 
+def test_baseline_with_vmd_domain_addresses_round_trips(w):
+    """Addresses of a 5-digit domain (Intel VMD) are written and read back:
+    GPU outside the domain (its peers are inside), then inside."""
+    root = w.tree(scenarios.vmd_host(), "outside")
+    bl = w.take(root)
+    lines = bl.read_text().splitlines()
+    peer = "peer 10000:e1:00.0 vendor=144d device=a824 class=0108"
+    check(peer in lines, "baseline lacks %r:\n%s", peer, "\n".join(lines))
+    rep = w.report(root, bl, 0)
+    for cid in ("baseline.topology", "baseline.rom"):
+        check(findings(rep, cid, "pass") and not findings(rep, cid, "fail"),
+              "%s did not pass: %s", cid, findings(rep, cid))
+    root = w.tree(scenarios.vmd_host(True), "inside")
+    bl = w.take(root, "inside.txt")
+    gpu = "10000:e2:00.0"
+    lines = bl.read_text().splitlines()
+    check(any(x.startswith("port %s 10000:e0:01.0 " % gpu) for x in lines),
+          "no port line for the VMD root port:\n%s", "\n".join(lines))
+    rep = w.report(root, bl, 1)
+    check(failing_ids(rep) == {"group.isolated", "acs.path"},
+          "failing: %s", failing_ids(rep))
+    check(findings(rep, "baseline.topology", "pass"), "topology: %s",
+          findings(rep, "baseline.topology"))
+
+
 def test_baseline_stdout_equals_file_and_is_deterministic(w):
     root = w.tree(scenarios.switch_host())
     bl = w.take(root)
@@ -429,6 +454,8 @@ def test_no_baseline_configured_skips(w):
 # --------------------------------------------------------------- snapshot --
 
 SNAPSHOT_SCENARIOS = ["intel_single_gpu_pass", "amd_single_gpu_pass",
+                      "vmd_domain_nvme_gpu_outside_pass",
+                      "vmd_domain_gpu_inside_shares_group",
                       "rp_acs_ctl_001d", "gpu_bound_to_nouveau",
                       "gpu_config_extloop", "gpu_config_configdir",
                       "gpu_config_configdangling", "gpu_config_trunc64",

@@ -678,6 +678,100 @@ def test_module_refused(ctx, sc):
         ctx.done(root)
 
 
+UNSAFE = "vfio_iommu_type1.allow_unsafe_interrupts=1"
+
+
+def vetoes(rep):
+    """Modules enforce refused because of a forbidden option."""
+    return {a["after"] for a in rep.get("actions", [])
+            if a.get("what") == "load module" and not a.get("ok")
+            and "forbidden" in a.get("error", "")}
+
+
+def test_tree_cmdline_option_vetoed(ctx, sc):
+    """The tree's /proc/cmdline gives vfio_iommu_type1 an unsafe option:
+    libkmod, which reads /proc/cmdline by its absolute path, must read the
+    tree's, so enforce -n refuses the module (the machine running the test
+    has no such option)."""
+    name = "enforce_vetoes_unsafe_option_on_tree_cmdline"
+
+    def tweak(root):
+        p = root / "proc/cmdline"
+        p.write_text(p.read_text().rstrip("\n") + " " + UNSAFE + "\n")
+    root, pol = ctx.tree(sc, tweak=tweak)
+    try:
+        s0 = snapshot(root)
+        rc, out, err = ctx.gg(root, pol, "-n", "-f", "json", "enforce")
+        rep, e = parse_json(out)
+        if rep is None:
+            return name, [e, err[-200:]]
+        probs = []
+        if vetoes(rep) != {"vfio_iommu_type1"}:
+            probs.append("refused %s, expected vfio_iommu_type1" %
+                         sorted(vetoes(rep)))
+        if not any("refusing to load vfio_iommu_type1" in f["message"]
+                   for f in rep["checks"] if f["id"] == "cmdline.forbidden"):
+            probs.append("no cmdline.forbidden finding naming the refusal")
+        if rc != 3:
+            probs.append("exit %d, expected 3 (a refused load)" % rc)
+        probs += diff_trees(s0, snapshot(root), {})
+        return name, probs
+    finally:
+        ctx.done(root)
+
+
+def in_namespace(ctx, cmdline, args):
+    """Run args with /proc/cmdline replaced by @cmdline in a private mount
+    namespace (unshare; nothing outside it changes)."""
+    fake = ctx.work / ("cmdline.%d" % threading.get_ident())
+    fake.write_text(cmdline + "\n")
+    script = 'mount --bind "$0" /proc/cmdline && exec "$@"'
+    last = None
+    for opt in ("-rm", "-m"):
+        last = run(["unshare", opt, "sh", "-c", script, str(fake)] + args)
+        if last[0] in (0, 1, 2, 3):
+            return last
+    return last
+
+
+def test_host_cmdline_ignored(ctx, clean, unlisted):
+    """The machine's own /proc/cmdline (here: a private mount namespace's)
+    has an unsafe vfio option and blacklists the host GPU drivers; under
+    --root neither may count: enforce -n on a clean tree refuses nothing,
+    and a tree without a blacklist still fails driver.host."""
+    name = "root_ignores_host_kernel_cmdline"
+    host = "quiet %s modprobe.blacklist=nouveau,nvidia" % UNSAFE
+    probs = []
+    root, pol = ctx.tree(clean)
+    try:
+        rc, out, err = in_namespace(ctx, host, [ctx.binary, "--root",
+                                                str(root), "-p", str(pol),
+                                                "-n", "-f", "json",
+                                                "enforce"])
+        rep, e = parse_json(out)
+        if rep is None:
+            return name, ["enforce: " + (e or ""), err[-200:]]
+        if vetoes(rep) or rc != 0:
+            probs.append("enforce -n: exit %d, refused %s" %
+                         (rc, sorted(vetoes(rep))))
+    finally:
+        ctx.done(root)
+    root, pol = ctx.tree(unlisted)
+    try:
+        rc, out, err = in_namespace(ctx, host, [ctx.binary, "--root",
+                                                str(root), "-p", str(pol),
+                                                "-f", "json", "check"])
+        rep, e = parse_json(out)
+        if rep is None:
+            return name, ["check: " + (e or ""), err[-200:]]
+        if rc != 1 or failing_ids(rep) != {"driver.host"}:
+            probs.append("check: exit %d, failing %s, expected driver.host" %
+                         (rc, sorted(failing_ids(rep))))
+    finally:
+        ctx.done(root)
+    return name, probs
+
+
 def read_text(p):
     try:
         return p.read_text()
@@ -1120,6 +1214,11 @@ def main():
                                            sc)))
     jobs.append((["enforce_refuses_unsafe_module_option"], lambda: [
         test_module_refused(ctx, by["intel_single_gpu_pass"])]))
+    jobs.append((["enforce_vetoes_unsafe_option_on_tree_cmdline"], lambda: [
+        test_tree_cmdline_option_vetoed(ctx, by["intel_single_gpu_pass"])]))
+    jobs.append((["root_ignores_host_kernel_cmdline"], lambda: [
+        test_host_cmdline_ignored(ctx, by["intel_single_gpu_pass"],
+                                  by["no_blacklist_alias_resolves_nouveau"])]))
     jobs.append((["enforce_nostick_gpu_ats_enabled"], lambda: [test_nostick(
         ctx, by["gpu_ats_enabled"], "write ats ctrl")]))
     jobs.append((["enforce_nostick_rp_acs_ctl_001d"], lambda: [test_nostick(

@@ -643,17 +643,33 @@ def crlf_line_endings_read_alike():
     expect_exit(r, 0)
 
 
+def expect_line_refused(new, why):
+    """The AER root dump with its "10: " line starting @new instead: the
+    scan fails, access.config is undetermined with @why and names the
+    file."""
+    text = real(AER_ROOT).read_text().replace("\n10: ", new, 1)
+    with Scratch() as s:
+        p = s.write("damaged.txt", text)
+        r = dump_run(p, CONNECTX)
+    expect_exit(r, 3)
+    expect_unknown(r.one("access.config"), why)
+    need(str(p) in r.one("access.config")["message"], "file not named")
+
+
 @test
 def malformed_hex_line_is_undetermined():
     """libpci's dump reader rejects a broken hex line: the scan fails and
     the run is undetermined, naming the file."""
-    text = real(AER_ROOT).read_text().replace("\n10: ", "\n10: 0 ", 1)
-    with Scratch() as s:
-        p = s.write("bad.txt", text)
-        r = dump_run(p, CONNECTX)
-    expect_exit(r, 3)
-    expect_unknown(r.one("access.config"), "Malformed line")
-    need(str(p) in r.one("access.config")["message"], "file not named")
+    expect_line_refused("\n10: 0 ", "Malformed line")
+
+
+@test
+def offset_beyond_config_space_is_undetermined():
+    """A hex line offset of 80000000 or more is negative in libpci 3.9's
+    reader, which then writes before its buffer (a crash, or silent heap
+    damage): gpugate refuses any offset of 4096 or more before libpci reads
+    the file, naming file and line (found by fuzz_dump)."""
+    expect_line_refused("\nffffff00: ", "config offset ffffff00 is beyond")
 
 
 # ----------------------------------------------------------- commands --
@@ -777,6 +793,12 @@ class Tree:
         return gpugate(["--root", str(self.root)], self.policy)
 
 
+def live_and_dump(name):
+    """--root and `lspci -xxxx` runs of scenario @name's tree."""
+    with Tree(name) as t:
+        return t.live(), dump_run(t.dump("-xxxx"), t.policy)
+
+
 def same_as_root(name, vvv):
     with Tree(name) as t:
         a = t.live()
@@ -815,9 +837,7 @@ def tree_unrelated_nic_all_ones_unknown_identity():
     ones has IDs in sysfs, but none in a dump (the IDs are config bytes).
     The ACS/ATS findings stay those of --root; access.config adds an
     undetermined identity, so the dump run exits 3 where --root passes."""
-    with Tree("unrelated_nic_config_all_ones_pass") as t:
-        a = t.live()
-        b = dump_run(t.dump("-xxxx"), t.policy)
+    a, b = live_and_dump("unrelated_nic_config_all_ones_pass")
     expect_exit(a, 0)
     expect_exit(b, 3)
     need(compared(a) == compared(b), "ACS/ATS findings differ")
@@ -857,6 +877,25 @@ def tree_gpu_only_dump_is_not_a_pass():
     expect_exit(r, 3)
     expect_unknown(r.one("acs.path", "0000:01:00.0"), "cannot resolve")
     expect_unknown(r.one("access.config", "0000:01:00.0"), "endpoint on bus 01")
+
+
+@test
+def tree_vmd_domain_gpu_in_dump_fails_acs_path():
+    """An Intel VMD domain (10000) in a dump: the VMD endpoint above it is
+    not visible (no sysfs path, no bridge leads to bus e0), so a GPU inside
+    must fail acs.path naming the domain, never pass; with the GPU outside
+    the domain (NVMe drives inside) the dump passes, as --root does."""
+    _, r = live_and_dump("vmd_domain_gpu_inside_shares_group")
+    expect_exit(r, 1)
+    f = [c for c in r.checks("acs.path", "10000:e2:00.0")
+         if c["status"] == "fail"]
+    need(len(f) == 1 and "domain 10000" in f[0]["message"],
+         "acs.path %r" % f)
+    need(r.failing() == {"acs.path"}, "failing %s" % sorted(r.failing()))
+    a, b = live_and_dump("vmd_domain_nvme_gpu_outside_pass")
+    expect_exit(a, 0)
+    expect_exit(b, 0)
+    need(compared(a) == compared(b), "ACS/ATS findings differ")
 
 
 # ---------------------------------------------------------------- main --

@@ -7,7 +7,7 @@
  * Invariants checked: the result is 0, -EINVAL or -ENOMEM; an error message
  * is NUL-terminated and starts with "fuzz.baseline:"; after an error the
  * baseline is empty (freed). After success every entry has a well-formed
- * lowercase address (a port address for port lines only), NUL-terminated
+ * lowercase address (4- to 8-digit domain) (a port address for port lines only), NUL-terminated
  * values, its source line, a ROM state in range, and is found by
  * baseline_find(); no two entries share kind, bdf and port; and writing it
  * with baseline_write() and parsing that again gives the same entries.
@@ -22,14 +22,20 @@
 
 #define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
 
+/*
+ * The kernel's "%04x:%02x:%02x.%d": a domain of 4 to 8 lowercase hex digits
+ * (a leading zero only in a 4-digit one), restated here without bdf.h.
+ */
 static void check_bdf(const char *s)
 {
+	size_t n = strlen(s), dn = n - 8;
 	unsigned int d, b, dev, fn;
 	char tail;
 
-	if (strlen(s) != 12 ||
-	    sscanf(s, "%4x:%2x:%2x.%1u%c", &d, &b, &dev, &fn, &tail) != 4 || dev > 0x1f ||
-	    fn > 7 || strspn(s, "0123456789abcdef:.") != 12)
+	if (n < 12 || n > 16 || strspn(s, "0123456789abcdef") != dn || s[dn] != ':' ||
+	    s[dn + 3] != ':' || s[dn + 6] != '.' || (dn > 4 && s[0] == '0') ||
+	    sscanf(s, "%8x:%2x:%2x.%1u%c", &d, &b, &dev, &fn, &tail) != 4 || dev > 0x1f ||
+	    fn > 7 || strspn(s, "0123456789abcdef:.") != n)
 		abort();
 }
 

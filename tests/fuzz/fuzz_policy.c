@@ -7,7 +7,8 @@
  * NUL-terminated and starts with "file:"; after success ACS require and
  * forbid do not overlap, every list count is within POLICY_MAX_LIST, every
  * string field is NUL-terminated inside its array, enums are in range and
- * paths are empty or absolute; an accepted match, bdf or companion_classes
+ * paths are empty or absolute; a stored bdf is 12 to 16 characters of the
+ * kernel's lowercase spelling (4- to 8-digit domain); an accepted match, bdf or companion_classes
  * value holds only hex digits, '*', ':', '.' and blanks (so a sign or "0x"
  * that sscanf/strtoul would take is refused); and the query functions run
  * on the result.
@@ -31,7 +32,9 @@ static void check_lists(const struct policy *p)
 	    p->nhost_drivers > POLICY_MAX_LIST)
 		abort();
 	for (int i = 0; i < p->nbdf; i++)
-		if (!TERMINATED(p->bdf[i]) || strlen(p->bdf[i]) != 12)
+		if (!TERMINATED(p->bdf[i]) || strlen(p->bdf[i]) < 12 || strlen(p->bdf[i]) > 16 ||
+		    strspn(p->bdf[i], "0123456789abcdef:.") != strlen(p->bdf[i]) ||
+		    (strlen(p->bdf[i]) > 12 && p->bdf[i][0] == '0'))
 			abort();
 	for (int i = 0; i < p->nforbid; i++)
 		if (!TERMINATED(p->forbid[i]) || !p->forbid[i][0] || p->forbid[i][0] == '=')

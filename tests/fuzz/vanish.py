@@ -5,14 +5,12 @@ and what it could not read must make the run undetermined (exit 3).
 
     tests/fuzz/vanish.py [--race-big N] [--races K]
 
-Pause tests (deterministic), on a copy of the hgx_pass tree (8 H100s):
-the first GPU's `class` file A is replaced by a FIFO, so gpugate blocks in
-libpci's open(A) (seen as wchan "wait_for_partner") during the scan, before
-the topology is read and before the checks read B, the last GPU's config.
-(gpugate itself refuses FIFOs as config or /proc files, so it is libpci's
-own attribute read that can be paused.) While it is blocked, B is damaged;
-then the FIFO is opened for writing, A's class line is written and gpugate
-goes on:
+Pause tests (deterministic), on a copy of the hgx_pass tree (8 H100s),
+with the fault-injection build: GPUGATE_FAULT_PAUSE makes it stop itself
+(SIGSTOP) in libpci's open of the first GPU's `class` file A, during the
+scan, before the topology is read and before the checks read B, the last
+GPU's config. While it is stopped, B is damaged; then SIGCONT lets it go
+on:
 
   rmdir    B's whole sysfs directory removed (bus/pci/devices/B dangles)
   dangling B's config replaced by a dangling symlink
@@ -23,20 +21,28 @@ goes on:
 Each must exit 3 within TIMEOUT with JSON naming B (rmdir/dangling/gone/
 empty) under access.config.
 
+FIFO tests, with the program itself: A's vendor, device, class or config
+file, or revision, is a FIFO (a hostile --root tree). libpci opens those
+files itself; under --root gpugate's open() refuses a FIFO there, so the run
+must end within FIFO_LIMIT seconds (not at the 120 s watchdog): exit 3
+naming A under access.config, or for revision (libpci then reads it from
+config) any verdict.
+
 Race test (--race-big N, default off): on an N-function tree from
 `mktree.py --big N`, K runs of `check` while a thread removes random
 device directories after a random delay within the run; every run must end
 within TIMEOUT with exit 0, 1 or 3 and no signal. Timings are printed.
 
-Env: GPUGATE (default build/gpugate).
+Env: GPUGATE (default build/gpugate), GPUGATE_FAULT (default
+build/gpugate-fault).
 """
 import argparse
-import errno
 import importlib.util
 import json
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -51,6 +57,7 @@ rt = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(rt)
 mktree = rt.mktree
 TIMEOUT = 60
+FIFO_LIMIT = 10
 
 
 def dev_dir(root, bdf):
@@ -73,83 +80,114 @@ def damage(root, b, how):
             shutil.rmtree(rc)
 
 
-def wait_blocked(pid, limit):
-    """True once @pid sleeps in open() of a FIFO that has no writer."""
+def wait_stopped(pid, limit):
+    """True once @pid is stopped (state T: it raised SIGSTOP)."""
     end = time.time() + limit
     while time.time() < end:
         try:
-            with open("/proc/%d/wchan" % pid) as f:
-                if f.read().strip() == "wait_for_partner":
-                    return True
-        except OSError:
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
             return False                      # exited
+        if state in ("T", "t"):
+            return True
         time.sleep(0.005)
     return False
 
 
-def open_writer(fifo):
-    """Open the FIFO for writing (gpugate is waiting to read it)."""
-    try:
-        return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-    except OSError as e:
-        if e.errno != errno.ENXIO:
-            raise
-        return None
-
-
-def pause_test(binary, src, policy, how, work):
-    d = Path(tempfile.mkdtemp(prefix="vanish-" + how + ".", dir=work))
+def copy_tree(src, policy, tag, work):
+    d = Path(tempfile.mkdtemp(prefix="vanish-" + tag + ".", dir=work))
     root = d / "root"
     shutil.copytree(src, root, symlinks=True)
     pol = root / "etc/gpugate/policy.conf"
     pol.parent.mkdir(parents=True, exist_ok=True)
     pol.write_text(policy)
+    return d, root, pol
+
+
+def first_last_gpu(binary, root, pol):
     cmd = [binary, "--root", str(root), "-p", str(pol), "-f", "json", "check"]
     base = json.loads(subprocess.run(cmd, capture_output=True, text=True).stdout)
     gpus = [x["bdf"] for x in base["devices"]]
-    a, b = gpus[0], gpus[-1]
-    cfg_a = dev_dir(root, a) / "class"
-    data = cfg_a.read_bytes()
-    cfg_a.unlink()
-    os.mkfifo(cfg_a)
-    os.link(cfg_a, d / "a.fifo")    # still reachable when "all" removes A
+    return gpus[0], gpus[-1]
+
+
+def check_named(out, want):
+    """None if the JSON report's access.config failures name @want."""
+    try:
+        rep = json.loads(out)
+    except ValueError:
+        return "stdout is not JSON: %r" % out[:200], set()
+    named = {c.get("device") for c in rep.get("checks", [])
+             if c.get("id") == "access.config" and c.get("status") == "fail"}
+    if want and want not in named:
+        return "access.config does not name %s (names %s)" % (want, sorted(named)), named
+    return None, named
+
+
+def pause_test(binary, fault_bin, src, policy, how, work):
+    d, root, pol = copy_tree(src, policy, how, work)
+    a, b = first_last_gpu(binary, root, pol)
+    cmd = [fault_bin, "--root", str(root), "-p", str(pol), "-f", "json", "check"]
+    env = dict(os.environ, GPUGATE_FAULT_PAUSE="/%s/class" % a)
+    for k in ("GPUGATE_FAULT_AT", "GPUGATE_FAULT_NOSTICK", "GPUGATE_FAULT_COUNT"):
+        env.pop(k, None)
     t0 = time.time()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, stdin=subprocess.DEVNULL)
+                         text=True, stdin=subprocess.DEVNULL, env=env)
     try:
-        if not wait_blocked(p.pid, TIMEOUT):
-            return "gpugate never blocked opening %s's class" % a, 0
+        if not wait_stopped(p.pid, TIMEOUT):
+            return "gpugate never stopped opening %s's class" % a, 0
         t_block = time.time() - t0
         damage(root, b, how)
-        fd = open_writer(d / "a.fifo")
-        if fd is not None:
-            try:
-                os.write(fd, data)
-            except OSError:
-                pass        # gpugate gave up on the FIFO already (ESPIPE)
-            os.close(fd)
+        os.kill(p.pid, signal.SIGCONT)
         out, err = p.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return "hung: no exit %ds after B was damaged" % TIMEOUT, 0
     finally:
-        if p.poll() is None:        # never leave gpugate blocked on the FIFO
+        if p.poll() is None:
             p.kill()
             p.wait()
     dt = time.time() - t0
     shutil.rmtree(d, ignore_errors=True)
     if p.returncode != 3:
         return "exit %d, expected 3: %s" % (p.returncode, err[-300:]), dt
-    try:
-        rep = json.loads(out)
-    except ValueError:
-        return "stdout is not JSON: %r" % out[:200], dt
-    named = {c.get("device") for c in rep.get("checks", [])
-             if c.get("id") == "access.config" and c.get("status") == "fail"}
-    if how != "all" and b not in named:
-        return "access.config does not name %s (names %s)" % (b, sorted(named)), dt
-    print("ok pause %-8s blocked at A after %.2fs, exit 3 after %.2fs, "
+    prob, named = check_named(out, b if how != "all" else None)
+    if prob:
+        return prob, dt
+    print("ok pause %-8s stopped at A after %.2fs, exit 3 after %.2fs, "
           "access.config names %d device(s)" % (how, t_block, dt, len(named)))
     return None, dt
+
+
+def fifo_test(binary, src, policy, attr, work):
+    """A's @attr is a FIFO: the run must end quickly, never block."""
+    d, root, pol = copy_tree(src, policy, "fifo-" + attr, work)
+    a, _ = first_last_gpu(binary, root, pol)
+    f = dev_dir(root, a) / attr
+    f.unlink()
+    os.mkfifo(f)
+    cmd = [binary, "--root", str(root), "-p", str(pol), "-f", "json", "check"]
+    t0 = time.time()
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True,
+                           timeout=FIFO_LIMIT, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return "blocked: no exit within %ds (a FIFO %s)" % (FIFO_LIMIT, attr)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    dt = time.time() - t0
+    if attr == "revision":
+        if r.returncode not in (0, 3):
+            return "exit %d: %s" % (r.returncode, r.stderr[-300:])
+    else:
+        if r.returncode != 3:
+            return "exit %d, expected 3: %s" % (r.returncode, r.stderr[-300:])
+        prob, _ = check_named(r.stdout, a)
+        if prob:
+            return prob
+    print("ok fifo  %-8s exit %d after %.2fs" % (attr, r.returncode, dt))
+    return None
 
 
 def race_test(binary, n, runs, work):
@@ -206,6 +244,7 @@ def main():
     ap.add_argument("--races", type=int, default=10)
     a = ap.parse_args()
     binary = os.environ.get("GPUGATE", str(REPO / "build" / "gpugate"))
+    fault_bin = os.environ.get("GPUGATE_FAULT", str(REPO / "build" / "gpugate-fault"))
     sc = next(s for s in mktree.load_scenarios() if s.name == "hgx_pass")
     base = rt.scratch_base()
     cache = base / ("gpugate-trees-%d" % os.getuid()) / rt.source_key()
@@ -216,10 +255,15 @@ def main():
     bad = 0
     try:
         for how in ("rmdir", "dangling", "gone", "empty", "all"):
-            prob, _ = pause_test(binary, src, sc.policy_text(), how, work)
+            prob, _ = pause_test(binary, fault_bin, src, sc.policy_text(), how, work)
             if prob:
                 bad += 1
                 print("FAIL pause %s: %s" % (how, prob))
+        for attr in ("vendor", "device", "class", "config", "revision"):
+            prob = fifo_test(binary, src, sc.policy_text(), attr, work)
+            if prob:
+                bad += 1
+                print("FAIL fifo %s: %s" % (attr, prob))
         if a.race_big:
             for prob in race_test(binary, a.race_big, a.races, work):
                 bad += 1

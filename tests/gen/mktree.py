@@ -85,6 +85,7 @@ DRIVER_MODULES = {
     "ioatdma": ["ioatdma"],
     "xhci_hcd": ["xhci_pci", "xhci_hcd"],
     "nvidia-gpu": ["i2c_nvidia_gpu"],
+    "vmd": ["vmd"],
 }
 
 DEFAULT_PARAMS = {
@@ -230,15 +231,21 @@ class Fn:
 
 
 class RC:
-    """A PCI host bridge / root bus: sys/devices/pciDDDD:BB."""
+    """A PCI host bridge / root bus: sys/devices/pciDDDD:BB.
+
+    host_fn: the endpoint that creates this root bus (Intel VMD): the bus
+    then sits below it in sysfs (.../0000:00:0e.0/pci10000:e0) and every
+    function on it reaches the IOMMU with host_fn's requester ID. Such an
+    RC must come after the one holding host_fn in Host.rcs."""
 
     def __init__(self, domain=0, bus=0, devices=(), numa=0,
-                 iommu_unit=None, mem32=None, mem64=None):
+                 iommu_unit=None, mem32=None, mem64=None, host_fn=None):
         self.domain, self.bus = domain, bus
         self.devices = list(devices)
         self.numa = numa
         self.iommu_unit = iommu_unit
         self.mem32, self.mem64 = mem32, mem64
+        self.host_fn = host_fn
 
 
 class Host:
@@ -430,7 +437,11 @@ def assign_groups(host):
 
 
 def _kernel_group(f, gid_of):
-    # pci_for_each_dma_alias(): conventional buses alias to their bridge
+    # pci_for_each_dma_alias() starts at pci_real_dma_dev(): below a VMD that
+    # is the VMD endpoint (arch/x86/pci/common.c), whose group it joins
+    if f.rc.host_fn is not None:
+        return gid_of.get(id(f.rc.host_fn))
+    # conventional buses alias to their bridge
     a = f.parent
     while a is not None:
         if a.kind in ("pcie2pci", "pcibridge"):
@@ -789,14 +800,19 @@ class Tree:
         os.symlink(tgt, path)
 
 
+def rc_dir(rc):
+    """sysfs directory of a root bus: below its VMD endpoint, if any."""
+    top = "sys/devices" if rc.host_fn is None else sysfs_dir(rc.host_fn)
+    return top + "/pci%04x:%02x" % (rc.domain, rc.bus)
+
+
 def sysfs_dir(f):
     parts = []
     g = f
     while g is not None:
         parts.append(g.bdf)
         g = g.parent
-    rc = "pci%04x:%02x" % (f.rc.domain, f.rc.bus)
-    return "sys/devices/" + rc + "/" + "/".join(reversed(parts))
+    return rc_dir(f.rc) + "/" + "/".join(reversed(parts))
 
 
 def modalias(f):
@@ -956,7 +972,9 @@ def write_config(t, f, d):
 
 
 def write_root_complex(t, host, rc):
-    d = "sys/devices/pci%04x:%02x" % (rc.domain, rc.bus)
+    d = rc_dir(rc)
+    if rc.host_fn is not None:         # vmd_enable_domain(): "domain" link
+        t.link(sysfs_dir(rc.host_fn) + "/domain", d)
     bus = "%04x:%02x" % (rc.domain, rc.bus)
     t.write(d + "/uevent", "")
     t.mkdir(d + "/power")
@@ -1392,6 +1410,16 @@ def uncore(dev, fn, did, cls=0x088000, **kw):
     a = dict(kind="rciep", profile="uncore", rev=0x04)
     a.update(kw)
     return Fn(dev, fn, 0x8086, did, cls, **a)
+
+
+def vmd(dev=0x0e, did=0x28c0, **kw):
+    """Intel VMD (Ice Lake-SP, 8086:28c0): an RCiEP, class 0104 (RAID),
+    bound to the vmd driver; give it an RC(..., host_fn=it)."""
+    a = dict(kind="rciep", profile="none", rev=0x04, driver="vmd",
+             bars=[(0, 32 << 20, "pref64"), (2, 32 << 20, "mem32"),
+                   (4, 1 << 20, "pref64")])
+    a.update(kw)
+    return Fn(dev, 0, 0x8086, did, 0x010400, **a)
 
 
 def amd_root(**kw):

@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gen"))
 
 from mktree import (ACS_OK, Fn, Host, RC, amd_rp, amd_root, ast,  # noqa: E402
                     cx7, dsp, e1000, h100, host_bridge, nv_audio, nvswitch,
-                    pm1733, rp, rtx_a6000, switch, turing_card, uncore)
+                    pm1733, rp, rtx_a6000, switch, turing_card, uncore,
+                    vmd)
 
 CMD_OK = "intel_iommu=on iommu.strict=1 pci=noats"
 CMD_AMD_OK = "iommu.strict=1 pci=noats"
@@ -208,6 +209,25 @@ def turing_host(fn_kw=None, **host_kw):
     h = dict(cmdline=CMD_OK, modules=["i2c_nvidia_gpu", "xhci_pci"])
     h.update(host_kw)
     return Host([RC(0, 0, devs)], **h)
+
+
+def vmd_host(gpu_in_vmd=False, nvme_rp_acs=ACS_OK):
+    """An Intel VMD at 00:0e.0 that owns PCI domain 10000 (bus e0, as
+    VMD_FEAT_HAS_BUS_RESTRICTIONS puts it): root ports 10000:e0:00.0 and
+    :02.0 with NVMe drives, and, with gpu_in_vmd, the GPU below root port
+    10000:e0:01.0 instead of 0000:00:01.0. Every function of the domain
+    shares the VMD's IOMMU group (pci_real_dma_dev())."""
+    v = vmd()
+    inside = [rp(0, children=[pm1733()], acs=nvme_rp_acs),
+              rp(2, children=[pm1733()])]
+    if gpu_in_vmd:
+        inside.append(rp(1, children=[h100()]))
+    devs = [host_bridge(), rp(3, children=[cx7()]), v, *uncore_slot(),
+            bmc_vga()]
+    if not gpu_in_vmd:
+        devs.append(rp(1, children=[h100()]))
+    return Host([RC(0, 0, devs), RC(0x10000, 0xe0, inside, host_fn=v)],
+                cmdline=CMD_OK)
 
 
 def _peer_rp(ctl):
@@ -523,6 +543,11 @@ SCENARIOS = [
         modprobe_d={"gpugate.conf.dpkg-old": "blacklist nouveau\n"
                      "blacklist nvidia\n"}), exit=1, fails={"driver.host"},
       desc="modprobe reads only *.conf in modprobe.d"),
+    S("blacklist_on_tree_kernel_cmdline_pass", lambda: base(
+        modprobe_d={}, cmdline=CMD_OK + " modprobe.blacklist=nouveau,nvidia"),
+      desc="no modprobe.d blacklist, but the tree's /proc/cmdline has "
+           "modprobe.blacklist=: libkmod must read the tree's command line "
+           "(the real one of the auditing machine has none)"),
     S("no_module_index", lambda: base(modindex=False), exit=3,
       fails={"driver.host"}, protected=None,
       desc="lib/modules/KVER missing: cannot tell what would bind (exit 3)"),
@@ -633,6 +658,22 @@ SCENARIOS = [
         cx7(0, 1, link=(4, 16), acs=(0x000c, 0x000c), hostile="extloop")),
       exit=3, fails={"access.config", "acs.peers"},
       desc="the foreign function's ACS is needed and unreadable"),
+
+    # ---- Intel VMD: 5-digit PCI domain below an endpoint
+    S("vmd_domain_nvme_gpu_outside_pass", lambda: vmd_host(),
+      desc="NVMe drives in VMD domain 10000 (sysfs .../0000:00:0e.0/"
+           "pci10000:e0/10000:e0:00.0/10000:e1:00.0), GPU on 00:01.0: the "
+           "5-digit addresses resolve and nothing fails"),
+    S("vmd_domain_gpu_inside_shares_group", lambda: vmd_host(True),
+      exit=1, fails={"group.isolated", "acs.path"},
+      desc="GPU below a VMD root port: it shares the VMD's IOMMU group "
+           "with the VMD and the NVMe drives, and the VMD endpoint on its "
+           "path cannot be isolated by ACS"),
+    S("vmd_domain_gpu_inside_peer_port_no_acs", lambda: vmd_host(
+        True, nvme_rp_acs=(0x005f, 0x0000)), exit=1,
+      fails={"group.isolated", "acs.path", "acs.peers"},
+      desc="as above, and the NVMe's root port inside the VMD domain has "
+           "ACS off: a peer of the GPU's VMD root port"),
 
     # ---- benchmark only (not run by default)
     S("bench_10k_functions", lambda: __import__("mktree").big_host(10000),

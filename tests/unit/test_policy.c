@@ -148,6 +148,33 @@ static void signed_or_prefixed_ids_are_errors(void **state)
 	assert_true(policy_matches(&p, 0x10de, 0x2330, 0x0300));
 }
 
+/* Intel VMD puts its devices in domains 10000 and up: the kernel prints a
+ * domain with 4 to 8 hex digits, and a policy must be able to name them. */
+static void vmd_domain_bdf_with_five_to_eight_digits_parses(void **state)
+{
+	static const char *const bad[] = {
+		"[devices]\nbdf = 000:17:00.0\n",	     /* 3 domain digits */
+		"[devices]\nbdf = 100000000:17:00.0\n", /* 9 domain digits */
+		"[devices]\nbdf = 10000:e1:00\n",	     /* no function */
+		"[devices]\nbdf = 10000:e1:00.8\n",     /* function 8 */
+		"[devices]\nbdf = 10000:e1:20.0\n",     /* device 0x20 */
+		"[devices]\nbdf = 10000:e1:00.0x\n",
+		"[devices]\nbdf = 1 000:e1:00.0\n",
+		"[devices]\nbdf = 10000:-1:00.0\n",
+	};
+
+	(void)state;
+	assert_int_equal(parse("[devices]\nbdf = 10000:E1:00.0 ffffffff:ff:1f.7 0000:17:00.0\n"), 0);
+	assert_int_equal(p.nbdf, 3);
+	assert_string_equal(p.bdf[0], "10000:e1:00.0");
+	assert_string_equal(p.bdf[1], "ffffffff:ff:1f.7");
+	assert_string_equal(p.bdf[2], "0000:17:00.0");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i]), -EINVAL);
+		assert_non_null(strstr(err, "t.conf:2:"));
+	}
+}
+
 static void list_keys_replace_defaults(void **state)
 {
 	(void)state;
@@ -194,6 +221,7 @@ int main(void)
 		cmocka_unit_test(duplicate_key_is_an_error),
 		cmocka_unit_test(bad_values_are_errors),
 		cmocka_unit_test(signed_or_prefixed_ids_are_errors),
+		cmocka_unit_test(vmd_domain_bdf_with_five_to_eight_digits_parses),
 		cmocka_unit_test(list_keys_replace_defaults),
 		cmocka_unit_test(too_many_entries_is_an_error),
 		cmocka_unit_test(missing_file_is_enoent),
