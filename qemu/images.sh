@@ -22,6 +22,9 @@
 #   drift      poweroff, plus the lab-only labdrift module (qemu/dracut/99labdrift)
 #              that can undo the gate's work before the pre-pivot check
 #   nobinary   the poweroff image with /usr/sbin/gpugate deleted
+#   systemd    the poweroff image with systemd as the initramfs' init
+#              (dracut's systemd, systemd-initrd and dracut-systemd modules)
+#              instead of busybox; systemdnobin: without /usr/sbin/gpugate
 #   busybox    the poweroff image without the labsh module: /bin/sh and
 #              switch_root are busybox's (the report stays behind in the
 #              initramfs' /run)
@@ -40,7 +43,7 @@ set -euo pipefail
 # shellcheck source=qemu/itools.sh
 . "$QEMU_DIR/itools.sh"
 
-VARIANTS=(poweroff halt audit reboot emergency protectnic drift nobinary busybox takebaseline baseline hostonly
+VARIANTS=(poweroff halt audit reboot emergency protectnic drift nobinary busybox takebaseline baseline hostonly systemd systemdnobin
 	"${ITOOLS_VARIANTS[@]}")
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
@@ -50,7 +53,7 @@ DRACUT_DRIVERS="virtio_pci virtio_blk ext4 virtio_gpu bochs pvpanic_mmio"
 
 policy_of() {
 	case "$1" in
-	poweroff | nobinary | busybox | drift | takebaseline | hostonly) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	poweroff | nobinary | busybox | drift | takebaseline | hostonly | systemd | systemdnobin) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	baseline) echo "$BASELINE_DIR/policy.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
@@ -68,6 +71,10 @@ policy_of() {
 modules_of() {
 	case "$1" in
 	busybox) echo "$DRACUT_MODULES" ;;
+	# systemd as PID 1 of the initramfs, as dracut builds it on a Debian
+	# host with systemd: dracut-pre-udev.service runs the pre-udev hooks
+	# (Before=systemd-udevd.service); no busybox, no labsh
+	systemd) echo "${DRACUT_MODULES/busybox/systemd systemd-initrd dracut-systemd}" ;;
 	drift) echo "$DRACUT_MODULES labsh labdrift" ;;
 	takebaseline) echo "$DRACUT_MODULES labsh labbaseline" ;;
 	*) echo "$DRACUT_MODULES labsh" ;;
@@ -140,6 +147,9 @@ build_initrd() {
 	if [ "$variant" = nobinary ]; then
 		build_initrd poweroff "$kver"
 		strip_binary "$IMAGES/initrd-poweroff.img" "$out"
+	elif [ "$variant" = systemdnobin ]; then
+		build_initrd systemd "$kver"
+		strip_binary "$IMAGES/initrd-systemd.img" "$out"
 	elif [ "$variant" = itnobinary ]; then
 		build_initrd itpoweroff "$kver"
 		strip_binary "$IMAGES/initrd-itpoweroff.img" "$out"
@@ -290,6 +300,8 @@ build_rootfs() {
 		[ -e "$dir/$applet" ] || ln -s /bin/busybox "$dir/$applet"
 	done
 	install -m 0755 "$QEMU_DIR/guest/root-init.sh" "$dir/sbin/init.lab"
+	# systemd's switch-root (the systemd variant) only enters an OS tree
+	printf 'ID=gpugate-lab\nNAME="gpugate lab root"\n' >"$dir/etc/os-release"
 	ln -sf init.lab "$dir/sbin/init"
 	rm -f "$out.tmp"
 	truncate -s 32M "$out.tmp"
