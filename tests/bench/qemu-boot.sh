@@ -139,6 +139,7 @@ it_build() { # VARIANT [EXTRA-MODULES...]
 	fi
 	for m in "$@"; do echo "$m" >>"$d/conf/modules"; done
 	log "mkinitramfs: initrd-$v.img (itpoweroff without gpugate${*:+, modules += $*})"
+	# shellcheck disable=SC2016 # the inner bash expands them
 	unshare -m bash -euc '
 		mount --make-rprivate /
 		mount --bind "$1" /usr/share/initramfs-tools
