@@ -199,7 +199,8 @@ def parse_trace(path):
         res["loading"] = fin[-1][2] - fin[0][1]
         res["rest"] = t1 - fin[-1][2]
     long_calls = [c for c in calls if c[0] != "sys_finit_module" and c[2] - c[1] > 0.002]
-    res["long_calls"] = [(c[0], c[2] - c[1], c[3]) for c in long_calls]
+    res["long_calls"] = [(c[0], c[2] - c[1], re.sub(r"(buf|statbuf|dirent): \w+, ", "", c[3]))
+                         for c in long_calls]
     return res
 
 

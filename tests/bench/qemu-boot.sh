@@ -11,10 +11,12 @@
 #   gate      the lab image: dracut module 90gpugate (pre-udev `gpugate gate`,
 #             pre-pivot `gpugate gate --verify`)
 #   vfio-ids  no gpugate; the usual way to hand GPUs to VFIO without it:
-#             vfio modules in the image, rd.driver.pre=vfio-pci,
-#             vfio-pci.ids= and modprobe.blacklist= of the host drivers on
-#             the command line (the same drivers end up bound, and udev
-#             loads no host GPU driver, as with the gate's modprobe.d file)
+#             vfio modules in the image, rd.driver.pre=vfio-pci,vfio_iommu_type1
+#             (busybox modprobe ignores vfio's softdep on vfio_iommu_type1,
+#             which the gate loads and VFIO users need), vfio-pci.ids= and
+#             modprobe.blacklist= of the host drivers on the command line
+#             (the same drivers end up bound, and udev loads no host GPU
+#             driver, as with the gate's modprobe.d file)
 #   plain     no gpugate, no VFIO: udev binds virtio-gpu/bochs as on any host
 # and boots each BOOTS times, interleaved, with the pass-intel scenario's
 # machine (q35, Intel vIOMMU, virtio-gpu with ATS + bochs-display on their
@@ -53,6 +55,8 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO/qemu/common.sh"
 # shellcheck source=qemu/topologies.sh
 . "$QEMU_DIR/topologies.sh"
+# shellcheck source=qemu/itools.sh
+. "$QEMU_DIR/itools.sh"
 
 OUT=$1
 BOOTS=${2:-5}
@@ -129,7 +133,7 @@ it_build() { # VARIANT [EXTRA-MODULES...]
 	local v=$1 d=$OUT/$1
 	shift
 	rm -rf "$d" "$OUT/initrd-$v.img.gz"
-	mkdir -p "$d/empty-modprobe.d"
+	mkdir -p "$d"
 	cp -a "$LAB/itshare" "$d/share"
 	cp -a "$LAB/itconf/itpoweroff" "$d/conf"
 	rm -f "$d/share/hooks/gpugate" "$d/share/scripts/gpugate-lib.sh" \
@@ -139,16 +143,8 @@ it_build() { # VARIANT [EXTRA-MODULES...]
 	fi
 	for m in "$@"; do echo "$m" >>"$d/conf/modules"; done
 	log "mkinitramfs: initrd-$v.img (itpoweroff without gpugate${*:+, modules += $*})"
-	# shellcheck disable=SC2016 # the inner bash expands them
-	unshare -m bash -euc '
-		mount --make-rprivate /
-		mount --bind "$1" /usr/share/initramfs-tools
-		mount -t overlay lab-modules -o "lowerdir=$2:/usr/lib" /usr/lib
-		mount --bind "$3" /boot
-		mount --bind "$4" /etc/modprobe.d
-		exec mkinitramfs -d "$5" -o "$6" "$7"
-	' itools "$d/share" "$KERNEL_ROOT/lib" "$KERNEL_ROOT/boot" "$d/empty-modprobe.d" \
-		"$d/conf" "$OUT/initrd-$v.img.gz" "$KVER" >&2 || die "mkinitramfs failed for $v"
+	itools_mkinitramfs_in "$d/share" "$d/conf" "$OUT/initrd-$v.img.gz" "$KVER" >&2 ||
+		die "mkinitramfs failed for $v"
 	gzip -dc "$OUT/initrd-$v.img.gz" >"$OUT/initrd-$v.img"
 	rm -f "$OUT/initrd-$v.img.gz"
 	if cpio -it --quiet <"$OUT/initrd-$v.img" | grep -q gpugate; then
@@ -179,7 +175,7 @@ CMD+=" lab.verify=${VERIFY// /,} lab.ats=${ATS// /,}"
 boot() { # VARIANT N
 	local v=$1 n=$2 log=$OUT/serial-$1-$2.log extra="" root init t0 t1
 	case $v in
-	vfio-ids) extra=" rd.driver.pre=vfio-pci vfio-pci.ids=1af4:1050,1234:1111 modprobe.blacklist=virtio_gpu,bochs" ;;
+	vfio-ids) extra=" rd.driver.pre=vfio-pci,vfio_iommu_type1 vfio-pci.ids=1af4:1050,1234:1111 modprobe.blacklist=virtio_gpu,bochs" ;;
 	itvfio-ids) extra=" vfio-pci.ids=1af4:1050,1234:1111 modprobe.blacklist=virtio_gpu,bochs" ;;
 	esac
 	t0=$(date +%s%N)
