@@ -17,9 +17,11 @@
 3. Peak RSS with /usr/bin/time -v on the HGX and the largest tree.
 4. Size of build/gpugate.
 5. Unless --no-qemu or BENCH_QEMU=0: initramfs size with and without the
-   dracut module, and guest boot time and the gate's own run time, from
+   dracut module (and the initramfs-tools hook), guest boot time with and
+   without it, per round and as medians, the gate's own run time, and where
+   the pre-udev gate spends its time (a traced boot), from
    tests/bench/qemu-boot.sh (the QEMU lab; BENCH_BOOTS boots per image,
-   default 7).
+   default 7; BENCH_ICOUNT, BENCH_ITOOLS: see there).
 
 Writes build/bench/results.md (the tables of docs/benchmarks.md) and
 build/bench/results.json, and prints the tables. The trees are cached in

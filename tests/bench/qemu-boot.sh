@@ -194,7 +194,7 @@ boot() { # VARIANT N
 	echo "boot $v $n ${root:-none} ${init:-none} $(stamp "$log" 'BENCH-MARK pre-udev-start')" \
 		"$(stamp "$log" 'BENCH-MARK pre-udev-end') $(stamp "$log" 'BENCH-MARK pre-pivot-start')" \
 		"$(stamp "$log" 'BENCH-MARK pre-pivot-end') $(stamp "$log" '[vda]')" \
-		"$(stamp "$log" 'EXT4-fs (vda): mounted') $(((t1 - t0) / 1000000)).$(printf %03d $(((t1 - t0) / 1000 % 1000)))"
+		"$(stamp "$log" 'EXT4-fs (vda): mounted') $(((t1 - t0) / 1000000000)).$(printf %03d $(((t1 - t0) / 1000000 % 1000)))"
 }
 
 # The kernel timestamp of the first log line containing TEXT, or "none".
