@@ -113,24 +113,34 @@ itools_conf() {
 	esac
 }
 
-# itools_mkinitramfs VARIANT KVER POLICY BINARY OUT: run mkinitramfs in its
-# namespace; its exit status (a failing hook fails it).
+# itools_mkinitramfs_in SHARE CONF OUT KVER: run mkinitramfs -d CONF in its
+# namespace, with SHARE as /usr/share/initramfs-tools (GPUGATE_BINARY and
+# GPUGATE_POLICY from the environment, for our hook); its exit status (a
+# failing hook fails it). tests/bench/qemu-boot.sh uses it too.
+itools_mkinitramfs_in() {
+	local empty=$LAB/tmp/empty-modprobe.d
+	command -v mkinitramfs >/dev/null || die "mkinitramfs missing: run qemu/install-deps.sh"
+	mkdir -p "$empty"
+	# shellcheck disable=SC2016 # the inner bash expands them
+	unshare -m bash -euc '
+		mount --make-rprivate /
+		mount --bind "$1" /usr/share/initramfs-tools
+		mount -t overlay lab-modules -o "lowerdir=$2:/usr/lib" /usr/lib
+		mount --bind "$3" /boot
+		mount --bind "$4" /etc/modprobe.d
+		exec mkinitramfs -d "$5" -o "$6" "$7"
+	' itools "$1" "$KERNEL_ROOT/lib" "$KERNEL_ROOT/boot" "$empty" "$2" "$3" "$4"
+}
+
+# itools_mkinitramfs VARIANT KVER POLICY BINARY OUT: the lab's share and
+# VARIANT's configuration, then mkinitramfs; its exit status.
 itools_mkinitramfs() {
-	local variant=$1 kver=$2 policy=$3 binary=$4 out=$5 empty=$LAB/tmp/empty-modprobe.d
+	local variant=$1 kver=$2 policy=$3 binary=$4 out=$5
 	command -v mkinitramfs >/dev/null || die "mkinitramfs missing: run qemu/install-deps.sh"
 	itools_share
 	itools_conf "$variant"
-	mkdir -p "$empty"
 	GPUGATE_BINARY=$binary GPUGATE_POLICY=$policy \
-		unshare -m bash -euc '
-			mount --make-rprivate /
-			mount --bind "$1" /usr/share/initramfs-tools
-			mount -t overlay lab-modules -o "lowerdir=$2:/usr/lib" /usr/lib
-			mount --bind "$3" /boot
-			mount --bind "$4" /etc/modprobe.d
-			exec mkinitramfs -d "$5" -o "$6" "$7"
-		' itools "$LAB/itshare" "$KERNEL_ROOT/lib" "$KERNEL_ROOT/boot" "$empty" \
-		"$LAB/itconf/$variant" "$out" "$kver"
+		itools_mkinitramfs_in "$LAB/itshare" "$LAB/itconf/$variant" "$out" "$kver"
 }
 
 # build_itools_initrd VARIANT KVER POLICY OUT
