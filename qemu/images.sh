@@ -134,8 +134,18 @@ inputs_hash() {
 	} | sha256sum | cut -c1-16
 }
 
+# The image a no-binary variant is made from (empty for the others).
+without_binary_of() {
+	case "$1" in
+	nobinary) echo poweroff ;;
+	systemdnobin) echo systemd ;;
+	itnobinary) echo itpoweroff ;;
+	itklibcnobin) echo itklibc ;;
+	esac
+}
+
 build_initrd() {
-	local variant=$1 kver=$2 out=$IMAGES/initrd-$1.img policy hash
+	local variant=$1 kver=$2 out=$IMAGES/initrd-$1.img policy hash base
 	policy=$(policy_of "$variant")
 	if [ "$variant" = baseline ]; then
 		take_baseline "$kver"
@@ -144,18 +154,10 @@ build_initrd() {
 	if [ -s "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ]; then
 		return 0
 	fi
-	if [ "$variant" = nobinary ]; then
-		build_initrd poweroff "$kver"
-		strip_binary "$IMAGES/initrd-poweroff.img" "$out"
-	elif [ "$variant" = systemdnobin ]; then
-		build_initrd systemd "$kver"
-		strip_binary "$IMAGES/initrd-systemd.img" "$out"
-	elif [ "$variant" = itnobinary ]; then
-		build_initrd itpoweroff "$kver"
-		strip_binary "$IMAGES/initrd-itpoweroff.img" "$out"
-	elif [ "$variant" = itklibcnobin ]; then
-		build_initrd itklibc "$kver"
-		strip_binary "$IMAGES/initrd-itklibc.img" "$out"
+	base=$(without_binary_of "$variant")
+	if [ -n "$base" ]; then
+		build_initrd "$base" "$kver"
+		strip_binary "$IMAGES/initrd-$base.img" "$out"
 	elif is_itools "$variant"; then
 		build_itools_initrd "$variant" "$kver" "$policy" "$out.tmp"
 		check_initrd "$out.tmp" "$variant"
