@@ -171,6 +171,16 @@ def expect_unknown(f, text):
         f["id"], text, f["message"]))
 
 
+def expect_ext_unknown(run, gpu, port=None):
+    """A dump cut to 256 bytes: the GPU's ACS path and ATS are undetermined
+    (extended config space unreadable), and no ACS/ATS value is claimed."""
+    expect_exit(run, 3)
+    if port:
+        expect_unknown(run.one("acs.path", gpu, port), EXT_UNREADABLE)
+    expect_unknown(run.one("ats.disabled", gpu), EXT_UNREADABLE)
+    expect_never_off(run)
+
+
 def expect_never_off(run):
     """No ACS/ATS finding claims a value: all of them are unknown."""
     for c in run.checks():
@@ -555,11 +565,7 @@ def aer_root_cut_to_256_bytes_acs_unknown():
     with Scratch() as s:
         r = dump_run(s.write("aer-256.txt", truncate(
             real(AER_ROOT).read_text(), 0x100)), CONNECTX)
-    expect_exit(r, 3)
-    expect_unknown(r.one("acs.path", "0000:03:00.0", "0000:00:02.0"),
-                   EXT_UNREADABLE)
-    expect_unknown(r.one("ats.disabled", "0000:03:00.0"), EXT_UNREADABLE)
-    expect_never_off(r)
+    expect_ext_unknown(r, "0000:03:00.0", "0000:00:02.0")
 
 
 @test
@@ -849,11 +855,7 @@ def tree_xxx_dump_leaves_acs_ats_unknown():
     """`lspci -xxx` (256 bytes) of the passing host: no ACS or ATS value."""
     with Tree("intel_single_gpu_pass") as t:
         r = dump_run(t.dump("-xxx"), t.policy)
-    expect_exit(r, 3)
-    expect_unknown(r.one("acs.path", "0000:01:00.0", "0000:00:01.0"),
-                   EXT_UNREADABLE)
-    expect_unknown(r.one("ats.disabled", "0000:01:00.0"), EXT_UNREADABLE)
-    expect_never_off(r)
+    expect_ext_unknown(r, "0000:01:00.0", "0000:00:01.0")
 
 
 @test
