@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <libkmod.h>
 
@@ -27,6 +29,95 @@
 struct modload {
 	struct kmod_ctx *ctx;
 };
+
+/*
+ * Compressed modules. libkmod is built without decompressors
+ * (src/deps/kmod-config.h), so it opens a .ko.xz, .ko.zst or .ko.gz as a
+ * plain file and calls finit_module() on its descriptor. This
+ * finit_module() recognises the compression by its magic and passes
+ * MODULE_INIT_COMPRESSED_FILE: the kernel decompresses the file itself
+ * (CONFIG_MODULE_DECOMPRESS, Linux 5.17+) and checks the signature inside
+ * it, which lockdown requires. A kernel that cannot decompress that format
+ * refuses the file, and nothing else is tried: the reason is kept for
+ * modload_load_error().
+ *
+ * The flag's value is the kernel's, include/uapi/linux/module.h (musl
+ * ships no kernel headers).
+ */
+#define MODULE_INIT_COMPRESSED_FILE 4
+
+struct compression {
+	const char *name;
+	unsigned char magic[6];
+	size_t len;
+};
+
+static const struct compression compressions[] = {
+	{ "xz", { 0xfd, '7', 'z', 'X', 'Z', 0x00 }, 6 },
+	{ "zstd", { 0x28, 0xb5, 0x2f, 0xfd }, 4 },
+	{ "gzip", { 0x1f, 0x8b }, 2 },
+};
+
+static char load_why[256];
+
+static const struct compression *module_compression(int fd)
+{
+	unsigned char head[6];
+	ssize_t n = pread(fd, head, sizeof(head), 0);
+
+	for (size_t i = 0; i < sizeof(compressions) / sizeof(compressions[0]); i++)
+		if (n >= (ssize_t)compressions[i].len &&
+		    !memcmp(head, compressions[i].magic, compressions[i].len))
+			return &compressions[i];
+	return NULL;
+}
+
+/* Keep why the kernel refused a module file (@err: its errno). */
+static void note_refusal(const struct compression *c, int err)
+{
+	char kernel[32];
+
+	if (err == EPERM || err == EKEYREJECTED) {
+		snprintf(
+		    load_why, sizeof(load_why),
+		    "the kernel refused the module: %s (under lockdown or module.sig_enforce=1 a module needs a valid signature)",
+		    strerror(err));
+		return;
+	}
+	if (!c || (err != EINVAL && err != EOPNOTSUPP && err != ENOSYS))
+		return;
+	/* /sys/module/compression names the one format it decompresses (6.4+). */
+	if (sysroot_read_line("/sys/module/compression", kernel, sizeof(kernel)) || !*kernel)
+		snprintf(kernel, sizeof(kernel), "none");
+	snprintf(
+	    load_why, sizeof(load_why),
+	    "the kernel cannot decompress this %s module (%s; it decompresses: %s); fix: a kernel with CONFIG_MODULE_DECOMPRESS for %s, or uncompressed modules in the initramfs",
+	    c->name, strerror(err), kernel, c->name);
+}
+
+/* libkmod's module loader (see above). Returns 0, or -1 with errno set. */
+int finit_module(int fd, const char *uargs, int flags)
+{
+	const struct compression *c = module_compression(fd);
+	long rc;
+	int err;
+
+	if (c)
+		flags |= MODULE_INIT_COMPRESSED_FILE;
+	rc = syscall(SYS_finit_module, fd, uargs, flags);
+	if (!rc)
+		return 0;
+	err = errno;
+	note_refusal(c, err);
+	/* ENOSYS would make libkmod retry with init_module() on the raw bytes. */
+	errno = c && err == ENOSYS ? EOPNOTSUPP : err;
+	return -1;
+}
+
+const char *modload_load_error(void)
+{
+	return load_why[0] ? load_why : NULL;
+}
 
 static void modload_quiet(void *data, int priority, const char *file, int line,
 			  const char *fn, const char *format, va_list args)
@@ -147,6 +238,7 @@ int modload_probe(struct modload *ml, const char *name, bool dry_run,
 	struct kmod_module *mod = NULL;
 	int rc, flags = KMOD_PROBE_IGNORE_COMMAND;
 
+	load_why[0] = '\0';
 	rc = kmod_module_new_from_name(ml->ctx, name, &mod);
 	if (rc < 0)
 		return rc;

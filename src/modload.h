@@ -43,6 +43,13 @@ int modload_probe(struct modload *ml, const char *name, bool dry_run,
 		  bool (*step)(void *data, const char *module, const char *options),
 		  void *data);
 
+/*
+ * Why the kernel refused a module in the last modload_probe(), when gpugate
+ * knows more than the errno (a compressed module the kernel cannot
+ * decompress; a signature lockdown requires). NULL otherwise.
+ */
+const char *modload_load_error(void);
+
 void modload_close(struct modload *ml);
 
 /* libkmod's version as built in. */

@@ -46,9 +46,12 @@
 #endif
 
 /*
- * Features: no compressed modules (zstd, xz, zlib) and no libcrypto for
- * signature details. gpugate only looks modules up and loads them through
- * libkmod; modules shipped compressed in the initramfs are a dracut concern.
+ * Features: no userspace decompression (zstd, xz, zlib) and no libcrypto
+ * for signature details. A compressed module (.ko.xz, .ko.zst, .ko.gz)
+ * opens as a plain file, so libkmod hands its descriptor to finit_module()
+ * below, and gpugate's finit_module() asks the kernel to decompress it
+ * (MODULE_INIT_COMPRESSED_FILE): the kernel then checks the signature
+ * inside the file. See docs/design.md, "Compressed modules".
  * The string mimics what configure prints for such a build.
  */
 #define KMOD_FEATURES "-ZSTD -XZ -ZLIB -LIBCRYPTO -EXPERIMENTAL"
@@ -66,7 +69,13 @@
 #define HAVE_SECURE_GETENV 1 /* musl: stdlib.h under _GNU_SOURCE */
 /* #undef HAVE___SECURE_GETENV */
 /* #undef HAVE___XSTAT */
-/* #undef HAVE_FINIT_MODULE (no libc wrapper; shared/missing.h uses syscall) */
+/*
+ * musl has no finit_module(): gpugate defines it (src/modload.c), so that
+ * shared/missing.h's own syscall wrapper is not used and every module load
+ * libkmod does with a file descriptor goes through gpugate's.
+ */
+#define HAVE_FINIT_MODULE 1
+int finit_module(int fd, const char *uargs, int flags);
 
 /* Compiler builtins (CC_CHECK_FUNC_BUILTIN): any GCC from the last decade. */
 #define HAVE___BUILTIN_CLZ 1
