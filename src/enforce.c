@@ -13,33 +13,36 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <pci/header.h>
+
 #include "enforce.h"
+#include "lockdown.h"
 #include "modload.h"
 #include "pcidev.h"
+#include "show.h"
 #include "sysroot.h"
 
 /*
- * The kernel lockdown mode in force ("none" when the file is absent). Under
- * integrity or confidentiality lockdown (Debian enables it automatically
- * with UEFI Secure Boot) the kernel refuses every user-space config write
- * with EPERM (pci_write_config(), security_locked_down(LOCKDOWN_PCI_ACCESS)).
+ * The fix for a config write that lockdown refused, on this kernel: ATS
+ * stays off only with pci=noats; ACS bits come from pci=config_acs= from
+ * Linux 6.11 on, and before that only from the kernel's own defaults.
  */
-static const char *lockdown_mode(void)
+static void lockdown_fix(const struct ctx *c, const struct pdev *d, bool acs, char *buf, size_t len)
 {
-	static char mode[32];
-	char line[128];
-	const char *open, *close;
+	char mask[8];
 
-	if (mode[0])
-		return mode;
-	snprintf(mode, sizeof(mode), "none");
-	if (sysroot_read_line("/sys/kernel/security/lockdown", line, sizeof(line)))
-		return mode;
-	open = strchr(line, '[');
-	close = open ? strchr(open, ']') : NULL;
-	if (open && close && close - open - 1 < (long)sizeof(mode))
-		snprintf(mode, sizeof(mode), "%.*s", (int)(close - open - 1), open + 1);
-	return mode;
+	if (!acs) {
+		snprintf(buf, len, "fix: boot with pci=noats");
+		return;
+	}
+	if (kernel_at_least(c->m->kernel, CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR)) {
+		acs_mask(c->p, mask);
+		snprintf(buf, len, "fix: boot with pci=config_acs=%s@%s (gpugate cmdline: all ports)",
+			 mask, d->bdf);
+		return;
+	}
+	snprintf(buf, len, "kernel %s has no pci=config_acs= (%d.%d+): pci=noats gets TB, a firmware-set DT cannot be cleared",
+		 c->m->kernel[0] ? c->m->kernel : "unknown", CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR);
 }
 
 int enforce_reg(struct ctx *c, struct pdev *d, int pos, uint16_t set, uint16_t clear,
@@ -77,9 +80,12 @@ int enforce_reg(struct ctx *c, struct pdev *d, int pos, uint16_t set, uint16_t c
 		snprintf(a->why, sizeof(a->why), "value did not read back (lockdown or device refused)");
 		snprintf(a->after + strlen(a->after), sizeof(a->after) - strlen(a->after),
 			 " (read 0x%04x)", back);
-	} else if (a && rc && !wrote && strcmp(lockdown_mode(), "none")) {
-		snprintf(a->why, sizeof(a->why), "write refused: kernel lockdown is [%s]; only kernel parameters (pci=config_acs=, pci=noats) can fix this",
-			 lockdown_mode());
+	} else if (a && rc && !wrote && lockdown_active()) {
+		char fix[192];
+
+		lockdown_fix(c, d, pos == d->caps.acs + PCI_ACS_CTRL && d->caps.acs, fix, sizeof(fix));
+		snprintf(a->why, sizeof(a->why), LOCKDOWN_REFUSED "%s] refused the write; %s",
+			 lockdown_level(), fix);
 	} else if (a && rc) {
 		snprintf(a->why, sizeof(a->why), "%s", wrote ? "read-back failed (device gone?)" :
 			 "write failed (permission, or the device is gone)");
@@ -162,8 +168,10 @@ static int modules_load(struct ctx *c, bool dry_run)
 		bad++;
 		a = report_action(c->r, NULL, "load module", "", mods[i], false, false);
 		if (a)
-			snprintf(a->why, sizeof(a->why), "%s", rc == -EPERM ? "refused: forbidden option" :
-				 c->kmod_err ? "module index unavailable" : strerror(-rc));
+			snprintf(a->why, sizeof(a->why), "%s",
+				 c->kmod_err ? "module index unavailable" :
+				 modload_load_error() ? modload_load_error() :
+				 rc == -EPERM ? "refused: forbidden option" : strerror(-rc));
 	}
 	return bad;
 }

@@ -21,6 +21,7 @@
 #include "checks.h"
 #include "enforce.h"
 #include "gate.h"
+#include "lockdown.h"
 #include "model.h"
 #include "modload.h"
 #include "sysroot.h"
@@ -234,6 +235,28 @@ static void copy_actions(struct report *to, const struct report *from)
 }
 
 /*
+ * An ACS or ATS check still failing where lockdown refused the config
+ * write says so, with the action's fix for this kernel.
+ */
+static void name_lockdown(struct report *r)
+{
+	for (int i = 0; i < r->nactions; i++) {
+		const struct action *a = &r->actions[i];
+
+		if (a->ok || strncmp(a->why, LOCKDOWN_REFUSED, strlen(LOCKDOWN_REFUSED)))
+			continue;
+		for (int k = 0; k < r->nfindings; k++) {
+			struct finding *f = &r->findings[k];
+			const char *on = f->port[0] ? f->port : f->device;
+
+			if (f->status == ST_FAIL && strcmp(on, a->device) == 0 &&
+			    (!strncmp(f->id, "acs.", 4) || !strncmp(f->id, "ats.", 4)))
+				snprintf(f->message, sizeof(f->message), "not fixed: %s", a->why);
+		}
+	}
+}
+
+/*
  * Carry out the actions @b's findings call for, then scan and check again.
  * Returns the run whose verdict counts (@b itself for a dry run).
  */
@@ -258,6 +281,7 @@ static struct run *enforce_on(const struct run_opts *o, struct run *b, const cha
 	if (!copy_unknown(&a->r, &b->r, checked))
 		a->c.oom = true;
 	copy_findings(&a->r, &b->r, checked);
+	name_lockdown(&a->r);
 	checks_sort(&a->c);
 	run_free(b);
 	return a;
@@ -275,16 +299,28 @@ enum verdict run_enforce(const struct run_opts *o)
 	return v;
 }
 
-/* Append each line of @text to @path (console or kmsg), one write per line. */
+/*
+ * Append each line of @text to @path (console or kmsg) with a write() of
+ * its own: /dev/kmsg makes one record of each write (devkmsg_write()) and
+ * reads the "<N>" level only at its start.
+ */
 static void banner_to(const char *path, const char *text)
 {
-	FILE *f = sysroot_fopen(path, "a");
+	int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
 
-	if (!f)
+	if (fd < 0)
 		return; /* stderr carries the same lines */
-	setvbuf(f, NULL, _IOLBF, 0);
-	fputs(text, f);
-	fclose(f);
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		ssize_t w = write(fd, text, n + (text[n] == '\n'));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		text += w;
+	}
+	close(fd);
 }
 
 /* Is stderr already the console (as in an initramfs hook)? Then once is enough. */
@@ -318,8 +354,10 @@ static void banner(const struct run *x, bool dry_run)
 	}
 	for (int i = 0; i < x->r.nactions; i++)
 		if (!x->r.actions[i].ok && !x->r.actions[i].dry_run)
-			fprintf(t, "gpugate: GATE FAILED action %s %s: %s\n", x->r.actions[i].device,
-				x->r.actions[i].what, x->r.actions[i].why);
+			fprintf(t, "gpugate: GATE FAILED action %s %s%s%s: %s\n",
+				x->r.actions[i].device[0] ? x->r.actions[i].device : "host",
+				x->r.actions[i].what, x->r.actions[i].device[0] ? "" : " -> ",
+				x->r.actions[i].device[0] ? "" : x->r.actions[i].after, x->r.actions[i].why);
 	fclose(t);
 	for (char *line = text; line && *line;) {
 		char *nl = strchr(line, '\n');

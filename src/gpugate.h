@@ -99,7 +99,7 @@ struct action {
 	char after[24];
 	bool ok;
 	bool dry_run; /* planned only: nothing was written */
-	char why[96]; /* reason when !ok */
+	char why[256]; /* reason when !ok */
 };
 
 struct report {

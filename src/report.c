@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lockdown.h"
 #include "report.h"
 
 static const char *const status_names[] = { "pass", "fail", "fixed", "warn", "skip" };
@@ -264,6 +265,8 @@ static void print_json(FILE *out, const struct report *r, const struct model *m)
 	json_str(out, report_verdict_name(report_verdict(r)));
 	fputs(",\"kernel\":", out);
 	json_str(out, m->kernel);
+	fputs(",\"lockdown\":", out);
+	json_str(out, lockdown_level());
 	fputs(",\"cmdline\":", out);
 	json_str(out, m->cmdline_raw);
 	fputs(",\n\"checks\":[", out);

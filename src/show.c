@@ -18,9 +18,6 @@
 #include "show.h"
 #include "sysroot.h"
 
-/* First kernel with pci=config_acs= (commit 47c8846a49ba, "PCI: Extend ACS configurability"). */
-#define CONFIG_ACS_MAJOR 6
-#define CONFIG_ACS_MINOR 11
 /* First release where a list of several entries parses (9cf8a952d57b, also in 6.12+ stable). */
 #define CONFIG_ACS_LIST_MINOR 15
 
@@ -119,7 +116,7 @@ int show_print(FILE *out, struct model *m, const struct policy *p)
 }
 
 /* Is the kernel release @rel at least @major.@minor? */
-static bool kernel_at_least(const char *rel, int major, int minor)
+bool kernel_at_least(const char *rel, int major, int minor)
 {
 	int a = 0, b = 0;
 
@@ -134,7 +131,7 @@ static bool kernel_at_least(const char *rel, int major, int minor)
  * 'x' also drops what the kernel itself would set (pci_std_enable_acs()
  * sets SV RR CR UF), so those four are never left at 'x'.
  */
-static void acs_mask(const struct policy *p, char out[8])
+void acs_mask(const struct policy *p, char out[8])
 {
 	const uint16_t kernel_sets = PCI_ACS_CTRL_VALID | PCI_ACS_CTRL_REQ_RED |
 				     PCI_ACS_CTRL_CMPLT_RED | PCI_ACS_CTRL_FORWARD;
