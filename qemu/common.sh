@@ -5,7 +5,17 @@
 
 QEMU_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$QEMU_DIR/.." && pwd)
-LAB=${GPUGATE_LAB:-$REPO/build/qemu}
+# The guest kernel series: Debian 12's linux-image-amd64 (6.1) or
+# linux-image-6.12-amd64 (6.12). Each has its own lab directory.
+KSERIES=${GPUGATE_KERNEL:-6.1}
+case $KSERIES in
+6.1) LAB=${GPUGATE_LAB:-$REPO/build/qemu} ;;
+6.12) LAB=${GPUGATE_LAB:-$REPO/build/qemu-6.12} ;;
+*)
+	printf '%s\n' "lab: error: GPUGATE_KERNEL=$KSERIES: use 6.1 or 6.12" >&2
+	exit 1
+	;;
+esac
 KERNEL_ROOT=$LAB/kernel    # the unpacked linux-image package
 STAGE=$LAB/stage           # make install DESTDIR=
 IMAGES=$LAB/images         # initramfs per variant, root disk
@@ -31,4 +41,13 @@ images_of() {
 		img=$(sed -n 's/^IMAGE=\([a-z]*\).*/\1/p' "$QEMU_DIR/scenarios/$name.conf")
 		echo "${img:-poweroff}"
 	done | sort -u
+}
+
+# Is scenario NAME booted on this kernel series? (KERNELS= in its file;
+# default both.)
+scenario_on_kernel() {
+	local k
+	k=$(sed -n 's/^KERNELS="\([^"]*\)".*/\1/p' "$QEMU_DIR/scenarios/$1.conf")
+	case " ${k:-6.1 6.12} " in *" $KSERIES "*) return 0 ;; esac
+	return 1
 }

@@ -10,7 +10,8 @@
 #                       /usr/lib/dracut and /etc/dracut.conf* stay untouched
 #   (GPUGATE_LAB_BINARY=FILE boots a candidate binary instead of build/gpugate)
 #   root.ext4           the root disk: static busybox, /sbin/init =
-#                       qemu/guest/root-init.sh
+#                       qemu/guest/root-init.sh, and gpugate with the
+#                       poweroff policy (root-init prints `gpugate cmdline`)
 #
 # Variants (no argument: all of them):
 #   poweroff   qemu/policies/poweroff.conf   lab policy, on_failure = poweroff
@@ -194,7 +195,8 @@ check_initrd() {
 	for f in $files; do
 		grep -qx "${f#usr/}" <<<"$list" || die "initrd-$variant: $f missing"
 	done
-	list=$(tr '-' '_' <<<"$list")
+	# a module built into the kernel (6.12: virtio_pci) needs no file
+	list=$(tr '-' '_' <<<"$list"$'\n'"$(cat "$KERNEL_ROOT/lib/modules/$(lab_kver)/modules.builtin")")
 	for f in vfio vfio_iommu_type1 vfio_pci virtio_gpu bochs virtio_pci virtio_blk pvpanic_mmio; do
 		grep -q "/$f\.ko" <<<"$list" || die "initrd-$variant: module $f missing"
 	done
@@ -290,13 +292,16 @@ take_baseline() {
 
 build_rootfs() {
 	local out=$IMAGES/root.ext4 dir=$LAB/tmp/rootfs hash
-	hash=$(cat "$LAB/busybox" "$QEMU_DIR/guest/root-init.sh" "$0" | sha256sum | cut -c1-16)
+	hash=$(cat "$LAB/busybox" "$QEMU_DIR/guest/root-init.sh" "$0" "$STAGE/usr/sbin/gpugate" \
+		"$QEMU_DIR/policies/poweroff.conf" | sha256sum | cut -c1-16)
 	if [ -s "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ]; then
 		return 0
 	fi
-	log "root.ext4: busybox + root-init.sh"
+	log "root.ext4: busybox + root-init.sh + gpugate (for \`gpugate cmdline\`)"
 	rm -rf "$dir"
-	mkdir -p "$dir"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc}
+	mkdir -p "$dir"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc/gpugate}
+	install -m 0755 "$STAGE/usr/sbin/gpugate" "$dir/usr/sbin/gpugate"
+	install -m 0644 "$QEMU_DIR/policies/poweroff.conf" "$dir/etc/gpugate/policy.conf"
 	install -m 0755 "$LAB/busybox" "$dir/bin/busybox"
 	"$LAB/busybox" --list-full | while read -r applet; do
 		[ -e "$dir/$applet" ] || ln -s /bin/busybox "$dir/$applet"

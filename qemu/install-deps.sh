@@ -18,6 +18,7 @@ packages=(
 	e2fsprogs       # mke2fs -d for the root disk
 	cpio            # unpacking and repacking an initramfs
 	python3         # vmlinux extraction (lzma)
+	zstd            # vmlinux extraction for 6.12 (a zstd bzImage)
 	kmod            # depmod -b for the guest kernel's modules
 )
 

@@ -53,7 +53,7 @@ load_scenario() {
 	local file=$QEMU_DIR/scenarios/$1.conf
 	case "$1" in */*.conf) file=$1 ;; esac
 	[ -f "$file" ] || die "no scenario $1 ($file)"
-	DESC="" IOMMU=intel TOPO=basic CMDLINE="" IMAGE=poweroff EXPECT=root TIMEOUT=90
+	DESC="" IOMMU=intel TOPO=basic CMDLINE="" IMAGE=poweroff EXPECT=root TIMEOUT=90 KERNELS="6.1 6.12"
 	VERIFY="" ATS="" EXPECT_VERIFY=ok EXPECT_FAILED=""
 	EXPECT_LOG=() REJECT_LOG=()
 	# shellcheck source=/dev/null
@@ -208,6 +208,10 @@ judge() {
 	for re in "${REJECT_LOG[@]}"; do
 		! grep -aqE -- "$re" "$log" || WHY+=("unexpected /$re/")
 	done
+	# one kernel log record per banner line: no "<N>" level inside a record
+	if grep -aqE '<[0-7]>gpugate' "$log"; then
+		WHY+=("banner lines share a kernel log record (<N>gpugate: in the log)")
+	fi
 	[ ${#WHY[@]} -eq 0 ] || VERDICT=FAIL
 }
 
@@ -225,6 +229,10 @@ main() {
 	load_scenario "$1"
 	name=${1##*/}
 	name=${name%.conf}
+	case " $KERNELS " in
+	*" $KSERIES "*) ;;
+	*) die "$name is booted on $KERNELS only (GPUGATE_KERNEL=$KSERIES)" ;;
+	esac
 	if [ $build = yes ]; then
 		"$QEMU_DIR/fetch.sh" >&2
 		"$QEMU_DIR/images.sh" "$IMAGE" >&2

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# qemu/run-all.sh [SCENARIO...] - `make qemu-test`: fetch and build once,
-# boot every scenario (sequentially: TCG is single-threaded and the
-# machine has 2 cores), print a table and "N passed, M failed".
+# qemu/run-all.sh [SCENARIO...] - one kernel's lab (GPUGATE_KERNEL, default
+# 6.1): fetch and build once, boot every scenario meant for that kernel
+# (sequentially: TCG is single-threaded; qemu/run-kernels.sh runs two
+# kernels side by side), print a table naming the kernel and "N passed,
+# M failed".
 # Exit status 0 only when every scenario passed.
 set -euo pipefail
 # shellcheck source=qemu/common.sh
@@ -16,7 +18,7 @@ main() {
 	if [ ${#names[@]} -eq 0 ]; then
 		for f in "$QEMU_DIR"/scenarios/*.conf; do
 			f=${f##*/}
-			names+=("${f%.conf}")
+			scenario_on_kernel "${f%.conf}" && names+=("${f%.conf}")
 		done
 	fi
 	t0=$(date +%s)
@@ -37,6 +39,7 @@ main() {
 		printf '%s\n' "lab: $n: ${verdict:-FAIL} ($observed, ${wall}s)" >&2
 	done
 	echo
+	echo "kernel: $(lab_kver) (GPUGATE_KERNEL=$KSERIES)"
 	row scenario expected observed "wall s" "PASS/FAIL"
 	row "$(printf '%018d' 0 | tr 0 -)" "$(printf '%040d' 0 | tr 0 -)" "$(printf '%056d' 0 | tr 0 -)" "------" "---------"
 	for line in "${rows[@]}"; do

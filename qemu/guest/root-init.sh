@@ -200,6 +200,17 @@ show_report() {
 	_failed=$(tr -d '\n' <"$_r" | sed 's/}/}\n/g' | grep '"status": *"fail"' |
 		sed -n 's/.*"id": *"\([a-z._]*\)".*/\1/p' | sort -u | tr '\n' ' ')
 	say "LAB-REPORT result=${_res:-unknown} failed=[${_failed% }]"
+	_lock=$(tr -d '\n' <"$_r" | sed -n 's/.*"lockdown": *"\([a-z]*\)".*/\1/p')
+	say "LAB-REPORT lockdown=${_lock:-absent}"
+}
+
+# What `gpugate cmdline` prints for this machine, one LAB-CMDLINE line each
+# (the pci=config_acs= round trip boots with exactly that fragment).
+show_cmdline() {
+	[ -x /usr/sbin/gpugate ] || return 0
+	/usr/sbin/gpugate -p /etc/gpugate/policy.conf cmdline 2>&1 | while read -r _l; do
+		say "LAB-CMDLINE $_l"
+	done
 }
 
 main() {
@@ -215,6 +226,7 @@ main() {
 		verify_device "$_bdf"
 	done
 	show_report
+	show_cmdline
 	_mods=""
 	for _m in vfio vfio_iommu_type1 vfio_pci virtio_pci virtio_gpu bochs; do
 		[ -d "/sys/module/$_m" ] && _mods="$_mods $_m"
