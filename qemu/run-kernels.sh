@@ -15,6 +15,8 @@ main() {
 	local kernels=("$@") k t0 rc=0 pids=() logs=()
 	[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12)
 	t0=$(date +%s)
+	# each run-all.sh runs `make all`: build once here, so that they never race
+	make -s -C "$REPO" all
 	for k in "${kernels[@]}"; do
 		GPUGATE_KERNEL=$k "$QEMU_DIR/fetch.sh"
 	done

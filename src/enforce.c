@@ -176,9 +176,23 @@ static int modules_load(struct ctx *c, bool dry_run)
 	return bad;
 }
 
+/* The lockdown level decides what a refused write means: it must be known. */
+static int lockdown_known(struct ctx *c)
+{
+	int rc = lockdown_read();
+	struct action *a;
+
+	if (!rc)
+		return 0;
+	a = report_action(c->r, NULL, "read lockdown", "", "", false, false);
+	if (a)
+		snprintf(a->why, sizeof(a->why), "/sys/kernel/security/lockdown: %s", strerror(-rc));
+	return 1;
+}
+
 int enforce_apply(struct ctx *c, bool dry_run)
 {
-	int bad = 0;
+	int bad = lockdown_known(c);
 
 	/* Under --root no module may reach the running kernel. */
 	bad += modules_load(c, dry_run || sysroot_is_redirected());

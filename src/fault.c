@@ -46,6 +46,11 @@ bool fault_nostick(void)
 	return getenv("GPUGATE_FAULT_NOSTICK") != NULL;
 }
 
+bool fault_refuse(void)
+{
+	return getenv("GPUGATE_FAULT_REFUSE") != NULL;
+}
+
 void fault_pause(const char *path)
 {
 	static bool paused;

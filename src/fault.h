@@ -8,6 +8,8 @@
  *                         (reads with -EIO, writes with -EPERM)
  * GPUGATE_FAULT_NOSTICK=1 config-space writes report success but change
  *                         nothing (a register that does not take the value)
+ * GPUGATE_FAULT_REFUSE=1  config-space writes fail with EPERM, as under
+ *                         kernel lockdown (pci_write_config())
  * GPUGATE_FAULT_COUNT=1   print "gpugate-fault: N operations" at exit
  * GPUGATE_FAULT_PAUSE=S   stop (SIGSTOP) at the first open() of a path
  *                         ending in S, until SIGCONT: a deterministic point
@@ -25,6 +27,8 @@ enum fault_op { FAULT_READ, FAULT_WRITE };
 int fault_check(enum fault_op op);
 /* True when config writes must be dropped silently. */
 bool fault_nostick(void);
+/* True when config writes must fail with EPERM. */
+bool fault_refuse(void);
 /* Stop the process if @path is the GPUGATE_FAULT_PAUSE one (once). */
 void fault_pause(const char *path);
 #else
@@ -35,6 +39,11 @@ static inline int fault_check(enum fault_op op)
 }
 
 static inline bool fault_nostick(void)
+{
+	return false;
+}
+
+static inline bool fault_refuse(void)
 {
 	return false;
 }

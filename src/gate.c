@@ -306,13 +306,13 @@ enum verdict run_enforce(const struct run_opts *o)
  */
 static void banner_to(const char *path, const char *text)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC);
+	FILE *f = sysroot_fopen(path, "a");
 
-	if (fd < 0)
+	if (!f)
 		return; /* stderr carries the same lines */
 	while (*text) {
 		size_t n = strcspn(text, "\n");
-		ssize_t w = write(fd, text, n + (text[n] == '\n'));
+		ssize_t w = write(fileno(f), text, n + (text[n] == '\n'));
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -320,7 +320,7 @@ static void banner_to(const char *path, const char *text)
 			break;
 		text += w;
 	}
-	close(fd);
+	fclose(f);
 }
 
 /* Is stderr already the console (as in an initramfs hook)? Then once is enough. */

@@ -66,27 +66,34 @@ static int read_mounting(char *line, size_t len)
 	return rc;
 }
 
-static void read_level(char *mode, size_t len)
+static char level[32];
+
+int lockdown_read(void)
 {
 	char line[128];
+	int rc;
 
-	if (!sysroot_read_line(LOCKDOWN_FILE, line, sizeof(line)) ||
-	    !read_mounting(line, sizeof(line))) {
-		if (parse_level(line, mode, len))
-			snprintf(mode, len, "unknown");
-		return;
+	if (level[0])
+		return 0;
+	rc = sysroot_read_line(LOCKDOWN_FILE, line, sizeof(line));
+	if (rc == -ENOENT && !read_mounting(line, sizeof(line)))
+		rc = 0;
+	if (!rc) {
+		if (parse_level(line, level, sizeof(level)))
+			snprintf(level, sizeof(level), "unknown");
+		return 0;
 	}
 	/* securityfs is there and has no lockdown file: no lockdown LSM */
-	snprintf(mode, len, "%s", !sysroot_is_redirected() && securityfs_mounted() ? "none" : "unknown");
+	snprintf(level, sizeof(level), "%s",
+		 rc == -ENOENT && !sysroot_is_redirected() && securityfs_mounted() ? "none"
+										  : "unknown");
+	return rc == -ENOENT ? 0 : rc;
 }
 
 const char *lockdown_level(void)
 {
-	static char mode[32];
-
-	if (!mode[0])
-		read_level(mode, sizeof(mode));
-	return mode;
+	lockdown_read();
+	return level;
 }
 
 bool lockdown_active(void)

@@ -17,6 +17,13 @@
  */
 const char *lockdown_level(void);
 
+/*
+ * Read the level now (lockdown_level() reads it on first use). Returns 0,
+ * also when there is no lockdown file (the level is then "none" or
+ * "unknown"), or -errno when the file is there and cannot be read.
+ */
+int lockdown_read(void);
+
 /* Is a lockdown that refuses config writes (integrity or stronger) in force? */
 bool lockdown_active(void);
 

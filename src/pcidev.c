@@ -305,6 +305,8 @@ int pcidev_write_word(struct pdev *d, int pos, uint16_t val)
 		return -EROFS; /* libpci's dump method cannot write */
 	if (fault_nostick())
 		return 0;
+	if (fault_refuse())
+		return -EPERM;
 	guard = &jb;
 	if (setjmp(jb)) {
 		guard = NULL;

@@ -37,6 +37,12 @@ Nothing else may change. Tests:
                           bits change
   enforce_nostick_*       a write that does not read back (gpugate-fault,
                           GPUGATE_FAULT_NOSTICK=1): exit 3, action error
+  lockdown_*              config writes refused with EPERM
+                          (GPUGATE_FAULT_REFUSE=1) on a tree whose
+                          securityfs says integrity (or none): the report's
+                          "lockdown", and the action, finding and banner
+                          naming the lockdown and the fix of the tree's
+                          kernel (6.1: none for ACS; 6.12: config_acs=)
   fault_sweep_*           GPUGATE_FAULT_AT=N for every operation N of a run:
                           never exit 0, a named failed check or action, and
                           no byte outside the intended registers
@@ -646,6 +652,76 @@ def test_nostick(ctx, sc, what):
         ctx.done(root)
 
 
+LOCKDOWN_FIXES = {
+    # the tree's kernel release -> the fix the refused write must name
+    ("6.1.0-56-amd64", "write acs ctrl"):
+        "kernel 6.1.0-56-amd64 has no pci=config_acs= (6.11+): pci=noats "
+        "gets TB, a firmware-set DT cannot be cleared",
+    ("6.12.117+deb12-amd64", "write acs ctrl"):
+        "fix: boot with pci=config_acs=",
+    ("6.12.117+deb12-amd64", "write ats ctrl"): "fix: boot with pci=noats",
+}
+
+
+def test_lockdown(ctx, sc, what, release, level):
+    """Config writes refused with EPERM (gpugate-fault GPUGATE_FAULT_REFUSE)
+    on a tree whose securityfs says LEVEL: the report records the level;
+    under integrity the action, the finding still failing and the banner
+    name the lockdown and the fix that exists on RELEASE; under none they
+    do not claim a lockdown."""
+    name = "lockdown_%s_%s_%s" % (level, release.split("+")[0].split("-")[0],
+                                  what.split()[1])
+
+    def tweak(root):
+        (root / "proc/sys/kernel").mkdir(parents=True, exist_ok=True)
+        (root / "proc/sys/kernel/osrelease").write_text(release + "\n")
+        sec = root / "sys/kernel/security"
+        sec.mkdir(parents=True, exist_ok=True)
+        (sec / "lockdown").write_text(
+            {"none": "[none] integrity confidentiality",
+             "integrity": "none [integrity] confidentiality"}[level] + "\n")
+
+    root, pol = ctx.tree(sc, tweak=tweak)
+    env = {"GPUGATE_FAULT_REFUSE": "1"}
+    try:
+        rc, out, err = ctx.gg(root, pol, "-f", "json", "enforce", fault=True,
+                              env=env)
+        rep, e = parse_json(out)
+        if rep is None:
+            return name, [e, err[-200:]]
+        probs = [] if rc == 3 else ["exit %d, expected 3" % rc]
+        if rep.get("lockdown") != level:
+            probs.append("report lockdown %r, expected %r" % (
+                rep.get("lockdown"), level))
+        bad = [a for a in real_actions(rep) if a.get("what") == what]
+        named = "kernel lockdown [integrity] refused the write; "
+        if not bad or any(a.get("ok") for a in bad):
+            return name, probs + ["no failed %r action: %r" % (
+                what, real_actions(rep))]
+        errs = [a.get("error", "") for a in bad]
+        if level == "none":
+            if any("lockdown" in x for x in errs):
+                probs.append("lockdown claimed without one: %r" % errs)
+            return name, probs
+        fix = LOCKDOWN_FIXES[(release, what)]
+        if not all(x.startswith(named + fix) for x in errs):
+            probs.append("errors %r, expected %r" % (errs, named + fix))
+        msgs = [c.get("message", "") for c in rep.get("checks", [])
+                if c.get("status") == "fail" and
+                c.get("id", "").startswith(what.split()[1] + ".")]
+        if not msgs or not all(m.startswith("not fixed: " + named + fix)
+                               for m in msgs):
+            probs.append("failed findings %r do not name it" % msgs)
+        grc, _, _ = ctx.gg(root, pol, "gate", fault=True, env=env)
+        con = read_text(root / "dev/console")
+        if grc != 3 or not re.search(r"GATE FAILED action \S+ %s: %s" % (
+                what, re.escape(named + fix)), con):
+            probs.append("gate exit %d, console %r" % (grc, con[-300:]))
+        return name, probs
+    finally:
+        ctx.done(root)
+
+
 def test_module_refused(ctx, sc):
     """modprobe.d gives vfio_iommu_type1 allow_unsafe_interrupts=1: enforce
     refuses to load it (a named cmdline.forbidden finding and a failed load
@@ -1223,6 +1299,17 @@ def main():
         ctx, by["gpu_ats_enabled"], "write ats ctrl")]))
     jobs.append((["enforce_nostick_rp_acs_ctl_001d"], lambda: [test_nostick(
         ctx, by["rp_acs_ctl_001d"], "write acs ctrl")]))
+    for level, release, sc, what in (
+            ("integrity", "6.1.0-56-amd64", "rp_acs_ctl_001d", "write acs ctrl"),
+            ("integrity", "6.12.117+deb12-amd64", "rp_acs_ctl_001d",
+             "write acs ctrl"),
+            ("integrity", "6.12.117+deb12-amd64", "gpu_ats_enabled",
+             "write ats ctrl"),
+            ("none", "6.12.117+deb12-amd64", "rp_acs_ctl_001d",
+             "write acs ctrl")):
+        jobs.append((["lockdown_%s_%s_%s" % (
+            level, release.split("+")[0].split("-")[0], what.split()[1])],
+            lambda a=(by[sc], what, release, level): [test_lockdown(ctx, *a)]))
     for gname, t in gate_tests(ctx, by):
         jobs.append(([gname], lambda t=t: [t()]))
     sweeps = [("fault_sweep_enforce_hgx_fixable", variants[2], ["enforce"]),
