@@ -177,9 +177,9 @@ static int modules_load(struct ctx *c, bool dry_run)
 }
 
 /* The lockdown level decides what a refused write means: it must be known. */
-static int lockdown_known(struct ctx *c)
+static int lockdown_known(struct ctx *c, bool dry_run)
 {
-	int rc = lockdown_read();
+	int rc = lockdown_read(!dry_run);
 	struct action *a;
 
 	if (!rc)
@@ -192,7 +192,7 @@ static int lockdown_known(struct ctx *c)
 
 int enforce_apply(struct ctx *c, bool dry_run)
 {
-	int bad = lockdown_known(c);
+	int bad = lockdown_known(c, dry_run || sysroot_is_redirected());
 
 	/* Under --root no module may reach the running kernel. */
 	bad += modules_load(c, dry_run || sysroot_is_redirected());

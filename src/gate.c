@@ -452,6 +452,9 @@ int run_gate(const struct run_opts *o)
 
 	if (!x)
 		return VERDICT_ERROR;
+	/* In an initramfs only the gate may mount securityfs for the level;
+	 * an unreadable level fails enforce (lockdown_known()). */
+	lockdown_read(!o->dry_run && !sysroot_is_redirected());
 	ovr = cmdline_override(x, o->policy);
 	if (ovr == OVR_OFF) {
 		fprintf(stderr, "gpugate: gate disabled by rd.gpugate=off\n");

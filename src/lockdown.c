@@ -6,7 +6,8 @@
  * with UEFI Secure Boot) the kernel refuses every user-space config write
  * with EPERM (pci_write_config(), security_locked_down(LOCKDOWN_PCI_ACCESS))
  * and every module without a valid signature. The level is in securityfs,
- * which an initramfs does not mount: gpugate mounts it for the one read.
+ * which an initramfs does not mount: enforce and gate, which act on the
+ * running system anyway, mount it for the one read.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -21,7 +22,7 @@
 #include "sysroot.h"
 
 #define SECURITYFS_DIR "/sys/kernel/security"
-#define LOCKDOWN_FILE SECURITYFS_DIR "/lockdown"
+#define LOCKDOWN_FILE  SECURITYFS_DIR "/lockdown"
 /* include/uapi/linux/magic.h (musl ships no kernel headers) */
 #define SECURITYFS_MAGIC 0x73636673
 
@@ -59,7 +60,8 @@ static int read_mounting(char *line, size_t len)
 
 	if (sysroot_is_redirected() || geteuid() || !in_real_root() || securityfs_mounted())
 		return -ENOENT;
-	if (mount("securityfs", SECURITYFS_DIR, "securityfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+	if (mount("securityfs", SECURITYFS_DIR, "securityfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL))
 		return -errno;
 	rc = sysroot_read_line(LOCKDOWN_FILE, line, len);
 	umount2(SECURITYFS_DIR, MNT_DETACH);
@@ -67,16 +69,16 @@ static int read_mounting(char *line, size_t len)
 }
 
 static char level[32];
+static int level_err;
 
-int lockdown_read(void)
+/* Fill level[]; returns 0 or -errno as lockdown_read() does. */
+static int read_level(bool may_mount)
 {
 	char line[128];
-	int rc;
+	bool none;
+	int rc = sysroot_read_line(LOCKDOWN_FILE, line, sizeof(line));
 
-	if (level[0])
-		return 0;
-	rc = sysroot_read_line(LOCKDOWN_FILE, line, sizeof(line));
-	if (rc == -ENOENT && !read_mounting(line, sizeof(line)))
+	if (rc == -ENOENT && may_mount && !read_mounting(line, sizeof(line)))
 		rc = 0;
 	if (!rc) {
 		if (parse_level(line, level, sizeof(level)))
@@ -84,15 +86,21 @@ int lockdown_read(void)
 		return 0;
 	}
 	/* securityfs is there and has no lockdown file: no lockdown LSM */
-	snprintf(level, sizeof(level), "%s",
-		 rc == -ENOENT && !sysroot_is_redirected() && securityfs_mounted() ? "none"
-										  : "unknown");
+	none = rc == -ENOENT && !sysroot_is_redirected() && securityfs_mounted();
+	snprintf(level, sizeof(level), "%s", none ? "none" : "unknown");
 	return rc == -ENOENT ? 0 : rc;
+}
+
+int lockdown_read(bool may_mount)
+{
+	if (!level[0])
+		level_err = read_level(may_mount);
+	return level_err;
 }
 
 const char *lockdown_level(void)
 {
-	lockdown_read();
+	lockdown_read(false);
 	return level;
 }
 

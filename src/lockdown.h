@@ -10,19 +10,21 @@
 
 /*
  * "none", "integrity" or "confidentiality" from the sysroot's
- * /sys/kernel/security/lockdown, or "unknown" when it cannot be read. On
- * the running system (no --root), as root, in the real root directory,
- * securityfs is mounted for the read when nothing has mounted it (an
- * initramfs) and unmounted again. Read once; later calls return the same.
+ * /sys/kernel/security/lockdown, or "unknown" when it cannot be read.
+ * Read once (by lockdown_read() or on first use); later calls return the
+ * same.
  */
 const char *lockdown_level(void);
 
 /*
- * Read the level now (lockdown_level() reads it on first use). Returns 0,
- * also when there is no lockdown file (the level is then "none" or
- * "unknown"), or -errno when the file is there and cannot be read.
+ * Read the level now. With @may_mount, on the running system (no --root),
+ * as root, in PID 1's root directory (not a chroot), securityfs is mounted
+ * for the read when nothing has mounted it (an initramfs) and detached
+ * again. Returns 0, also when there is no lockdown file (the level is then
+ * "none" or "unknown"), or -errno when the file is there and cannot be
+ * read.
  */
-int lockdown_read(void);
+int lockdown_read(bool may_mount);
 
 /* Is a lockdown that refuses config writes (integrity or stronger) in force? */
 bool lockdown_active(void);
