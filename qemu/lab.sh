@@ -53,7 +53,7 @@ load_scenario() {
 	local file=$QEMU_DIR/scenarios/$1.conf
 	case "$1" in */*.conf) file=$1 ;; esac
 	[ -f "$file" ] || die "no scenario $1 ($file)"
-	DESC="" IOMMU=intel TOPO=basic CMDLINE="" IMAGE=poweroff EXPECT=root TIMEOUT=90 KERNELS="6.1 6.12"
+	DESC="" IOMMU=intel TOPO=basic CMDLINE="" IMAGE=poweroff EXPECT=root TIMEOUT=${GPUGATE_LAB_TIMEOUT:-150} KERNELS="6.1 6.12"
 	VERIFY="" ATS="" EXPECT_VERIFY=ok EXPECT_FAILED=""
 	EXPECT_LOG=() REJECT_LOG=()
 	# shellcheck source=/dev/null
