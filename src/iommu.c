@@ -19,12 +19,9 @@
 /* Add an undetermined finding when the command line is unknown. */
 static bool cmdline_known(struct ctx *c, const char *id)
 {
-	char why[128];
-
 	if (!c->m->cmdline_err)
 		return true;
-	snprintf(why, sizeof(why), "cannot read /proc/cmdline: %s", strerror(-c->m->cmdline_err));
-	finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), why);
+	finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), c->m->cmdline_why);
 	return false;
 }
 
@@ -113,7 +110,9 @@ void check_cmdline_strict(struct ctx *c, struct pdev *unused)
 		const struct cmdline_param *prm = &cl->params[i];
 		struct cmdline one = { .nparams = 1, .params = { *prm } };
 
-		if (cmdline_name_eq(prm->name, "iommu.strict") && cmdline_bool(prm->value) >= 0)
+		/* early_param(): parse_early_param() never sees bootconfig's keys */
+		if (cmdline_name_eq(prm->name, "iommu.strict") && cmdline_bool(prm->value) >= 0 &&
+		    !prm->bootconfig)
 			how = cmdline_bool(prm->value) ? "iommu.strict=1" : NULL;
 		else if (cmdline_has_item(&one, "intel_iommu", "strict"))
 			how = "intel_iommu=strict";
