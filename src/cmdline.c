@@ -149,6 +149,24 @@ static bool kmod_space(char c)
 }
 
 /*
+ * kmod's underscores() accepts a module name unless it holds a ']' outside
+ * brackets or a '[' that is never closed.
+ */
+static bool kmod_name_ok(const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ']')
+			return false;
+		if (*s == '[') {
+			s += strcspn(s, "]");
+			if (!*s)
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
  * One option libkmod took from the line: @opt is "param[=value]" for module
  * @mod. The module's parse_args() splits it again (next_arg()), so it may
  * hold several parameters; each is stored as "mod.param". A
@@ -163,6 +181,8 @@ static int modopt_add(struct cmdline *cl, size_t *used, const char *mod, const c
 
 	if (!strcmp(mod, "modprobe") && !strncmp(opt, "blacklist=", 10))
 		return 0;
+	if (!kmod_name_ok(mod))
+		return 0; /* kcmdline_parse_result(): "Ignoring bad option" */
 	n = args_split(opt, tmp, sizeof(tmp), &tused, args, CMDLINE_MAX_PARAMS);
 	for (int i = 0; i < n; i++) {
 		struct cmdline_param *prm = &cl->modparams[cl->nmodparams];
@@ -344,7 +364,8 @@ static bool has_item(const struct cmdline *cl, const char *name, const char *ite
 
 		if (early && p->bootconfig)
 			continue;
-		if (p->value && cmdline_name_eq(p->name, name) && list_last_of(p->value, &item, 1) == 0)
+		if (p->value && cmdline_name_eq(p->name, name) &&
+		    list_last_of(p->value, &item, 1) == 0)
 			return true;
 	}
 	return false;

@@ -90,13 +90,16 @@ static bool in_kernel_view(const struct cmdline *cl, const struct cmdline_param 
  */
 static int forbid_cmdline(struct ctx *c, const char *entry, const char *name, const char *want)
 {
+	static const char kmod_view[] =
+		"on the command line (libkmod passes it to the module, also after \"--\")";
 	const struct cmdline *cl = &c->m->cmdline;
 	int hits = 0;
 
 	for (int i = 0; i < cl->nparams; i++) {
 		const struct cmdline_param *prm = &cl->params[i];
 
-		if (!cmdline_name_eq(prm->name, name) || (want && !value_means(name, prm->value, want)))
+		if (!cmdline_name_eq(prm->name, name) ||
+		    (want && !value_means(name, prm->value, want)))
 			continue;
 		hits++;
 		forbid_report(c, entry, prm, "on the command line");
@@ -104,11 +107,11 @@ static int forbid_cmdline(struct ctx *c, const char *entry, const char *name, co
 	for (int i = 0; strchr(name, '.') && i < cl->nmodparams; i++) {
 		const struct cmdline_param *prm = &cl->modparams[i];
 
-		if (!cmdline_name_eq(prm->name, name) || (want && !value_means(name, prm->value, want)) ||
-		    in_kernel_view(cl, prm))
+		if (!cmdline_name_eq(prm->name, name) ||
+		    (want && !value_means(name, prm->value, want)) || in_kernel_view(cl, prm))
 			continue;
 		hits++;
-		forbid_report(c, entry, prm, "on the command line (libkmod passes it to the module, also after \"--\")");
+		forbid_report(c, entry, prm, kmod_view);
 	}
 	return hits;
 }

@@ -166,7 +166,8 @@ static void too_many_params_is_an_error(void **state)
 static void newline_separates(void **state)
 {
 	(void)state;
-	parse("intel_iommu=on\npcie_acs_override=downstream\nvfio_iommu_type1.allow_unsafe_interrupts=1\n");
+	parse("intel_iommu=on\npcie_acs_override=downstream\n"
+	      "vfio_iommu_type1.allow_unsafe_interrupts=1\n");
 	assert_int_equal(cl.nparams, 3);
 	assert_true(cmdline_has(&cl, "pcie_acs_override"));
 	assert_int_equal(cl.nmodparams, 1);
@@ -211,7 +212,8 @@ static void kmod_view_like_kcmdline(void **state)
 	assert_string_equal(cl.modparams[1].name, "vfio.y");
 	assert_string_equal(cl.modparams[1].value, "c d");
 	/* the module's parse_args() splits at 0xa0, which libkmod does not */
-	parse("vfio.a=1\xa0" "allow_unsafe_interrupts=1");
+	parse("vfio.a=1\xa0"
+	      "allow_unsafe_interrupts=1");
 	assert_int_equal(cl.nmodparams, 2);
 	assert_string_equal(cl.modparams[1].name, "vfio.allow_unsafe_interrupts");
 }
