@@ -364,8 +364,7 @@ static bool has_item(const struct cmdline *cl, const char *name, const char *ite
 
 		if (early && p->bootconfig)
 			continue;
-		if (p->value && cmdline_name_eq(p->name, name) &&
-		    list_last_of(p->value, &item, 1) == 0)
+		if (cmdline_name_eq(p->name, name) && cmdline_param_last_of(p, &item, 1) == 0)
 			return true;
 	}
 	return false;
@@ -381,6 +380,11 @@ bool cmdline_early_has_item(const struct cmdline *cl, const char *name, const ch
 	return has_item(cl, name, item, true);
 }
 
+int cmdline_param_last_of(const struct cmdline_param *p, const char *const *items, int nitems)
+{
+	return p->value ? list_last_of(p->value, items, nitems) : -1;
+}
+
 int cmdline_last_of(const struct cmdline *cl, const char *name, const char *const *items,
 		    int nitems)
 {
@@ -390,9 +394,9 @@ int cmdline_last_of(const struct cmdline *cl, const char *name, const char *cons
 		const struct cmdline_param *p = &cl->params[i];
 		int k;
 
-		if (!p->value || !cmdline_name_eq(p->name, name))
+		if (!cmdline_name_eq(p->name, name))
 			continue;
-		k = list_last_of(p->value, items, nitems);
+		k = cmdline_param_last_of(p, items, nitems);
 		if (k >= 0)
 			found = k;
 	}

@@ -90,6 +90,9 @@ bool cmdline_item_is(const char *item, const char *word);
 int cmdline_last_of(const struct cmdline *cl, const char *name, const char *const *items,
 		    int nitems);
 
+/* The same for the items of one parameter @p (-1 when it is bare). */
+int cmdline_param_last_of(const struct cmdline_param *p, const char *const *items, int nitems);
+
 /*
  * Parse a boolean the way the kernel's kstrtobool() does. Returns 1, 0, or
  * -1 when @s is not a boolean.

@@ -292,6 +292,12 @@ NO_BOOTCONFIG = "# CONFIG_BOOT_CONFIG is not set\n"
 BOOTCONFIG_EARLY = 'kernel.pci = "noats"\nkernel.iommu.strict = "1"\n'
 
 
+def forbidden(name, words, desc=""):
+    """The base host with @words appended: only cmdline.forbidden fails."""
+    return Scenario(name, lambda: base(cmdline=CMD_OK + " " + words),
+                    exit=1, fails={"cmdline.forbidden"}, desc=desc)
+
+
 def filler(total):
     """CMD_FULL padded with harmless words to exactly @total bytes."""
     pad = total - len(CMD_FULL) - 1
@@ -482,26 +488,20 @@ SCENARIOS = [
     S("cmdline_exactly_4095_bytes_pass", lambda: base(
         raw_cmdline=filler(4095)),
       desc="item 2: 4095 bytes and the newline still fit"),
-    S("cmdline_after_dashes_unsafe_interrupts", lambda: base(
-        cmdline=CMD_OK + " -- vfio_iommu_type1.allow_unsafe_interrupts=1"),
-      exit=1, fails={"cmdline.forbidden"},
-      desc="item 3: kmod 30 applies module options after '--'"),
-    S("cmdline_after_dashes_iommufd", lambda: base(
-        cmdline=CMD_OK + " -- iommufd.allow_unsafe_interrupts=1"),
-      exit=1, fails={"cmdline.forbidden"}),
+    forbidden("cmdline_after_dashes_unsafe_interrupts",
+              "-- vfio_iommu_type1.allow_unsafe_interrupts=1",
+              "item 3: kmod 30 applies module options after '--'"),
+    forbidden("cmdline_after_dashes_iommufd",
+              "-- iommufd.allow_unsafe_interrupts=1"),
     S("cmdline_after_dashes_kernel_param_pass", lambda: base(
         cmdline=CMD_OK + " -- pcie_acs_override=downstream intremap=off"),
       desc="item 3: the kernel gives words after '--' to init"),
-    S("cmdline_bare_allow_unsafe_interrupts", lambda: base(
-        cmdline=CMD_OK + " vfio_iommu_type1.allow_unsafe_interrupts"),
-      exit=1, fails={"cmdline.forbidden"},
-      desc="item 4: param_set_bool() takes a bare bool as true"),
-    S("cmdline_bare_iommufd_unsafe", lambda: base(
-        cmdline=CMD_OK + " iommufd.allow_unsafe_interrupts"),
-      exit=1, fails={"cmdline.forbidden"}),
-    S("cmdline_bare_noiommu_mode", lambda: base(
-        cmdline=CMD_OK + " vfio.enable_unsafe_noiommu_mode"),
-      exit=1, fails={"cmdline.forbidden"}),
+    forbidden("cmdline_bare_allow_unsafe_interrupts",
+              "vfio_iommu_type1.allow_unsafe_interrupts",
+              "item 4: param_set_bool() takes a bare bool as true"),
+    forbidden("cmdline_bare_iommufd_unsafe",
+              "iommufd.allow_unsafe_interrupts"),
+    forbidden("cmdline_bare_noiommu_mode", "vfio.enable_unsafe_noiommu_mode"),
     S("cmdline_intel_iommu_offx", lambda: base(
         cmdline=CMD_OK + " intel_iommu=offx"), exit=1,
       fails={"cmdline.iommu"},
@@ -515,10 +515,8 @@ SCENARIOS = [
         cmdline=CMD_OK + " intremap=offx"), exit=1,
       fails={"cmdline.forbidden", "iommu.irq_remap"},
       desc="item 5: setup_irqremap()"),
-    S("cmdline_intremap_nosid", lambda: base(
-        cmdline=CMD_OK + " intremap=nosid"), exit=1,
-      fails={"cmdline.forbidden"},
-      desc="item 6: no source-ID check, MSIs can be spoofed"),
+    forbidden("cmdline_intremap_nosid", "intremap=nosid",
+              "item 6: no source-ID check, MSIs can be spoofed"),
     S("cmdline_intremap_nopost_pass", lambda: base(
         cmdline=CMD_OK + " intremap=no_x2apic_optout,nopost"),
       desc="item 6: remapping and source-ID checks stay on"),
