@@ -331,6 +331,14 @@ bool cmdline_has(const struct cmdline *cl, const char *name)
 	return false;
 }
 
+bool cmdline_early_has(const struct cmdline *cl, const char *name)
+{
+	for (int i = 0; i < cl->nparams; i++)
+		if (!cl->params[i].bootconfig && cmdline_name_eq(cl->params[i].name, name))
+			return true;
+	return false;
+}
+
 bool cmdline_item_is(const char *item, const char *word)
 {
 	size_t n = strlen(word);

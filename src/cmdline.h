@@ -65,8 +65,12 @@ int cmdline_mark_bootconfig(struct cmdline *cl, const char *bootconfig);
 /* The value of the last occurrence of @name, NULL if absent or bare. */
 const char *cmdline_last(const struct cmdline *cl, const char *name);
 
-/* True when @name occurs at all, with or without a value. */
+/*
+ * True when @name occurs at all, with or without a value. The _early
+ * variant skips parameters that came from bootconfig.
+ */
 bool cmdline_has(const struct cmdline *cl, const char *name);
+bool cmdline_early_has(const struct cmdline *cl, const char *name);
 
 /*
  * True when an occurrence of @name carries an item that begins with @item in

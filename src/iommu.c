@@ -124,8 +124,9 @@ void check_cmdline_strict(struct ctx *c, struct pdev *unused)
 	if (how)
 		snprintf(f->actual, sizeof(f->actual), "%s", how);
 	else if (cmdline_has(cl, "iommu.strict"))
-		snprintf(f->actual, sizeof(f->actual), "iommu.strict=%s",
-			 cmdline_last(cl, "iommu.strict") ? cmdline_last(cl, "iommu.strict") : "");
+		snprintf(f->actual, sizeof(f->actual), "iommu.strict=%s%s",
+			 cmdline_last(cl, "iommu.strict") ? cmdline_last(cl, "iommu.strict") : "",
+			 cmdline_early_has(cl, "iommu.strict") ? "" : " from bootconfig, not applied");
 	else
 		snprintf(f->actual, sizeof(f->actual), "absent");
 	if (how)
