@@ -146,8 +146,14 @@ $(UNIT_DIR)/test_%: tests/unit/test_%.c src/%.c src/%.h $(STAMP)
 	@mkdir -p $(UNIT_DIR)
 	$(Q)$(HOSTCC) $(UNIT_FLAGS) $(UNIT_EXTRA) -o $@ $< src/$*.c -lcmocka
 
-unit: $(UNIT_BINS)
+# cmdline.c against Python ports of the kernel's and libkmod's readers.
+$(UNIT_DIR)/cmdline_dump: tests/cmdline/cmdline_dump.c src/cmdline.c src/cmdline.h
+	@mkdir -p $(UNIT_DIR)
+	$(Q)$(HOSTCC) $(UNIT_FLAGS) -o $@ $< src/cmdline.c
+
+unit: $(UNIT_BINS) $(UNIT_DIR)/cmdline_dump
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
+	$(Q)python3 tests/cmdline/differential.py $(UNIT_DIR)/cmdline_dump
 
 # Acceptance tests: the real binary against generated sysfs trees.
 check: all $(FAULT_BIN)

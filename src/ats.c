@@ -30,13 +30,18 @@ void check_cmdline_noats(struct ctx *c, struct pdev *unused)
 		return;
 	}
 	if (c->m->cmdline_err) {
-		finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), "cannot read /proc/cmdline");
+		finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), c->m->cmdline_why);
 		return;
 	}
-	noats = cmdline_has_item(&c->m->cmdline, "pci", "noats");
+	noats = cmdline_early_has_item(&c->m->cmdline, "pci", "noats"); /* early_param */
 	f = check_add(c, id, NULL, NULL, noats ? ST_PASS : ST_FAIL);
 	snprintf(f->expected, sizeof(f->expected), "pci=noats");
-	snprintf(f->actual, sizeof(f->actual), "%s", noats ? "pci=noats" : "absent");
+	if (noats)
+		snprintf(f->actual, sizeof(f->actual), "pci=noats");
+	else if (cmdline_has_item(&c->m->cmdline, "pci", "noats"))
+		snprintf(f->actual, sizeof(f->actual), "pci=noats from bootconfig, not applied");
+	else
+		snprintf(f->actual, sizeof(f->actual), "absent");
 	if (noats)
 		finding_msg(f, "the kernel will not enable ATS on any device");
 	else

@@ -65,8 +65,11 @@ void check_iommu_irq_remap(struct ctx *c, struct pdev *d);
 /* forbid.c */
 void check_cmdline_forbidden(struct ctx *c, struct pdev *d);
 
-/* Does the policy forbid the parameter "name[=value]" @param? */
-bool forbid_matches(const struct policy *p, const char *param);
+/*
+ * Does the policy forbid parameter @name with @value (NULL: a bare word, which
+ * a bool parameter takes as true)?
+ */
+bool forbid_matches(const struct policy *p, const char *name, const char *value);
 
 /* group.c */
 void check_group_isolated(struct ctx *c, struct pdev *d);

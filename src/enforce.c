@@ -115,23 +115,37 @@ struct veto {
 	bool dry_run;
 };
 
-/* Refuse a module whose modprobe.d options the policy forbids. */
-static bool module_step(void *data, const char *module, const char *options)
+/* The finding for a module load refused because of @why. */
+static void module_refuse(struct veto *v, const char *module, const char *actual, const char *why)
+{
+	struct finding *f = check_add(v->c, "cmdline.forbidden", NULL, NULL, ST_FAIL);
+
+	snprintf(f->expected, sizeof(f->expected), "no forbidden module option");
+	snprintf(f->actual, sizeof(f->actual), "%s", actual);
+	finding_msg(f, "refusing to load %s: %s; fix: remove the option from modprobe.d and the kernel command line", module, why);
+}
+
+/*
+ * Refuse a module whose options (modprobe.d and the command line, as libkmod
+ * passes them) the policy forbids. A bare bool option counts as true.
+ */
+static bool module_step(void *data, const char *module, const struct cmdline *opts)
 {
 	struct veto *v = data;
-	char opts[256], name[192];
-	bool ok = true;
+	char name[192], why[256];
+	bool ok = opts != NULL;
 
-	snprintf(opts, sizeof(opts), "%s", options);
-	for (char *save = NULL, *o = strtok_r(opts, " \t", &save); o; o = strtok_r(NULL, " \t", &save)) {
-		snprintf(name, sizeof(name), "%s.%s", module, o);
-		if (!forbid_matches(v->c->p, name))
+	if (!opts)
+		module_refuse(v, module, "options unknown", "libkmod's options for it are longer than gpugate reads");
+	for (int i = 0; opts && i < opts->nparams; i++) {
+		const struct cmdline_param *o = &opts->params[i];
+
+		snprintf(name, sizeof(name), "%s.%s", module, o->name);
+		if (!forbid_matches(v->c->p, name, o->value))
 			continue;
-		struct finding *f = check_add(v->c, "cmdline.forbidden", NULL, NULL, ST_FAIL);
-
-		snprintf(f->expected, sizeof(f->expected), "no forbidden module option");
-		snprintf(f->actual, sizeof(f->actual), "%s", name);
-		finding_msg(f, "refusing to load %s: modprobe.d or the kernel command line gives it %s, which the policy forbids; fix: remove the option from modprobe.d and the kernel command line", module, o);
+		snprintf(why, sizeof(why), "modprobe.d or the kernel command line gives it %s%s%s, which the policy forbids",
+			 o->name, o->value ? "=" : "", o->value ? o->value : "");
+		module_refuse(v, module, name, why);
 		ok = false;
 	}
 	/* Each probe lists the shared dependencies again: record a module once. */

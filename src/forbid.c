@@ -32,53 +32,86 @@ static int bool_word(const char *s)
 
 /*
  * Does the value @have of parameter @name mean the forbidden value @want?
- * Module and core parameters ("module.param") that are booleans are read
- * by kstrtobool(), which looks at the first character(s) only: "t", "Y",
- * "yes" and "1" are all true. Other parameters compare item by item.
+ * A bare word (@have NULL) means true: param_set_bool() takes a bare bool
+ * parameter as "y", and other parameter types reject it. Module and core
+ * parameters ("module.param") that are booleans are read by kstrtobool(),
+ * which looks at the first character(s) only: "t", "Y", "yes" and "1" are
+ * all true. Other values compare item by item, each item by prefix, as the
+ * kernel's list handlers (setup_irqremap(), intel_iommu_setup()...) do.
  */
 static bool value_means(const char *name, const char *have, const char *want)
 {
-	char item[128];
-
 	if (!have)
-		return false;
+		return bool_word(want) == 1;
 	if (bool_word(want) >= 0 && strchr(name, '.') && cmdline_bool(have) >= 0)
 		return cmdline_bool(have) == bool_word(want);
 	if (bool_word(want) >= 0 && bool_word(have) >= 0)
 		return bool_word(want) == bool_word(have);
-	for (const char *p = have; *p;) {
-		size_t n = strcspn(p, ",");
-
-		if (n < sizeof(item)) {
-			memcpy(item, p, n);
-			item[n] = '\0';
-			if (!strcmp(item, want))
-				return true;
-		}
-		p += n + (p[n] == ',');
+	if (!*want)
+		return !*have;
+	for (const char *p = have; *p; p += strcspn(p, ",")) {
+		while (*p == ',')
+			p++;
+		if (cmdline_item_is(p, want))
+			return true;
 	}
 	return false;
 }
 
-/* Report every occurrence of @entry on the command line; returns the count. */
+static void forbid_report(struct ctx *c, const char *entry, const struct cmdline_param *prm,
+			  const char *where)
+{
+	const char *eq = prm->value ? "=" : "", *v = prm->value ? prm->value : "";
+	struct finding *f = check_add(c, "cmdline.forbidden", NULL, NULL, ST_FAIL);
+
+	snprintf(f->expected, sizeof(f->expected), "no %s", entry);
+	snprintf(f->actual, sizeof(f->actual), "%s%s%s", prm->name, eq, v);
+	finding_msg(f, "forbidden parameter %s weakens isolation; fix: remove %s%s%s", where,
+		    prm->name, eq, v);
+}
+
+/* Is @prm, from libkmod's view, also in the kernel's view of the line? */
+static bool in_kernel_view(const struct cmdline *cl, const struct cmdline_param *prm)
+{
+	for (int i = 0; i < cl->nparams; i++) {
+		const struct cmdline_param *k = &cl->params[i];
+
+		if (cmdline_name_eq(k->name, prm->name) && !k->value == !prm->value &&
+		    (!k->value || !strcmp(k->value, prm->value)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Report every occurrence of @entry on the command line; returns the count.
+ * The kernel applies its parameters (a built-in module's too); libkmod gives
+ * "module.param" words to the module when it loads, "--" or not.
+ */
 static int forbid_cmdline(struct ctx *c, const char *entry, const char *name, const char *want)
 {
+	static const char kmod_view[] =
+		"on the command line (libkmod passes it to the module, also after \"--\")";
 	const struct cmdline *cl = &c->m->cmdline;
 	int hits = 0;
 
 	for (int i = 0; i < cl->nparams; i++) {
 		const struct cmdline_param *prm = &cl->params[i];
-		struct finding *f;
 
-		if (!cmdline_name_eq(prm->name, name) || (want && !value_means(name, prm->value, want)))
+		if (!cmdline_name_eq(prm->name, name) ||
+		    (want && !value_means(name, prm->value, want)))
 			continue;
 		hits++;
-		f = check_add(c, "cmdline.forbidden", NULL, NULL, ST_FAIL);
-		snprintf(f->expected, sizeof(f->expected), "no %s", entry);
-		snprintf(f->actual, sizeof(f->actual), "%s%s%s", prm->name, prm->value ? "=" : "",
-			 prm->value ? prm->value : "");
-		finding_msg(f, "forbidden parameter on the command line weakens isolation; fix: remove %s%s%s",
-			    prm->name, prm->value ? "=" : "", prm->value ? prm->value : "");
+		forbid_report(c, entry, prm, "on the command line");
+	}
+	for (int i = 0; strchr(name, '.') && i < cl->nmodparams; i++) {
+		const struct cmdline_param *prm = &cl->modparams[i];
+
+		if (!cmdline_name_eq(prm->name, name) ||
+		    (want && !value_means(name, prm->value, want)) || in_kernel_view(cl, prm))
+			continue;
+		hits++;
+		forbid_report(c, entry, prm, kmod_view);
 	}
 	return hits;
 }
@@ -113,12 +146,8 @@ static int forbid_runtime(struct ctx *c, const char *entry, const char *name, co
 	return 1;
 }
 
-bool forbid_matches(const struct policy *p, const char *param)
+bool forbid_matches(const struct policy *p, const char *name, const char *value)
 {
-	char name[256];
-	const char *eq = strchr(param, '=');
-
-	snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - param) : (int)strlen(param), param);
 	for (int i = 0; i < p->nforbid; i++) {
 		char fname[sizeof(p->forbid[0])];
 		char *feq;
@@ -129,7 +158,7 @@ bool forbid_matches(const struct policy *p, const char *param)
 			*feq++ = '\0';
 		if (!cmdline_name_eq(fname, name))
 			continue;
-		if (!feq || (eq && value_means(name, eq + 1, feq)))
+		if (!feq || value_means(name, value, feq))
 			return true;
 	}
 	return false;
@@ -143,7 +172,7 @@ void check_cmdline_forbidden(struct ctx *c, struct pdev *unused)
 	(void)unused;
 	if (c->m->cmdline_err) {
 		finding_unknown(check_add(c, "cmdline.forbidden", NULL, NULL, ST_FAIL),
-				"cannot read /proc/cmdline");
+				c->m->cmdline_why);
 		return;
 	}
 	for (int i = 0; i < c->p->nforbid; i++) {

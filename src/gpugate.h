@@ -71,8 +71,9 @@ struct model {
 	struct pdev *devs; /* sorted by PCI address */
 	int ndevs;
 	char kernel[128];    /* /proc/sys/kernel/osrelease */
-	char cmdline_raw[4096];
-	int cmdline_err;
+	char cmdline_raw[CMDLINE_SIZE + 2]; /* one byte more than may be used */
+	int cmdline_err;	/* negative errno: the command line is unknown */
+	char cmdline_why[160];	/* why, when cmdline_err != 0 */
 	struct cmdline cmdline;
 	char iommus[256];    /* names in /sys/class/iommu, space separated */
 	int iommu_err;	     /* negative errno listing /sys/class/iommu */

@@ -19,12 +19,9 @@
 /* Add an undetermined finding when the command line is unknown. */
 static bool cmdline_known(struct ctx *c, const char *id)
 {
-	char why[128];
-
 	if (!c->m->cmdline_err)
 		return true;
-	snprintf(why, sizeof(why), "cannot read /proc/cmdline: %s", strerror(-c->m->cmdline_err));
-	finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), why);
+	finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), c->m->cmdline_why);
 	return false;
 }
 
@@ -77,11 +74,9 @@ void check_cmdline_identity(struct ctx *c, struct pdev *unused)
 			pt = cmdline_bool(prm->value) ? "iommu.passthrough=1" : NULL;
 			continue;
 		}
-		if (!cmdline_name_eq(prm->name, "iommu") || !prm->value)
+		if (!cmdline_name_eq(prm->name, "iommu"))
 			continue;
-		struct cmdline one = { .nparams = 1, .params = { *prm } };
-
-		k = cmdline_last_of(&one, "iommu", items, 2);
+		k = cmdline_param_last_of(prm, items, 2);
 		if (k >= 0)
 			pt = k == 0 ? "iommu=pt" : NULL;
 	}
@@ -110,14 +105,18 @@ void check_cmdline_strict(struct ctx *c, struct pdev *unused)
 		return;
 	/* Deprecated spellings still set strict mode (iommu_set_dma_strict()). */
 	for (int i = 0; i < cl->nparams; i++) {
+		static const char *const strict[] = { "strict" }, *const fullflush[] = { "fullflush" };
 		const struct cmdline_param *prm = &cl->params[i];
-		struct cmdline one = { .nparams = 1, .params = { *prm } };
 
-		if (cmdline_name_eq(prm->name, "iommu.strict") && cmdline_bool(prm->value) >= 0)
+		/* early_param(): parse_early_param() never sees bootconfig's keys */
+		if (cmdline_name_eq(prm->name, "iommu.strict") && cmdline_bool(prm->value) >= 0 &&
+		    !prm->bootconfig)
 			how = cmdline_bool(prm->value) ? "iommu.strict=1" : NULL;
-		else if (cmdline_has_item(&one, "intel_iommu", "strict"))
+		else if (cmdline_name_eq(prm->name, "intel_iommu") &&
+			 cmdline_param_last_of(prm, strict, 1) == 0)
 			how = "intel_iommu=strict";
-		else if (cmdline_has_item(&one, "amd_iommu", "fullflush"))
+		else if (cmdline_name_eq(prm->name, "amd_iommu") &&
+			 cmdline_param_last_of(prm, fullflush, 1) == 0)
 			how = "amd_iommu=fullflush";
 	}
 	f = check_add(c, "cmdline.strict", NULL, NULL, how ? ST_PASS : ST_FAIL);
@@ -125,8 +124,9 @@ void check_cmdline_strict(struct ctx *c, struct pdev *unused)
 	if (how)
 		snprintf(f->actual, sizeof(f->actual), "%s", how);
 	else if (cmdline_has(cl, "iommu.strict"))
-		snprintf(f->actual, sizeof(f->actual), "iommu.strict=%s",
-			 cmdline_last(cl, "iommu.strict") ? cmdline_last(cl, "iommu.strict") : "");
+		snprintf(f->actual, sizeof(f->actual), "iommu.strict=%s%s",
+			 cmdline_last(cl, "iommu.strict") ? cmdline_last(cl, "iommu.strict") : "",
+			 cmdline_early_has(cl, "iommu.strict") ? "" : " from bootconfig, not applied");
 	else
 		snprintf(f->actual, sizeof(f->actual), "absent");
 	if (how)

@@ -282,6 +282,85 @@ static void mark_protected(struct model *m, const struct policy *p)
 	}
 }
 
+/*
+ * No /proc/bootconfig. procfs creates it whenever the kernel is built with
+ * CONFIG_BOOT_CONFIG (fs/proc/bootconfig.c proc_boot_config_init()), so on
+ * the live system its absence means no bootconfig. A tree may just lack the
+ * file: there the kernel's own config, /boot/config-KVER, must say that
+ * bootconfig is not built in.
+ */
+static int bootconfig_absent(struct model *m)
+{
+	char path[256], line[256];
+	int rc = -ENOENT;
+	FILE *fp;
+
+	if (!sysroot_is_redirected())
+		return 0;
+	snprintf(path, sizeof(path), "/boot/config-%s", m->kernel);
+	fp = sysroot_fopen(path, "r");
+	while (fp && fgets(line, sizeof(line), fp))
+		if (!strcmp(line, "# CONFIG_BOOT_CONFIG is not set\n"))
+			rc = 0;
+	if (fp)
+		fclose(fp);
+	if (rc)
+		snprintf(m->cmdline_why, sizeof(m->cmdline_why),
+			 "no /proc/bootconfig, and %s does not say that the kernel lacks bootconfig: cannot tell which parameters the kernel applied early",
+			 path);
+	return rc;
+}
+
+/* Which leading parameters did bootconfig add (cmdline_mark_bootconfig)? */
+static int read_bootconfig(struct model *m)
+{
+	static char text[65536];
+	ssize_t n = sysroot_read("/proc/bootconfig", text, sizeof(text) - 1);
+	int rc;
+
+	if (n == -ENOENT)
+		return bootconfig_absent(m);
+	if (n >= 0 && (size_t)n == sizeof(text) - 1)
+		n = -E2BIG;
+	if (n >= 0) {
+		text[n] = '\0';
+		rc = strlen(text) == (size_t)n ? cmdline_mark_bootconfig(&m->cmdline, text) : -EINVAL;
+	} else {
+		rc = (int)n;
+	}
+	if (rc)
+		snprintf(m->cmdline_why, sizeof(m->cmdline_why),
+			 "cannot match /proc/bootconfig to /proc/cmdline (%s): which parameters came from bootconfig is unknown",
+			 strerror(-rc));
+	return rc;
+}
+
+/*
+ * /proc/cmdline as the kernel and libkmod read it (cmdline.c). Returns 0 or
+ * -errno with the reason in m->cmdline_why.
+ */
+static int read_cmdline(struct model *m)
+{
+	ssize_t n = sysroot_read("/proc/cmdline", m->cmdline_raw, sizeof(m->cmdline_raw) - 1);
+	int rc;
+
+	m->cmdline_raw[n < 0 ? 0 : n] = '\0';
+	if (n < 0)
+		rc = (int)n;
+	else if (strlen(m->cmdline_raw) != (size_t)n)
+		rc = -EINVAL; /* a NUL byte: not a line the kernel shows */
+	else
+		rc = cmdline_parse(&m->cmdline, m->cmdline_raw);
+	if (rc == -E2BIG)
+		snprintf(m->cmdline_why, sizeof(m->cmdline_why),
+			 "/proc/cmdline is longer than 4095 bytes or has more than %d parameters: libkmod reads only its first 4095 bytes",
+			 CMDLINE_MAX_PARAMS);
+	else if (rc)
+		snprintf(m->cmdline_why, sizeof(m->cmdline_why), "cannot read /proc/cmdline: %s",
+			 strerror(-rc));
+	return rc ? rc : read_bootconfig(m);
+}
+
 static void read_host(struct model *m)
 {
 	struct dirent **names;
@@ -289,15 +368,7 @@ static void read_host(struct model *m)
 
 	if (sysroot_read_line("/proc/sys/kernel/osrelease", m->kernel, sizeof(m->kernel)))
 		m->kernel[0] = '\0';
-	n = sysroot_read("/proc/cmdline", m->cmdline_raw, sizeof(m->cmdline_raw) - 1);
-	if (n < 0) {
-		m->cmdline_err = (int)n;
-		m->cmdline_raw[0] = '\0';
-	} else {
-		m->cmdline_raw[n] = '\0';
-		m->cmdline_raw[strcspn(m->cmdline_raw, "\n")] = '\0';
-		m->cmdline_err = cmdline_parse(&m->cmdline, m->cmdline_raw);
-	}
+	m->cmdline_err = read_cmdline(m);
 	n = sysroot_scandir("/sys/class/iommu", &names);
 	if (n < 0) {
 		m->iommu_err = n == -ENOENT ? 0 : (int)n;

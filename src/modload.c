@@ -214,24 +214,32 @@ int modload_resolve(struct modload *ml, const char *alias, struct modalias_hit *
 }
 
 struct probe_walk {
-	bool (*step)(void *data, const char *module, const char *options);
+	bool (*step)(void *data, const char *module, const struct cmdline *options);
 	void *data;
 	bool vetoed;
 };
 
 static struct probe_walk *walk_now;
 
-/* libkmod's print_action callback: one module of the probe list. */
+/*
+ * libkmod's print_action callback: one module of the probe list, with the
+ * option string kmod_module_get_options() built for it.
+ */
 static void probe_step(struct kmod_module *m, bool install, const char *options)
 {
+	static struct cmdline opts;
+	int rc;
+
 	(void)install;
-	if (walk_now && !walk_now->step(walk_now->data, kmod_module_get_name(m),
-					options ? options : ""))
+	if (!walk_now)
+		return;
+	rc = cmdline_parse_options(&opts, options ? options : "");
+	if (!walk_now->step(walk_now->data, kmod_module_get_name(m), rc ? NULL : &opts))
 		walk_now->vetoed = true;
 }
 
 int modload_probe(struct modload *ml, const char *name, bool dry_run,
-		  bool (*step)(void *data, const char *module, const char *options),
+		  bool (*step)(void *data, const char *module, const struct cmdline *options),
 		  void *data)
 {
 	struct probe_walk w = { .step = step, .data = data };

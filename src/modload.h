@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cmdline.h"
+
 struct modload;
 
 struct modalias_hit {
@@ -35,12 +37,15 @@ int modload_resolve(struct modload *ml, const char *alias, struct modalias_hit *
  * Load @name with its dependencies and softdeps as modprobe would, ignoring
  * "install" commands. With @dry_run nothing is inserted: libkmod only
  * reports the modules it would load. @step is called for each module in
- * load order, with its modprobe.d options, before anything is inserted; if
- * it returns false for any, nothing is loaded. Returns 0, -EPERM when vetoed,
- * or -errno from the kernel. Touches the running kernel unless @dry_run.
+ * load order, before anything is inserted, with the options libkmod will
+ * pass (modprobe.d, then the kernel command line) split as the module's
+ * parse_args() splits them (cmdline_parse_options()), or NULL when they do
+ * not fit; if it returns false for any, nothing is loaded. Returns 0,
+ * -EPERM when vetoed, or -errno from the kernel. Touches the running kernel
+ * unless @dry_run.
  */
 int modload_probe(struct modload *ml, const char *name, bool dry_run,
-		  bool (*step)(void *data, const char *module, const char *options),
+		  bool (*step)(void *data, const char *module, const struct cmdline *options),
 		  void *data);
 
 /*

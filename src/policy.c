@@ -315,7 +315,8 @@ void policy_defaults(struct policy *p)
 		"[devices]\nmatch = 10de:*:0300 10de:*:0302 10de:*:0380\n"
 		"companion_classes = 0300 0302 0380 0403 0c03 0c80\n"
 		"[cmdline]\nforbid = pcie_acs_override vfio_iommu_type1.allow_unsafe_interrupts=1"
-		" vfio.enable_unsafe_noiommu_mode=1 intremap=off iommufd.allow_unsafe_interrupts=1\n"
+		" vfio.enable_unsafe_noiommu_mode=1 intremap=off intremap=nosid"
+		" iommufd.allow_unsafe_interrupts=1\n"
 		"[acs]\nrequire = SV TB RR CR UF\nforbid = DT\n"
 		"[binding]\ndriver = vfio-pci\n"
 		"host_drivers = nouveau nvidia nvidia_drm nvidia_modeset nvidia_uvm nvidiafb\n";

@@ -273,7 +273,7 @@ static void add_modules(struct snap *s)
 static void add_host(struct snap *s, const struct model *m)
 {
 	static const char *const files[] = {
-		"/proc/cmdline",  "/proc/sys/kernel/osrelease", "/proc/interrupts",
+		"/proc/cmdline",  "/proc/bootconfig", "/proc/sys/kernel/osrelease", "/proc/interrupts",
 		"/proc/cpuinfo", "/sys/kernel/security/lockdown",
 	};
 	static const char *const modprobe[] = { "/etc/modprobe.d", "/run/modprobe.d",
@@ -287,6 +287,9 @@ static void add_host(struct snap *s, const struct model *m)
 	add_modules(s);
 	add_dir_entries(s, "/dev/vfio", NULL, IT_EMPTY);
 	if (m->kernel[0]) {
+		/* says whether a missing /proc/bootconfig means none (model.c) */
+		snprintf(path, sizeof(path), "/boot/config-%s", m->kernel);
+		add(s, path, IT_AUTO, NULL);
 		snprintf(path, sizeof(path), "/lib/modules/%s", m->kernel);
 		add_dir_entries(s, path, "modules.", IT_AUTO);
 	}

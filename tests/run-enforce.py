@@ -722,15 +722,17 @@ def test_lockdown(ctx, sc, what, release, level):
         ctx.done(root)
 
 
-def test_module_refused(ctx, sc):
-    """modprobe.d gives vfio_iommu_type1 allow_unsafe_interrupts=1: enforce
-    refuses to load it (a named cmdline.forbidden finding and a failed load
-    action), exits non-zero, and writes nothing else because of it."""
-    name = "enforce_refuses_unsafe_module_option"
+def test_module_refused(ctx, sc, name="enforce_refuses_unsafe_module_option",
+                        option="allow_unsafe_interrupts=1"):
+    """modprobe.d gives vfio_iommu_type1 allow_unsafe_interrupts=1 (or a
+    bare allow_unsafe_interrupts, which param_set_bool() takes as true):
+    enforce refuses to load it (a named cmdline.forbidden finding and a
+    failed load action), exits non-zero, and writes nothing else because of
+    it."""
     root, pol = ctx.tree(sc)
     try:
         (root / "etc/modprobe.d/unsafe.conf").write_text(
-            "options vfio_iommu_type1 allow_unsafe_interrupts=1\n")
+            "options vfio_iommu_type1 %s\n" % option)
         s0 = snapshot(root)
         rc, out, err = ctx.gg(root, pol, "-f", "json", "enforce")
         rep, e = parse_json(out)
@@ -764,16 +766,17 @@ def vetoes(rep):
             and "forbidden" in a.get("error", "")}
 
 
-def test_tree_cmdline_option_vetoed(ctx, sc):
-    """The tree's /proc/cmdline gives vfio_iommu_type1 an unsafe option:
-    libkmod, which reads /proc/cmdline by its absolute path, must read the
-    tree's, so enforce -n refuses the module (the machine running the test
-    has no such option)."""
-    name = "enforce_vetoes_unsafe_option_on_tree_cmdline"
+def test_tree_cmdline_option_vetoed(
+        ctx, sc, name="enforce_vetoes_unsafe_option_on_tree_cmdline",
+        suffix=" " + UNSAFE):
+    """The tree's /proc/cmdline gives vfio_iommu_type1 an unsafe option
+    (also after "--", which libkmod reads past): libkmod, which reads
+    /proc/cmdline by its absolute path, must read the tree's, so enforce -n
+    refuses the module (the machine running the test has no such option)."""
 
     def tweak(root):
         p = root / "proc/cmdline"
-        p.write_text(p.read_text().rstrip("\n") + " " + UNSAFE + "\n")
+        p.write_text(p.read_text().rstrip("\n") + suffix + "\n")
     root, pol = ctx.tree(sc, tweak=tweak)
     try:
         s0 = snapshot(root)
@@ -1292,6 +1295,14 @@ def main():
         test_module_refused(ctx, by["intel_single_gpu_pass"])]))
     jobs.append((["enforce_vetoes_unsafe_option_on_tree_cmdline"], lambda: [
         test_tree_cmdline_option_vetoed(ctx, by["intel_single_gpu_pass"])]))
+    jobs.append((["enforce_refuses_bare_bool_module_option"], lambda: [
+        test_module_refused(ctx, by["intel_single_gpu_pass"],
+                            "enforce_refuses_bare_bool_module_option",
+                            "allow_unsafe_interrupts")]))
+    jobs.append((["enforce_vetoes_unsafe_option_after_dashes"], lambda: [
+        test_tree_cmdline_option_vetoed(
+            ctx, by["intel_single_gpu_pass"],
+            "enforce_vetoes_unsafe_option_after_dashes", " -- " + UNSAFE)]))
     jobs.append((["root_ignores_host_kernel_cmdline"], lambda: [
         test_host_cmdline_ignored(ctx, by["intel_single_gpu_pass"],
                                   by["no_blacklist_alias_resolves_nouveau"])]))

@@ -232,6 +232,11 @@ main() {
 		[ -d "/sys/module/$_m" ] && _mods="$_mods $_m"
 	done
 	say "LAB-INFO modules loaded:$_mods"
+	# lab.param=MOD.PARAM,...: the value the kernel holds for each
+	for _p in $(cmdline_value lab.param); do
+		_v=$(cat "/sys/module/${_p%%.*}/parameters/${_p#*.}" 2>/dev/null) || _v=absent
+		say "LAB-INFO param $_p=$_v"
+	done
 	say "LAB-VERIFY-DONE failures=$FAILS"
 	sync
 	poweroff -f

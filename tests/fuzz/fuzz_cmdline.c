@@ -5,7 +5,8 @@
  *
  * Invariants checked after a successful split: at most CMDLINE_MAX_PARAMS
  * parameters, every name and value lies inside the struct's own buffer and
- * is NUL-terminated there, no name contains '-' (parameq() folding), and the
+ * is NUL-terminated there (libkmod's "module.param" view too), marking
+ * bootconfig parameters returns 0 or -EINVAL, no name contains '-' (parameq() folding), and the
  * queries agree with each other (cmdline_has() is true for every name,
  * cmdline_last() returns the value of the last occurrence).
  *
@@ -128,6 +129,27 @@ static bool in_buf(const struct cmdline *cl, const char *s)
 	       memchr(s, '\0', (size_t)(cl->buf + sizeof(cl->buf) - s));
 }
 
+static bool in_modbuf(const struct cmdline *cl, const char *s)
+{
+	return s >= cl->modbuf && s < cl->modbuf + sizeof(cl->modbuf) &&
+	       memchr(s, '\0', (size_t)(cl->modbuf + sizeof(cl->modbuf) - s));
+}
+
+/* libkmod's view: "module.param" names, folded, inside modbuf. */
+static void check_modparams(const struct cmdline *cl)
+{
+	if (cl->nmodparams < 0 || cl->nmodparams > CMDLINE_MAX_PARAMS)
+		abort();
+	for (int i = 0; i < cl->nmodparams; i++) {
+		const struct cmdline_param *p = &cl->modparams[i];
+
+		if (!in_modbuf(cl, p->name) || !strchr(p->name, '.') || strchr(p->name, '-'))
+			abort();
+		if (p->value && !in_modbuf(cl, p->value))
+			abort();
+	}
+}
+
 static void check_param(const struct cmdline *cl, int i)
 {
 	const struct cmdline_param *p = &cl->params[i];
@@ -185,6 +207,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	rc = cmdline_parse(cl, text);
+	if (rc == 0) {
+		const char *nul = memchr(data, '\0', size);
+		int b = 0;
+
+		check_modparams(cl);
+		/* the bytes after a NUL play /proc/bootconfig */
+		if (nul)
+			b = cmdline_mark_bootconfig(cl, text + (nul - (const char *)data) + 1);
+		if (b != 0 && b != -EINVAL)
+			abort();
+	}
 	if (rc != 0 && rc != -E2BIG)
 		abort();
 	if (cl->nparams < 0 || cl->nparams > CMDLINE_MAX_PARAMS)

@@ -255,6 +255,8 @@ class Host:
     /proc/interrupts.  cmdline: parameters after the BOOT_IMAGE/root prefix.
     modules: extra loaded modules.  params: {module: {param: value}}.
     modprobe_d: {filename: text} (default: the gpugate blacklist).
+    bootconfig: text of /proc/bootconfig ("" by default: a kernel built
+    with bootconfig, none given; None: no file).
     modindex: build lib/modules/KVER with depmod.  gtype: default group type.
     post: callables(root) run after writing (to break the tree on purpose).
     """
@@ -262,11 +264,12 @@ class Host:
     def __init__(self, rcs, *, iommu="intel", ir=True, cmdline="",
                  modules=(), params=None, modprobe_d=None, modindex=True,
                  gtype="DMA", ncpus=8, post=(), raw_cmdline=None,
-                 osrelease=KVER):
+                 osrelease=KVER, bootconfig=""):
         self.rcs = list(rcs)
         self.iommu, self.ir = iommu, ir
         self.cmdline = cmdline
         self.raw_cmdline = raw_cmdline
+        self.bootconfig = bootconfig  # /proc/bootconfig; None: absent
         self.modules = list(modules)
         self.params = params or {}
         self.modprobe_d = ({"gpugate.conf": HOST_DRIVER_BLACKLIST,
@@ -1102,6 +1105,8 @@ def write_proc(t, host):
     if cmd is None:
         cmd = CMDLINE_PREFIX + (" " + host.cmdline if host.cmdline else "")
     t.write("proc/cmdline", cmd + "\n", 0o444)
+    if host.bootconfig is not None:
+        t.write("proc/bootconfig", host.bootconfig, 0o444)
     t.write("proc/sys/kernel/osrelease", host.osrelease + "\n", 0o444)
     t.write("proc/interrupts", interrupts(host), 0o444)
 

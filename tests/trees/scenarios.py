@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gen"))
 
-from mktree import (ACS_OK, Fn, Host, RC, amd_rp, amd_root, ast,  # noqa: E402
+from mktree import (ACS_OK, CMDLINE_PREFIX, KVER, Fn, Host, RC,  # noqa: E402
+                    amd_rp, amd_root, ast,
                     cx7, dsp, e1000, h100, host_bridge, nv_audio, nvswitch,
                     pm1733, rp, rtx_a6000, switch, turing_card, uncore,
                     vmd)
@@ -272,6 +273,39 @@ def rm(rel):
     return hook
 
 
+def put(rel, text):
+    """A post hook writing @text to a path of the built tree."""
+    def hook(root):
+        p = Path(root) / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return hook
+
+
+# Issue 17: the ways a command line can say more than gpugate used to read.
+CMD_FULL = CMDLINE_PREFIX + " " + CMD_OK
+UNSAFE = ("pcie_acs_override=downstream,multifunction intel_iommu=off "
+          "vfio_iommu_type1.allow_unsafe_interrupts=1")
+CMDLINE_UNKNOWN = {"cmdline.iommu", "cmdline.identity", "cmdline.strict",
+                   "cmdline.noats", "cmdline.forbidden", "iommu.irq_remap"}
+NO_BOOTCONFIG = "# CONFIG_BOOT_CONFIG is not set\n"
+BOOTCONFIG_EARLY = 'kernel.pci = "noats"\nkernel.iommu.strict = "1"\n'
+
+
+def forbidden(name, words, desc=""):
+    """The base host with @words appended: only cmdline.forbidden fails."""
+    return Scenario(name, lambda: base(cmdline=CMD_OK + " " + words),
+                    exit=1, fails={"cmdline.forbidden"}, desc=desc)
+
+
+def filler(total):
+    """CMD_FULL padded with harmless words to exactly @total bytes."""
+    pad = total - len(CMD_FULL) - 1
+    word = "filler=" + "x" * 56
+    words = " ".join([word] * (pad // (len(word) + 1)))
+    return CMD_FULL + " " + words + "x" * (pad - len(words))
+
+
 def rm_devnode_of_gpu(root):
     grp = (Path(root) / "sys/bus/pci/devices/0000:01:00.0/iommu_group"
            ).resolve().name
@@ -441,6 +475,70 @@ SCENARIOS = [
         cmdline=CMD_OK + " nointremap", ir=False), exit=1,
       fails={"iommu.irq_remap"},
       desc="nointremap is not in [cmdline] forbid; irq_remap catches it"),
+
+    # ---- issue 17: read the line as the kernel and libkmod do
+    S("cmdline_newline_hides_nothing", lambda: base(
+        raw_cmdline=CMD_FULL + "\n" + UNSAFE), exit=1,
+      fails={"cmdline.iommu", "cmdline.forbidden"},
+      desc="item 1: a newline is white space to next_arg() and libkmod"),
+    S("cmdline_over_4095_bytes", lambda: base(
+        raw_cmdline=filler(4500) + " " + UNSAFE), exit=3,
+      fails=CMDLINE_UNKNOWN,
+      desc="item 2: libkmod reads 4095 bytes: a longer line is unknown"),
+    S("cmdline_exactly_4095_bytes_pass", lambda: base(
+        raw_cmdline=filler(4095)),
+      desc="item 2: 4095 bytes and the newline still fit"),
+    forbidden("cmdline_after_dashes_unsafe_interrupts",
+              "-- vfio_iommu_type1.allow_unsafe_interrupts=1",
+              "item 3: kmod 30 applies module options after '--'"),
+    forbidden("cmdline_after_dashes_iommufd",
+              "-- iommufd.allow_unsafe_interrupts=1"),
+    S("cmdline_after_dashes_kernel_param_pass", lambda: base(
+        cmdline=CMD_OK + " -- pcie_acs_override=downstream intremap=off"),
+      desc="item 3: the kernel gives words after '--' to init"),
+    forbidden("cmdline_bare_allow_unsafe_interrupts",
+              "vfio_iommu_type1.allow_unsafe_interrupts",
+              "item 4: param_set_bool() takes a bare bool as true"),
+    forbidden("cmdline_bare_iommufd_unsafe",
+              "iommufd.allow_unsafe_interrupts"),
+    forbidden("cmdline_bare_noiommu_mode", "vfio.enable_unsafe_noiommu_mode"),
+    S("cmdline_intel_iommu_offx", lambda: base(
+        cmdline=CMD_OK + " intel_iommu=offx"), exit=1,
+      fails={"cmdline.iommu"},
+      desc="item 5: intel_iommu_setup() compares with strncmp()"),
+    S("cmdline_iommu_ptx", lambda: base(cmdline=CMD_OK + " iommu=ptx"),
+      exit=1, fails={"cmdline.identity"}, desc="item 5: iommu_setup()"),
+    S("cmdline_amd_iommu_offx", lambda: base(
+        cmdline=CMD_OK + " amd_iommu=offx"), exit=1,
+      fails={"cmdline.iommu"}),
+    S("cmdline_intremap_offx", lambda: base(
+        cmdline=CMD_OK + " intremap=offx"), exit=1,
+      fails={"cmdline.forbidden", "iommu.irq_remap"},
+      desc="item 5: setup_irqremap()"),
+    forbidden("cmdline_intremap_nosid", "intremap=nosid",
+              "item 6: no source-ID check, MSIs can be spoofed"),
+    S("cmdline_intremap_nopost_pass", lambda: base(
+        cmdline=CMD_OK + " intremap=no_x2apic_optout,nopost"),
+      desc="item 6: remapping and source-ID checks stay on"),
+    S("bootconfig_early_params_not_applied", lambda: base(
+        raw_cmdline="pci=noats iommu.strict=1 " + CMDLINE_PREFIX +
+        " intel_iommu=on", bootconfig=BOOTCONFIG_EARLY), exit=1,
+      fails={"cmdline.noats", "cmdline.strict"},
+      desc="item 7: parse_early_param() reads boot_command_line only"),
+    S("bootconfig_setup_param_applies_pass", lambda: base(
+        raw_cmdline="intel_iommu=on " + CMDLINE_PREFIX +
+        " iommu.strict=1 pci=noats",
+        bootconfig='kernel.intel_iommu = "on"\n'),
+      desc="item 7: __setup() parameters from bootconfig do apply"),
+    S("bootconfig_mismatch", lambda: base(bootconfig=BOOTCONFIG_EARLY),
+      exit=3, fails=CMDLINE_UNKNOWN,
+      desc="item 7: /proc/bootconfig does not match the line"),
+    S("bootconfig_absent_unknown", lambda: base(bootconfig=None), exit=3,
+      fails=CMDLINE_UNKNOWN,
+      desc="item 7: no /proc/bootconfig and no kernel config in the tree"),
+    S("bootconfig_absent_not_built_pass", lambda: base(
+        bootconfig=None, post=[put("boot/config-" + KVER, NO_BOOTCONFIG)]),
+      desc="item 7: the kernel's config says bootconfig is not built in"),
 
     # ---- live IOMMU state
     S("no_iommu_firmware_off", lambda: no_iommu_host(CMD_OK), exit=1,

@@ -43,7 +43,7 @@ static void defaults_are_the_spec_nvidia_policy(void **state)
 						PCI_ACS_CTRL_FORWARD);
 	assert_int_equal(p.acs_forbid, PCI_ACS_CTRL_TRANS);
 	assert_true(p.require_noats && p.require_strict && p.forbid_identity);
-	assert_int_equal(p.nforbid, 5);
+	assert_int_equal(p.nforbid, 6);
 	assert_string_equal(p.driver, "vfio-pci");
 	assert_int_equal(p.nhost_drivers, 6);
 	assert_true(p.forbid_nvswitch);
