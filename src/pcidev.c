@@ -112,6 +112,8 @@ static void pdev_fill(struct pdev *d, struct pci_dev *p)
 	d->child_first = -1;
 	d->peer_first = -1;
 	d->peer_next = -1;
+	d->card_first = -1;
+	d->card_next = -1;
 	d->group = -1;
 	guard = &jb;
 	if (setjmp(jb)) {
