@@ -920,7 +920,16 @@ def gpu_ats(text):
     gpu = "0000:01:00.0"
     ats = [off for off, cid in ext_caps(config_of(text, gpu)) if cid == 0x0f]
     need(len(ats) == 1, "the GPU has no ATS capability in the dump")
-    return gpu, ats[0]
+    return ats[0]
+
+
+def derived_run(name, change):
+    """`lspci -xxxx` of scenario @name's tree, rewritten by change(text),
+    audited with the scenario's policy."""
+    with Tree(name) as t:
+        p = t.dir / "derived.txt"
+        p.write_text(change(t.dump("-xxxx").read_text()))
+        return dump_run(p, t.policy)
 
 
 @test
@@ -928,31 +937,32 @@ def tree_gpu_ats_line_missing_is_undetermined():
     """The GPU's hex line holding its ATS capability deleted: libpci fills
     the hole with ff, the walk would end at the all-ones header's next
     pointer and report "no ATS capability". It must be undetermined."""
-    with Tree("intel_single_gpu_pass") as t:
-        text = t.dump("-xxxx").read_text()
-        gpu, ats = gpu_ats(text)
-        p = t.dir / "hole.txt"
-        p.write_text(drop_line(text, gpu, ats))
-        r = dump_run(p, t.policy)
+    got = {}
+
+    def cut(text):
+        got["ats"] = gpu_ats(text)
+        return drop_line(text, "0000:01:00.0", got["ats"])
+    r = derived_run("intel_single_gpu_pass", cut)
     expect_exit(r, 3)
-    expect_unknown(r.one("ats.disabled", gpu),
-                   "no line for config offset 0x%03x" % (ats & ~15))
-    expect_unknown(r.one("access.config", gpu), "libpci reads the hole")
+    expect_unknown(r.one("ats.disabled", "0000:01:00.0"),
+                   "no line for config offset 0x%03x" % (got["ats"] & ~15))
+    expect_unknown(r.one("access.config", "0000:01:00.0"),
+                   "libpci reads the hole")
 
 
 @test
 def tree_gpu_ats_header_all_ones_is_undetermined():
     """The line is there, but the ATS capability's header reads ffffffff
     (a failed read when the dump was taken): undetermined, not absent."""
-    with Tree("intel_single_gpu_pass") as t:
-        text = t.dump("-xxxx").read_text()
-        gpu, ats = gpu_ats(text)
-        p = t.dir / "ones.txt"
-        p.write_text(patch(text, gpu, ats, b"\xff" * 4))
-        r = dump_run(p, t.policy)
+    got = {}
+
+    def ones(text):
+        got["ats"] = gpu_ats(text)
+        return patch(text, "0000:01:00.0", got["ats"], b"\xff" * 4)
+    r = derived_run("intel_single_gpu_pass", ones)
     expect_exit(r, 3)
-    expect_unknown(r.one("ats.disabled", gpu),
-                   "registers at 0x%03x read all ones" % ats)
+    expect_unknown(r.one("ats.disabled", "0000:01:00.0"),
+                   "registers at 0x%03x read all ones" % got["ats"])
 
 
 @test
@@ -960,12 +970,8 @@ def tree_switch_peer_port_and_its_nic_cut_is_undetermined():
     """The NIC's downstream port 02:01.0 and the NIC 04:00.0 cut from the
     dump: bus 04 lies in the switch's range 02-04 with nothing on it and no
     port leading to it. The lost port could be a peer without ACS."""
-    with Tree("switch_gpu_nic_all_acs_pass") as t:
-        text = t.dump("-xxxx").read_text()
-        p = t.dir / "cut.txt"
-        p.write_text(keep_records(text, lambda b: b not in (
-            "0000:02:01.0", "0000:04:00.0")))
-        r = dump_run(p, t.policy)
+    r = derived_run("switch_gpu_nic_all_acs_pass", lambda text: keep_records(
+        text, lambda b: b not in ("0000:02:01.0", "0000:04:00.0")))
     expect_exit(r, 3)
     expect_unknown(r.one("access.config", "0000:01:00.0"),
                    "bus 04 in its range 02-04")
@@ -977,12 +983,8 @@ def tree_hotplug_reserved_buses_below_a_leaf_port_pass():
     """Spare buses below a port with no bridge under it (a hotplug
     reservation) are no gap: the passing host with the GPU's root port
     range widened from 01 to 01-08 still passes."""
-    with Tree("intel_single_gpu_pass") as t:
-        text = patch(t.dump("-xxxx").read_text(), "0000:00:01.0", 0x1a,
-                     b"\x08")
-        p = t.dir / "spare.txt"
-        p.write_text(text)
-        r = dump_run(p, t.policy)
+    r = derived_run("intel_single_gpu_pass", lambda text: patch(
+        text, "0000:00:01.0", 0x1a, b"\x08"))
     expect_exit(r, 0)
 
 
