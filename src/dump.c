@@ -131,43 +131,48 @@ static void rec_close(struct rec *r)
 	holes[nholes++] = (struct hole){ r->dom, r->bus, r->dev, r->fn, off };
 }
 
+/* A line that starts a function, as dump_init() recognises one. */
+static bool rec_is_header(const char *s)
+{
+	return shape(s, "##:##.# ") || shape(s, "####:##:##.# ") || shape(s, "#####:##:##.# ");
+}
+
 static void rec_start(struct rec *r, const char *s)
 {
 	unsigned int dom = 0, bus, dev, fn;
 
 	if (!(shape(s, "##:##.# ") && sscanf(s, "%x:%x.%u", &bus, &dev, &fn) == 3) &&
-	    !(shape(s, "####:##:##.# ") && sscanf(s, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) == 4))
+	    sscanf(s, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
 		return;
 	*r = (struct rec){ .open = true, .dom = dom, .bus = bus, .dev = dev, .fn = fn };
 }
 
-/* Mark the bytes of hex line "OFF: xx xx ..." @s. */
+/* Mark the bytes of hex line "OFF: xx xx ..." @s (2 to 8 offset digits). */
 static void rec_bytes(struct rec *r, const char *s)
 {
 	size_t digits = strspn(s, "0123456789abcdefABCDEF");
 	unsigned long off = strtoul(s, NULL, 16);
 
-	if (!r->open || digits < 2 || digits > 3 || strncmp(s + digits, ": ", 2))
+	if (!r->open || digits < 2 || digits > 8 || strncmp(s + digits, ": ", 2))
 		return;
-	for (s += digits + 2;
-	     off < CFG_SPACE_EXT && isxdigit((unsigned char)s[0]) && isxdigit((unsigned char)s[1]);
+	for (s += digits + 2; off < CFG_SPACE_EXT && isxdigit((unsigned char)s[0]) &&
+			      isxdigit((unsigned char)s[1]) && (!s[2] || s[2] == ' ');
 	     off++) {
 		r->seen[off / 8] |= (uint8_t)(1u << (off % 8));
 		if ((int)off + 1 > r->len)
 			r->len = (int)off + 1;
-		s += s[2] == ' ' ? 3 : 2;
+		s += s[2] ? 3 : 2;
 	}
 }
 
-static void rec_line(struct rec *r, const char *line)
+/* One line of the file, with its "\n" or "\r\n" already cut. */
+static void rec_line(struct rec *r, const char *s)
 {
-	const char *s = line + strspn(line, " \t");
-
-	if (!line[strspn(line, "\r\n")]) {
+	if (!*s) {
 		rec_close(r); /* an empty line ends the function */
 		return;
 	}
-	if (shape(s, "##:##.# ") || shape(s, "####:##:##.# ")) {
+	if (rec_is_header(s)) {
 		rec_close(r);
 		rec_start(r, s);
 		return;
@@ -199,6 +204,7 @@ int dump_check_offsets(char *err, size_t errlen)
 		return 0; /* libpci's reader reports it */
 	while (fgets(line, sizeof(line) - 1, f)) {
 		n++;
+		line[strcspn(line, "\r\n")] = '\0';
 		rec_line(&r, line);
 		if (!offset_too_big(line))
 			continue;
