@@ -171,6 +171,10 @@ class Fn:
     ari: (a port) ARI Forwarding Enable in Device Control 2 and sysfs
          ari_enabled 1; its children are then one ARI device, function
          8*dev+fn of which sits at dev.fn (Fn(1, 0) is ARI function 8).
+    physfn, vbus: an SR-IOV VF of PF `physfn` (a sibling in the same
+         children list), on the bus `vbus` above the port's secondary bus
+         (pci_iov_virtfn_bus()); its sysfs directory is below the PF's
+         parent (pci_iov_add_virtfn()), with physfn/virtfnN links.
     """
 
     def __init__(self, dev, fn=0, vid=0x8086, did=0x0000, cls=0x088000, *,
@@ -179,7 +183,7 @@ class Fn:
                  pasid=None, profile="generic", bars=None, rom=False,
                  group=None, gtype=None, hostile=None, link=(4, 16),
                  maxlink=None, numa=None, nogroup=False, rom_data=None,
-                 boot_vga=False, ari=False):
+                 boot_vga=False, ari=False, physfn=None, vbus=0):
         self.dev, self.fn = dev, fn
         self.vid, self.did, self.cls = vid, did, cls
         self.kind = kind
@@ -201,6 +205,7 @@ class Fn:
         self.nogroup = nogroup
         self.rom_data, self.boot_vga = rom_data, boot_vga
         self.ari = ari              # a port with ARI Forwarding Enable set
+        self.physfn, self.vbus = physfn, vbus
         # filled in by layout()
         self.parent = None
         self.domain = self.bus = None
@@ -315,8 +320,9 @@ def layout(host):
 def _layout_bus(rc, devs, bus, parent, nxt):
     slots = {}
     for d in devs:
-        d.domain, d.bus, d.parent, d.rc = rc.domain, bus, parent, rc
-        slots.setdefault(d.dev, []).append(d)
+        d.domain, d.bus, d.parent, d.rc = rc.domain, bus + d.vbus, parent, rc
+        nxt[0] = max(nxt[0], d.bus + 1)
+        slots.setdefault((d.vbus, d.dev), []).append(d)
     for fns in slots.values():
         fns.sort(key=lambda f: f.fn)
         for f in fns:
@@ -960,6 +966,15 @@ def write_function(t, host, f):
                 f.rom_data, 0o600)
     if f.cls >> 8 == 0x0300:
         t.write(d + "/boot_vga", "1\n" if f.boot_vga else "0\n", 0o444)
+    if f.physfn is not None:
+        vfs = [g for g in f.parent.children if g.physfn is f.physfn]
+        t.link(d + "/physfn", sysfs_dir(f.physfn))
+        t.link(sysfs_dir(f.physfn) + "/virtfn%d" % vfs.index(f), d)
+    vfs = [g for g in (f.parent.children if f.parent else [])
+           if g.physfn is f]
+    if vfs:
+        t.write(d + "/sriov_numvfs", "%d\n" % len(vfs))
+        t.write(d + "/sriov_totalvfs", "%d\n" % len(vfs), 0o444)
     write_config(t, f, d)
     if f.gid is not None:
         t.link(d + "/iommu_group", "sys/kernel/iommu_groups/%d" % f.gid)

@@ -794,3 +794,33 @@ SCENARIOS += [
       desc="an endpoint (header type 0) claiming class 0609 shares the "
            "GPU's group: it is no bridge (pci_is_bridge())"),
 ]
+
+
+def sriov_card(pf_driver):
+    """00:01.0 -> an SR-IOV card: PF 01:00.0 (1002:7460, processing
+    accelerator 1200, on `pf_driver`) and its VF 02:00.0 (1002:7461,
+    display 0380, on vfio-pci) on the virtual bus 02 that
+    pci_iov_virtfn_bus() gives it, below the same port in sysfs."""
+    pf = Fn(0, 0, 0x1002, 0x7460, 0x120000, profile="nic", driver=pf_driver,
+            acs=(0x000c, 0x000c))
+    vf = Fn(0, 0, 0x1002, 0x7461, 0x038000, profile="generic", physfn=pf,
+            vbus=1, driver="vfio-pci", override="vfio-pci")
+    return Host(
+        [RC(0, 0, [host_bridge(), rp(1, children=[pf, vf]),
+                   rp(3, children=[cx7()]), *uncore_slot(), bmc_vga()])],
+        cmdline=CMD_OK)
+
+
+SRIOV_POLICY = "[devices]\nmatch = 1002:7461:0380\n"
+
+SCENARIOS += [
+    S("sriov_vf_protected_pf_on_host_driver", lambda: sriov_card("gim"),
+      exit=1, fails={"card.functions"}, policy=SRIOV_POLICY,
+      protected=["0000:02:00.0"],
+      desc="the protected VF's PF is on a host driver: the card can use "
+           "the PF's requester ID; the PF is a function of the VF's card "
+           "though it sits on another bus"),
+    S("sriov_vf_protected_pf_unbound_pass", lambda: sriov_card(None),
+      policy=SRIOV_POLICY, protected=["0000:02:00.0"],
+      desc="the same card with the PF unbound"),
+]
