@@ -439,8 +439,8 @@ static void place(const struct model *m, const struct bus_range *br, struct pdev
  * buses (hotplug reservations); one with bridges below it (a switch's
  * upstream port) hands every bus of its range on to them, so a bus that
  * none of them covers is where a port and everything below it were cut
- * from the dump. Marks @k's place unknown then (keeping its parent, so the
- * functions below it keep their paths).
+ * from the dump. Marks @k's place unknown then; the functions below it
+ * keep their paths up to it.
  */
 static void check_bus_range(struct model *m, const struct bus_range *br, int k)
 {
@@ -457,9 +457,8 @@ static void check_bus_range(struct model *m, const struct bus_range *br, int k)
 	for (unsigned int bus = br[k].sec + 1; below && bus <= br[k].sub; bus++) {
 		if (covered[bus])
 			continue;
-		b->path_err = -ENOENT;
-		snprintf(b->path_why, sizeof(b->path_why), "bus %02x in its range %02x-%02x: no bridge in the dump leads to it, a port and its devices are missing",
-			 bus, br[k].sec, br[k].sub);
+		path_unknown(b, -ENOENT, "bus %02x in its range %02x-%02x: no bridge in the dump leads to it, a port and its devices are missing",
+			     bus, br[k].sec, br[k].sub);
 		return;
 	}
 }
