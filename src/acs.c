@@ -254,15 +254,13 @@ void check_acs_peers(struct ctx *c, struct pdev *d)
 		    b->caps.pcie_type == PCI_EXP_TYPE_ROOT_PORT)
 			n += acs_peers_at(c, d, i);
 	}
-	for (int k = model_slot_first(c->m, d); k < c->m->ndevs; k++) {
+	for (int k = model_card_first(c->m, d); k >= 0; k = c->m->devs[k].card_next) {
 		struct pdev *o = &c->m->devs[k];
 
-		if (!model_same_slot(o, d))
-			break;
 		if (!o->foreign)
 			continue;
 		acs_eval(c, "acs.peers", d, o, c->p->acs_require & ACS_MFD_BITS,
-			 c->p->acs_forbid & ACS_MFD_BITS, "foreign function in the slot,");
+			 c->p->acs_forbid & ACS_MFD_BITS, "foreign function on the card,");
 		n++;
 	}
 	if (lost)

@@ -11,8 +11,11 @@
  * driver).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "checks.h"
 #include "enforce.h"
@@ -29,37 +32,86 @@ static bool is_host_driver(const struct policy *p, const char *name)
 	return false;
 }
 
+/*
+ * Is /dev/vfio/@group the VFIO group's character device? The kernel gives
+ * each group a device of class "vfio" with a dynamic major
+ * (vfio_group_alloc(): MKDEV(MAJOR(vfio.group_devt), minor)), so
+ * /sys/class/vfio/N/dev names the number the node must carry. Under
+ * --root a regular file stands in for the node (generated trees and
+ * snapshot tars hold no device nodes); the kernel's side must still be
+ * there. Returns 0, -ENOENT (no such group or node), -EINVAL (the node is
+ * something else) or another -errno, with the reason in @why.
+ */
+static int vfio_node_check(int group, char *why, size_t len)
+{
+	char path[64], devt[32], real[PATH_MAX];
+	unsigned int major, minor;
+	struct stat st;
+	int rc;
+
+	snprintf(path, sizeof(path), "/sys/class/vfio/%d/dev", group);
+	rc = sysroot_read_line(path, devt, sizeof(devt));
+	if (rc) {
+		snprintf(why, len, "the kernel has no VFIO group %d (%s: %s)", group, path,
+			 strerror(-rc));
+		return rc;
+	}
+	if (sscanf(devt, "%u:%u", &major, &minor) != 2) {
+		snprintf(why, len, "%s reads '%s', not MAJOR:MINOR", path, devt);
+		return -EIO;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
+	rc = sysroot_path(real, sizeof(real), path);
+	if (!rc && lstat(real, &st))
+		rc = -errno;
+	if (rc) {
+		snprintf(why, len, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == major && minor(st.st_rdev) == minor)
+		return 0;
+	if (S_ISREG(st.st_mode) && sysroot_is_redirected())
+		return 0;
+	if (S_ISCHR(st.st_mode))
+		snprintf(why, len, "%s is character device %u:%u, the VFIO group is %u:%u", path,
+			 major(st.st_rdev), minor(st.st_rdev), major, minor);
+	else
+		snprintf(why, len, "%s is not a character device", path);
+	return -EINVAL;
+}
+
 void check_bind_vfio(struct ctx *c, struct pdev *d)
 {
 	const char *id = "bind.vfio";
 	const char *want = c->p->driver;
-	char path[64], why[128];
+	char why[192];
 	struct finding *f;
 	int rc;
 
 	f = check_add(c, id, d, NULL, ST_FAIL);
 	snprintf(f->expected, sizeof(f->expected), "bound to %s", want);
 	snprintf(f->actual, sizeof(f->actual), "%s", d->driver[0] ? d->driver : "no driver");
-	if (!cmdline_name_eq(d->driver, want)) {
+	/* driver names are exact: the kernel matches driver_override with strcmp */
+	if (strcmp(d->driver, want)) {
 		finding_msg(f, "function is %s%s; fix: gpugate enforce (driver_override=%s, then drivers_probe)",
 			    d->driver[0] ? "bound to " : "not bound", d->driver, want);
 		return;
 	}
-	snprintf(path, sizeof(path), "/dev/vfio/%d", d->group);
-	rc = d->group < 0 ? -ENOENT : sysroot_exists(path);
-	if (rc && rc != -ENOENT) {
-		snprintf(why, sizeof(why), "cannot check %s: %s", path, strerror(-rc));
+	rc = d->group < 0 ? -ENOENT : vfio_node_check(d->group, why, sizeof(why));
+	if (rc && rc != -ENOENT && rc != -EINVAL) {
 		finding_unknown(f, why);
 		return;
 	}
 	if (rc) {
-		snprintf(f->actual, sizeof(f->actual), "%s, no %s", want, d->group < 0 ? "IOMMU group" : path);
-		finding_msg(f, "bound to %s but its VFIO group device is missing", want);
+		snprintf(f->actual, sizeof(f->actual), "%s, %s", want,
+			 d->group < 0 ? "no IOMMU group" : "no VFIO group device");
+		finding_msg(f, "bound to %s but its VFIO group device is missing%s%s", want,
+			    d->group < 0 ? "" : ": ", d->group < 0 ? "" : why);
 		return;
 	}
 	f->status = ST_PASS;
-	finding_msg(f, "bound to %s, %s present", want, path);
-	if (cmdline_name_eq(d->override, want))
+	finding_msg(f, "bound to %s, /dev/vfio/%d present", want, d->group);
+	if (!strcmp(d->override, want))
 		return;
 	f = check_add(c, id, d, NULL, ST_WARN);
 	snprintf(f->expected, sizeof(f->expected), "driver_override=%s", want);
@@ -168,10 +220,10 @@ static int bind_one(struct ctx *c, struct pdev *d, bool dry_run)
 
 	if (d->driver_err || d->override_err)
 		return 0; /* binding unknown: access.config failed, act on nothing */
-	if (!cmdline_name_eq(d->override, want))
+	if (strcmp(d->override, want))
 		rc = enforce_attr(c, d, "driver_override", want,
 				  d->override[0] ? d->override : "(null)", dry_run);
-	if (rc || cmdline_name_eq(d->driver, want))
+	if (rc || !strcmp(d->driver, want))
 		return rc;
 	if (d->driver[0])
 		rc = enforce_attr(c, d, "driver/unbind", d->bdf, d->driver, dry_run);
@@ -185,7 +237,7 @@ static int bind_one(struct ctx *c, struct pdev *d, bool dry_run)
 		return 0;
 	rc = sysroot_write("/sys/bus/pci/drivers_probe", d->bdf);
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", d->bdf);
-	if (!rc && (sysroot_link_name(path, now, sizeof(now)) || !cmdline_name_eq(now, want)))
+	if (!rc && (sysroot_link_name(path, now, sizeof(now)) || strcmp(now, want)))
 		rc = -ENODEV;
 	a->ok = !rc;
 	if (rc)

@@ -9,7 +9,7 @@
 #include "checks.h"
 #include "model.h"
 
-enum scope { SCOPE_HOST, SCOPE_FUNCTION, SCOPE_SLOT };
+enum scope { SCOPE_HOST, SCOPE_FUNCTION, SCOPE_CARD };
 
 struct check {
 	const char *id;
@@ -33,8 +33,9 @@ static const struct check table[] = {
 	{ "iommu.domain", SCOPE_FUNCTION, check_iommu_domain, "/sys/kernel/iommu_groups" },
 	{ "iommu.irq_remap", SCOPE_HOST, check_iommu_irq_remap, "/proc/interrupts" },
 	{ "group.isolated", SCOPE_FUNCTION, check_group_isolated, "/sys/kernel/iommu_groups" },
-	{ "acs.path", SCOPE_SLOT, check_acs_path, NULL },
-	{ "acs.peers", SCOPE_SLOT, check_acs_peers, NULL },
+	{ "card.functions", SCOPE_CARD, check_card_functions, "driver links" },
+	{ "acs.path", SCOPE_CARD, check_acs_path, NULL },
+	{ "acs.peers", SCOPE_CARD, check_acs_peers, NULL },
 	{ "ats.disabled", SCOPE_FUNCTION, check_ats_disabled, NULL },
 	{ "bind.vfio", SCOPE_FUNCTION, check_bind_vfio, "driver links and /dev/vfio" },
 	{ "driver.host", SCOPE_HOST, check_driver_host, "/sys/module and the module index" },
@@ -122,7 +123,7 @@ void checks_run(struct ctx *c)
 			struct pdev *d = &c->m->devs[j];
 
 			if (k->scope == SCOPE_FUNCTION ? pdev_protected(d)
-						       : pdev_protected(d) && model_is_slot_leader(c->m, d))
+						       : pdev_protected(d) && model_is_card_leader(c->m, d))
 				k->run(c, d);
 		}
 	}

@@ -3,7 +3,7 @@
  * checks.h - the check table and what every check function may use.
  *
  * A check is one row of checks.c's table: its stable id, whether it runs
- * once for the host, once per protected function or once per protected slot,
+ * once for the host, once per protected function or once per protected card,
  * and the function that turns the model into findings. Check functions only
  * read the model and add findings; they never print or write.
  */
@@ -73,6 +73,9 @@ bool forbid_matches(const struct policy *p, const char *name, const char *value)
 
 /* group.c */
 void check_group_isolated(struct ctx *c, struct pdev *d);
+
+/* card.c */
+void check_card_functions(struct ctx *c, struct pdev *d);
 
 /* acs.c */
 void check_acs_path(struct ctx *c, struct pdev *d);

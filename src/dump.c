@@ -29,6 +29,7 @@
  * the part of their path the dump shows, so acs.path still judges those
  * ports, and acs.peers is undetermined (it cannot rule out the lost ports).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,28 +77,202 @@ const char *dump_file(void)
 	return dump_name;
 }
 
+/*
+ * Which config bytes a record of the file gives. libpci's reader (lib/dump.c
+ * dump_init()) starts a function at a "BB:DD.F " or "DDDD:BB:DD.F " line,
+ * fills its buffer with ff and copies in the bytes of each "OFF: xx xx .."
+ * line; an empty line ends the function. A line missing in the middle
+ * therefore reads as ff: a hole, which nothing in the bytes betrays.
+ */
+struct rec {
+	bool open;
+	unsigned int dom, bus, dev, fn;
+	int len;			 /* one past the last byte given */
+	uint8_t seen[CFG_SPACE_EXT / 8]; /* bit per byte given */
+};
+
+struct hole {
+	unsigned int dom, bus, dev, fn;
+	int off;
+};
+
+static struct hole *holes;
+static int nholes;
+static bool holes_lost; /* out of memory recording them */
+
+/* Does @s follow @fmt, '#' standing for a hex digit (as dump_validate())? */
+static bool shape(const char *s, const char *fmt)
+{
+	for (; *fmt; fmt++, s++)
+		if (*fmt == '#' ? !isxdigit((unsigned char)*s) : *fmt != *s)
+			return false;
+	return true;
+}
+
+/* The first byte below rec->len that no line gave is a hole: remember it. */
+static void rec_close(struct rec *r)
+{
+	struct hole *nv;
+	int off = 0;
+
+	if (!r->open)
+		return;
+	r->open = false;
+	while (off < r->len && (r->seen[off / 8] & (1u << (off % 8))))
+		off++;
+	if (off >= r->len)
+		return;
+	nv = realloc(holes, ((size_t)nholes + 1) * sizeof(*holes));
+	if (!nv) {
+		holes_lost = true; /* every record is in doubt now */
+		return;
+	}
+	holes = nv;
+	holes[nholes++] = (struct hole){ r->dom, r->bus, r->dev, r->fn, off };
+}
+
+/* A line that starts a function, as dump_init() recognises one. */
+static bool rec_is_header(const char *s)
+{
+	return shape(s, "##:##.# ") || shape(s, "####:##:##.# ") || shape(s, "#####:##:##.# ");
+}
+
+static void rec_start(struct rec *r, const char *s)
+{
+	unsigned int dom = 0, bus, dev, fn;
+
+	if (!(shape(s, "##:##.# ") && sscanf(s, "%x:%x.%u", &bus, &dev, &fn) == 3) &&
+	    sscanf(s, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
+		return;
+	*r = (struct rec){ .open = true, .dom = dom, .bus = bus, .dev = dev, .fn = fn };
+}
+
+/* Mark the bytes of hex line "OFF: xx xx ..." @s (2 to 8 offset digits). */
+static void rec_bytes(struct rec *r, const char *s)
+{
+	size_t digits = strspn(s, "0123456789abcdefABCDEF");
+	unsigned long off = strtoul(s, NULL, 16);
+
+	if (!r->open || digits < 2 || digits > 8 || strncmp(s + digits, ": ", 2))
+		return;
+	for (s += digits + 2; off < CFG_SPACE_EXT && isxdigit((unsigned char)s[0]) &&
+			      isxdigit((unsigned char)s[1]) && (!s[2] || s[2] == ' ');
+	     off++) {
+		r->seen[off / 8] |= (uint8_t)(1u << (off % 8));
+		if ((int)off + 1 > r->len)
+			r->len = (int)off + 1;
+		s += s[2] ? 3 : 2;
+	}
+}
+
+/* One line of the file, with its "\n" or "\r\n" already cut. */
+static void rec_line(struct rec *r, const char *s)
+{
+	if (!*s) {
+		rec_close(r); /* an empty line ends the function */
+		return;
+	}
+	if (rec_is_header(s)) {
+		rec_close(r);
+		rec_start(r, s);
+		return;
+	}
+	rec_bytes(r, s);
+}
+
+/* A hex line whose offset is 4096 or more (see dump.h). */
+static bool offset_too_big(const char *line)
+{
+	size_t digits = strspn(line, "0123456789abcdefABCDEF");
+
+	return digits >= 2 && digits <= 8 && !strncmp(line + digits, ": ", 2) &&
+	       strtoul(line, NULL, 16) >= 4096;
+}
+
 int dump_check_offsets(char *err, size_t errlen)
 {
 	char line[256];
+	struct rec r = { 0 };
 	FILE *f = fopen(dump_name, "r");
 	int n = 0;
 
+	free(holes);
+	holes = NULL;
+	nholes = 0;
+	holes_lost = false;
 	if (!f)
 		return 0; /* libpci's reader reports it */
 	while (fgets(line, sizeof(line) - 1, f)) {
-		size_t digits = strspn(line, "0123456789abcdefABCDEF");
-
 		n++;
-		if (digits < 2 || digits > 8 || strncmp(line + digits, ": ", 2) ||
-		    strtoul(line, NULL, 16) < 4096)
+		line[strcspn(line, "\r\n")] = '\0';
+		rec_line(&r, line);
+		if (!offset_too_big(line))
 			continue;
 		snprintf(err, errlen,
 			 "%s: line %d: config offset %.*s is beyond the 4096 bytes of config space",
-			 dump_name, n, (int)digits, line);
+			 dump_name, n, (int)strspn(line, "0123456789abcdefABCDEF"), line);
 		fclose(f);
 		return -EINVAL;
 	}
+	rec_close(&r);
 	fclose(f);
+	return 0;
+}
+
+int dump_hole(const struct pdev *d)
+{
+	int off = holes_lost ? 0 : -1;
+
+	for (int i = 0; i < nholes; i++) {
+		const struct hole *h = &holes[i];
+
+		if (h->dom == d->domain && h->bus == d->bus && h->dev == d->dev && h->fn == d->fn &&
+		    (off < 0 || h->off < off))
+			off = h->off;
+	}
+	return off;
+}
+
+/*
+ * The registers gpugate interprets in a capability that @d's dump gives as
+ * all ones: the extended capability headers of the walk, and the
+ * capability and control words of ACS, ATS, PRI and PASID. A real device
+ * does not read so (a failed read does, and so does a hole). Returns the
+ * offset, or -1.
+ */
+static int caps_all_ones(const struct pdev *d)
+{
+	const int found[] = { d->caps.acs, d->caps.ats, d->caps.pri, d->caps.pasid };
+	int pos = d->cfg_len >= CFG_SPACE_EXT && d->caps.pcie ? 0x100 : 0;
+
+	for (int steps = 0; pos && steps < CFG_SPACE_EXT / 4; steps++) {
+		uint32_t hdr = cfg_dword(d->cfg, pos);
+
+		if (hdr == 0xffffffff)
+			return pos;
+		pos = (int)(hdr >> 20) & 0xffc;
+	}
+	for (size_t i = 0; i < sizeof(found) / sizeof(found[0]); i++)
+		if (found[i] && cfg_dword(d->cfg, found[i] + 4) == 0xffffffff)
+			return found[i] + 4;
+	return -1;
+}
+
+int dump_config_check(const struct pdev *d, char *why, size_t whylen)
+{
+	int off = dump_hole(d);
+
+	if (off >= 0 && (size_t)off < d->cfg_len) {
+		snprintf(why, whylen, "the dump has no line for config offset 0x%03x (libpci reads the hole as ff)",
+			 off);
+		return -ENODATA;
+	}
+	off = caps_all_ones(d);
+	if (off >= 0) {
+		snprintf(why, whylen, "capability registers at 0x%03x read all ones in the dump (a failed read or a hole)",
+			 off);
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -258,6 +433,36 @@ static void place(const struct model *m, const struct bus_range *br, struct pdev
 		check_root_bus(d);
 }
 
+/*
+ * The buses below bridge @k: its secondary bus, and the ranges of the
+ * bridges on that bus. A bridge with no bridge below it may keep spare
+ * buses (hotplug reservations); one with bridges below it (a switch's
+ * upstream port) hands every bus of its range on to them, so a bus that
+ * none of them covers is where a port and everything below it were cut
+ * from the dump. Marks @k's place unknown then; the functions below it
+ * keep their paths up to it.
+ */
+static void check_bus_range(struct model *m, const struct bus_range *br, int k)
+{
+	bool covered[256] = { false }, below = false;
+	struct pdev *b = &m->devs[k];
+
+	for (int j = 0; j < m->ndevs; j++) {
+		if (!br[j].bridge || m->devs[j].domain != b->domain || m->devs[j].bus != br[k].sec)
+			continue;
+		below = true;
+		for (unsigned int bus = br[j].sec; bus <= br[j].sub && bus < 256; bus++)
+			covered[bus] = true;
+	}
+	for (unsigned int bus = br[k].sec + 1; below && bus <= br[k].sub; bus++) {
+		if (covered[bus])
+			continue;
+		path_unknown(b, -ENOENT, "bus %02x in its range %02x-%02x: no bridge in the dump leads to it, a port and its devices are missing",
+			     bus, br[k].sec, br[k].sub);
+		return;
+	}
+}
+
 /* path[] from the parents; bus numbers fall strictly towards the root. */
 static void build_path(const struct model *m, struct pdev *d)
 {
@@ -297,6 +502,9 @@ int dump_topology(struct model *m, char *err, size_t errlen)
 		read_range(&m->devs[i], &br[i]);
 	for (int i = 0; i < m->ndevs; i++)
 		place(m, br, &m->devs[i]);
+	for (int i = 0; i < m->ndevs; i++)
+		if (br[i].bridge && !m->devs[i].path_err)
+			check_bus_range(m, br, i);
 	for (int i = 0; i < m->ndevs; i++)
 		if (!m->devs[i].path_err)
 			build_path(m, &m->devs[i]);

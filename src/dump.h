@@ -32,6 +32,21 @@ const char *dump_file(void);
 int dump_check_offsets(char *err, size_t errlen);
 
 /*
+ * The first config offset below the end of @d's record that no hex line of
+ * the dump gives (libpci reads it as ff), or -1. Filled by
+ * dump_check_offsets, which reads the file once for both.
+ */
+int dump_hole(const struct pdev *d);
+
+/*
+ * After @d's config space is loaded from the dump and parsed: 0, or
+ * -ENODATA when the dump has a hole inside the bytes read, or -EIO when a
+ * capability header or an ACS/ATS/PRI/PASID register reads all ones; the
+ * reason in @why.
+ */
+int dump_config_check(const struct pdev *d, char *why, size_t whylen);
+
+/*
  * After pcidev_scan of a dump: merge repeated records of one address and
  * rebuild parent and path[] of every function from the bridges' bus
  * numbers. Reads only. Every gap the dump leaves in the tree is a path_err

@@ -47,6 +47,8 @@ struct pdev {
 	int child_first;      /* first function (address order) whose parent this is, or -1 */
 	int peer_first;	      /* on a root bus: first function of it (model_peer_first) */
 	int peer_next;	      /* next function beside this one, or -1 */
+	int card_first;	      /* first function of its card (model_card_build), or -1 */
+	int card_next;	      /* next function of the same card, or -1 */
 
 	int group;	       /* IOMMU group, -1 when the link is absent */
 	int group_err;	       /* negative errno other than -ENOENT */
@@ -64,7 +66,7 @@ struct pdev {
 
 	bool matched;	       /* matched by [devices] match or bdf */
 	bool companion;	       /* protected as a companion of a matched one */
-	bool foreign;	       /* in a protected slot but not protected */
+	bool foreign;	       /* on a protected card but not protected */
 };
 
 struct model {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * group.c - group.isolated: a protected function shares its IOMMU group only
- * with its own slot's protected functions and with bridges.
+ * with its own card's protected functions and with bridges.
  *
  * The kernel puts in one group every device that can reach another without
  * the IOMMU seeing it (pci_device_group(), drivers/iommu/iommu.c). Whoever
@@ -15,18 +15,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pci/header.h>
+
 #include "checks.h"
 #include "model.h"
 #include "sysroot.h"
 
+/*
+ * A bridge is what the kernel's pci_is_bridge() calls one: a type 1
+ * (PCI-to-PCI) or type 2 (CardBus) header. The class code is the device's
+ * own claim: an endpoint (type 0 header) that says 0604 or 0609 is an
+ * endpoint. Unreadable config space is no bridge (access.config says why).
+ */
+static bool member_is_bridge(struct pdev *o)
+{
+	if (o->ident_err || model_config(o))
+		return false;
+	return o->caps.hdr_type == PCI_HEADER_TYPE_BRIDGE ||
+	       o->caps.hdr_type == PCI_HEADER_TYPE_CARDBUS;
+}
+
 /* Is member @o acceptable in protected @d's group? */
-static bool member_ok(const struct pdev *d, const struct pdev *o)
+static bool member_ok(const struct pdev *d, struct pdev *o)
 {
 	if (o == d)
 		return true;
-	if (pdev_protected(o) && model_same_slot(o, d))
+	if (pdev_protected(o) && model_same_card(o, d))
 		return true;
-	return !o->ident_err && pdev_is_bridge(o);
+	return member_is_bridge(o);
 }
 
 static void add_intruder(char *buf, size_t len, const char *bdf, const char *what)
@@ -82,7 +98,7 @@ void check_group_isolated(struct ctx *c, struct pdev *d)
 		free(names[i]);
 	free(names);
 	f = check_add(c, id, d, NULL, bad || !members ? ST_FAIL : ST_PASS);
-	snprintf(f->expected, sizeof(f->expected), "group %d: this slot's protected functions and bridges only", d->group);
+	snprintf(f->expected, sizeof(f->expected), "group %d: this card's protected functions and bridges only", d->group);
 	if (!members) {
 		snprintf(f->actual, sizeof(f->actual), "group %d lists no devices", d->group);
 		finding_msg(f, "IOMMU group %d is empty although the function links to it", d->group);

@@ -208,9 +208,12 @@ void check_iommu_domain(struct ctx *c, struct pdev *d)
 /*
  * Read /proc/interrupts: *remapped when an interrupt chip is behind
  * remapping ("IR-IO-APIC", "IR-PCI-MSI..."), *plain when a chip is not
- * ("IO-APIC", "PCI-MSI..."). With neither, the state is unknown.
+ * ("IO-APIC", "PCI-MSI..."), with that line's IRQ number in @irq. With
+ * neither, the state is unknown. One remapped line proves nothing about the
+ * others: a device outside every remapping unit's scope keeps a plain
+ * PCI-MSI domain (irq_remapping_get_irq_domain() finds no unit for it).
  */
-static int irq_chips(bool *remapped, bool *plain)
+static int irq_chips(bool *remapped, bool *plain, char *irq, size_t irqlen)
 {
 	FILE *fp = sysroot_fopen("/proc/interrupts", "r");
 	char line[4096];
@@ -219,10 +222,13 @@ static int irq_chips(bool *remapped, bool *plain)
 		return -errno;
 	*remapped = *plain = false;
 	while (fgets(line, sizeof(line), fp)) {
-		if (strstr(line, " IR-IO-APIC") || strstr(line, " IR-PCI-MSI"))
+		if (strstr(line, " IR-IO-APIC") || strstr(line, " IR-PCI-MSI")) {
 			*remapped = true;
-		else if (strstr(line, " IO-APIC") || strstr(line, " PCI-MSI"))
+		} else if (!*plain && (strstr(line, " IO-APIC") || strstr(line, " PCI-MSI"))) {
 			*plain = true;
+			snprintf(irq, irqlen, "%.*s", (int)strcspn(line + strspn(line, " "), ":"),
+				 line + strspn(line, " "));
+		}
 	}
 	fclose(fp);
 	return 0;
@@ -234,6 +240,7 @@ void check_iommu_irq_remap(struct ctx *c, struct pdev *unused)
 	const struct cmdline *cl = &c->m->cmdline;
 	const char *off = NULL;
 	bool live = false, plain = false;
+	char irq[16] = "";
 	struct finding *f;
 	int rc;
 
@@ -248,18 +255,20 @@ void check_iommu_irq_remap(struct ctx *c, struct pdev *unused)
 		off = "intremap=off";
 	else if (cmdline_has(cl, "nointremap"))
 		off = "nointremap";
-	rc = irq_chips(&live, &plain);
+	rc = irq_chips(&live, &plain, irq, sizeof(irq));
 	if (!off && (rc || (!live && !plain))) {
 		finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL),
 				rc ? "cannot read /proc/interrupts"
 				   : "/proc/interrupts shows no IO-APIC or PCI-MSI interrupt chip: remapping state unknown");
 		return;
 	}
-	f = check_add(c, id, NULL, NULL, live && !off ? ST_PASS : ST_FAIL);
+	f = check_add(c, id, NULL, NULL, live && !plain && !off ? ST_PASS : ST_FAIL);
 	snprintf(f->expected, sizeof(f->expected), "interrupt remapping enabled");
-	snprintf(f->actual, sizeof(f->actual), "%s", off ? off : live ? "IR- interrupt chips" : "no remapped interrupts");
+	snprintf(f->actual, sizeof(f->actual), "%s", off ? off : live && plain ? "IR- and plain interrupt chips" : live ? "IR- interrupt chips" : "no remapped interrupts");
 	if (off)
 		finding_msg(f, "%s disables interrupt remapping: a device can inject arbitrary interrupts (MSI spoofing); fix: remove it", off);
+	else if (live && plain)
+		finding_msg(f, "interrupt %s in /proc/interrupts goes through a plain IO-APIC or PCI-MSI chip, not a remapping (IR-) one: its device is outside interrupt remapping and can spoof MSIs; fix: make the firmware's DMAR/IVRS tables cover every device", irq);
 	else if (!live)
 		finding_msg(f, "no interrupt in /proc/interrupts goes through a remapping (IR-) chip: a device can spoof MSIs; fix: enable interrupt remapping (x2APIC/IR in firmware, no intremap=off)");
 	else

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <pci/header.h>
+
 #include "dump.h"
 #include "model.h"
 #include "pcidev.h"
@@ -187,12 +189,75 @@ int model_slot_first(const struct model *m, const struct pdev *d)
 	return k;
 }
 
-bool model_is_slot_leader(const struct model *m, const struct pdev *d)
+int model_card_first(const struct model *m, const struct pdev *d)
 {
-	for (const struct pdev *o = &m->devs[model_slot_first(m, d)]; o < d; o++)
-		if (pdev_protected(o))
+	return d->card_first >= 0 ? d->card_first : (int)(d - m->devs);
+}
+
+bool model_same_card(const struct pdev *a, const struct pdev *b)
+{
+	return a == b || (a->card_first >= 0 && a->card_first == b->card_first);
+}
+
+bool model_is_card_leader(const struct model *m, const struct pdev *d)
+{
+	for (int k = model_card_first(m, d); k >= 0 && &m->devs[k] != d; k = m->devs[k].card_next)
+		if (pdev_protected(&m->devs[k]))
 			return false;
 	return pdev_protected(d);
+}
+
+bool model_is_link_port(struct pdev *b)
+{
+	if (b->ident_err || model_config(b))
+		return false;
+	return b->caps.pcie_type == PCI_EXP_TYPE_ROOT_PORT ||
+	       b->caps.pcie_type == PCI_EXP_TYPE_DOWNSTREAM ||
+	       b->caps.pcie_type == PCI_EXP_TYPE_PCIE_BRIDGE;
+}
+
+/* The link port right above @d, or NULL (root bus, conventional bus, unknown). */
+static struct pdev *card_port(struct model *m, const struct pdev *d)
+{
+	struct pdev *b = !d->path_err && d->parent >= 0 ? &m->devs[d->parent] : NULL;
+
+	return b && model_is_link_port(b) ? b : NULL;
+}
+
+/* The function after @k on the card: below @port, or else in @k's slot. */
+static int card_step(const struct model *m, const struct pdev *port, int k)
+{
+	if (port)
+		return m->devs[k].peer_next;
+	return k + 1 < m->ndevs && model_same_slot(&m->devs[k + 1], &m->devs[k]) ? k + 1 : -1;
+}
+
+/*
+ * Chain the functions of @d's physical card (card_first, card_next). Below
+ * a PCIe Root or Downstream Port (or a PCI-to-PCIe bridge) the link has one
+ * device: the kernel scans only device 0 there (only_one_child()), and
+ * every other function it finds is that device's too - ARI functions 8-255,
+ * which show up as devices 1-31 when ARI Forwarding is on (next_fn() walks
+ * the ARI Next Function Number, pci_ari_enabled()), and SR-IOV VFs, which
+ * pci_iov_add_virtfn() hangs below the PF's parent even on a bus of their
+ * own. So every function below such a port is one card. Elsewhere (root
+ * bus, conventional PCI) a card is one slot.
+ */
+static void model_card_build(struct model *m, struct pdev *d)
+{
+	const struct pdev *port;
+	int first, prev = -1;
+
+	if (d->card_first >= 0)
+		return;
+	port = card_port(m, d);
+	first = port ? port->child_first : model_slot_first(m, d);
+	for (int k = first; k >= 0; k = card_step(m, port, k)) {
+		m->devs[k].card_first = first;
+		if (prev >= 0)
+			m->devs[prev].card_next = k;
+		prev = k;
+	}
 }
 
 int model_peer_first(const struct model *m, const struct pdev *b)
@@ -252,7 +317,7 @@ static bool listed(const struct policy *p, const char *bdf)
 	return false;
 }
 
-/* Mark matched functions, then the other functions of their slots. */
+/* Mark matched functions, then the other functions of their cards. */
 static void mark_protected(struct model *m, const struct policy *p)
 {
 	for (int i = 0; i < m->ndevs; i++) {
@@ -266,9 +331,8 @@ static void mark_protected(struct model *m, const struct policy *p)
 
 		if (!d->matched)
 			continue;
-		/* m->devs is in address order: a slot's functions are adjacent */
-		for (int j = model_slot_first(m, d);
-		     j < m->ndevs && model_same_slot(&m->devs[j], d); j++) {
+		model_card_build(m, d);
+		for (int j = d->card_first; j >= 0; j = m->devs[j].card_next) {
 			struct pdev *o = &m->devs[j];
 
 			if (o->matched)
@@ -405,6 +469,8 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 	index_peers(m);
 	mark_protected(m, p);
 	for (int i = 0; i < m->ndevs && !m->dump; i++) {
+		if (m->devs[i].foreign)
+			links_one(&m->devs[i]); /* card.functions: its driver */
 		if (!pdev_protected(&m->devs[i]))
 			continue;
 		links_one(&m->devs[i]);

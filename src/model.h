@@ -38,8 +38,29 @@ bool model_same_slot(const struct pdev *a, const struct pdev *b);
  */
 int model_slot_first(const struct model *m, const struct pdev *d);
 
-/* The first protected function of @d's slot: the one that speaks for it. */
-bool model_is_slot_leader(const struct model *m, const struct pdev *d);
+/*
+ * A card is the physical device a protected function belongs to: every
+ * function below the same PCIe Root or Downstream Port (ARI functions and
+ * SR-IOV VFs included), or, on a root bus or a conventional bus, the slot.
+ * model_build chains the cards of matched functions (card_first,
+ * card_next, address order); any other function is a card of its own.
+ * Index of the first function of @d's card:
+ *   for (k = model_card_first(m, d); k >= 0; k = m->devs[k].card_next)
+ */
+int model_card_first(const struct model *m, const struct pdev *d);
+
+/* True when @a and @b are functions of one card. */
+bool model_same_card(const struct pdev *a, const struct pdev *b);
+
+/* The first protected function of @d's card: the one that speaks for it. */
+bool model_is_card_leader(const struct model *m, const struct pdev *d);
+
+/*
+ * True when @b is a PCIe Root Port, Downstream Port or PCI/PCI-X-to-PCIe
+ * bridge (pcie_downstream_port()): one device on its secondary link. Loads
+ * @b's config space; false when it is unreadable.
+ */
+bool model_is_link_port(struct pdev *b);
 
 /*
  * The functions beside bridge @b: below the same bridge, or, for @b on a

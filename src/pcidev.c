@@ -22,6 +22,7 @@
 
 #include <pci/pci.h>
 
+#include "dump.h"
 #include "fault.h"
 #include "pcidev.h"
 #include "sysroot.h"
@@ -112,6 +113,8 @@ static void pdev_fill(struct pdev *d, struct pci_dev *p)
 	d->child_first = -1;
 	d->peer_first = -1;
 	d->peer_next = -1;
+	d->card_first = -1;
+	d->card_next = -1;
 	d->group = -1;
 	guard = &jb;
 	if (setjmp(jb)) {
@@ -143,6 +146,11 @@ static void dump_check_header(struct pdev *d)
 		d->ident_err = -ENODATA;
 		snprintf(d->ident_why, sizeof(d->ident_why),
 			 "the dump lists it without its config header (lspci -xxxx output has it)");
+	} else if (dump_hole(d) >= 0 && dump_hole(d) < (int)sizeof(hdr)) {
+		d->ident_err = -EIO;
+		snprintf(d->ident_why, sizeof(d->ident_why),
+			 "its config header in the dump lacks the line for offset 0x%02x",
+			 dump_hole(d));
 	} else if (cfg_word(hdr, PCI_VENDOR_ID) == 0xffff) {
 		d->ident_err = -EIO;
 		snprintf(d->ident_why, sizeof(d->ident_why),
@@ -261,6 +269,8 @@ int pcidev_load_config(struct pdev *d)
 		if (read_block(d->handle, d->cfg, sizes[i])) {
 			d->cfg_len = (size_t)sizes[i];
 			d->cfg_err = caps_parse(d->cfg, d->cfg_len, &d->caps, why, whylen);
+			if (!d->cfg_err && dump_name)
+				d->cfg_err = dump_config_check(d, why, whylen);
 			if (d->cfg_err == -ENODATA && dump_name)
 				snprintf(why + strlen(why), whylen - strlen(why),
 					 " in the dump (capture it with lspci -xxxx as root)");

@@ -64,6 +64,36 @@ static void show_ats(FILE *out, struct pdev *d)
 										   : "disabled");
 }
 
+/* "on", "off" or "unknown": ARI Forwarding Enable in @port's Device Control 2. */
+static const char *show_ari(struct pdev *port)
+{
+	size_t at = (size_t)port->caps.pcie + PCI_EXP_DEVCTL2;
+
+	if (model_config(port) || !port->caps.pcie || at + 2 > port->cfg_len)
+		return "unknown";
+	return cfg_word(port->cfg, (int)at) & PCI_EXP_DEVCTL2_ARI ? "on" : "off";
+}
+
+/* Every function of @d's card, ARI functions and VFs included. */
+static void show_card(FILE *out, struct model *m, struct pdev *d)
+{
+	struct pdev *port = !d->path_err && d->parent >= 0 ? &m->devs[d->parent] : NULL;
+
+	if (port && model_is_link_port(port))
+		fprintf(out, "  card: every function below %s (ARI forwarding %s)\n", port->bdf,
+			show_ari(port));
+	else
+		fprintf(out, "  card: the functions of slot %02x:%02x\n", d->bus, d->dev);
+	for (int k = model_card_first(m, d); k >= 0; k = m->devs[k].card_next) {
+		const struct pdev *o = &m->devs[k];
+
+		fprintf(out, "    %s  %04x:%04x class %04x  %-9s  driver %s\n", o->bdf, o->vendor,
+			o->device, (unsigned int)o->class,
+			o->matched ? "matched" : o->companion ? "companion" : "foreign",
+			o->driver[0] ? o->driver : m->dump ? "unknown" : "none");
+	}
+}
+
 static void show_one(FILE *out, struct model *m, struct pdev *d)
 {
 	fprintf(out, "%s  %04x:%04x class %04x  %s  driver %s  override %s\n", d->bdf, d->vendor,
@@ -75,6 +105,7 @@ static void show_one(FILE *out, struct model *m, struct pdev *d)
 	else
 		show_group(out, d);
 	show_ats(out, d);
+	show_card(out, m, d);
 	if (d->path_err) {
 		fprintf(out, "  path: unknown\n");
 		return;
@@ -94,7 +125,7 @@ static void show_one(FILE *out, struct model *m, struct pdev *d)
 				show_port(out, o, "  peer");
 		}
 	}
-	for (int k = model_slot_first(m, d); k < m->ndevs && model_same_slot(&m->devs[k], d); k++)
+	for (int k = model_card_first(m, d); k >= 0; k = m->devs[k].card_next)
 		if (m->devs[k].foreign)
 			show_port(out, &m->devs[k], "foreign function");
 }

@@ -9,7 +9,7 @@
  * directory with the attributes and links read from it, and (protected
  * functions only) the ROM image as its rom file; the IOMMU groups and
  * units; the module parameters the checks look at; /proc; /dev/vfio (as
- * empty files); the module index and the modprobe.d directories. Entries
+ * empty files) with the VFIO groups' dev numbers; the module index and the modprobe.d directories. Entries
  * are written sorted, with every parent directory, by tar.c.
  *
  * A file that does not exist is left out (it is missing on the copy too);
@@ -269,6 +269,27 @@ static void add_modules(struct snap *s)
 		free_names(names, n);
 }
 
+/*
+ * /dev/vfio (as empty files) and, for each group node, the kernel's
+ * device of class "vfio" whose dev number bind.vfio compares it with.
+ */
+static void add_vfio(struct snap *s)
+{
+	struct dirent **names;
+	char path[PATH_MAX];
+	int n = list_dir(s, "/dev/vfio", &names);
+
+	add_dir_entries(s, "/dev/vfio", NULL, IT_EMPTY);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/sys/class/vfio/%s", names[i]->d_name);
+		add(s, path, IT_AUTO, NULL);
+		snprintf(path, sizeof(path), "/sys/devices/virtual/vfio/%s/dev", names[i]->d_name);
+		add(s, path, IT_AUTO, NULL);
+	}
+	if (n > 0)
+		free_names(names, n);
+}
+
 /* Everything gpugate reads besides the PCI functions. */
 static void add_host(struct snap *s, const struct model *m)
 {
@@ -285,7 +306,7 @@ static void add_host(struct snap *s, const struct model *m)
 	add_groups(s);
 	add_iommus(s);
 	add_modules(s);
-	add_dir_entries(s, "/dev/vfio", NULL, IT_EMPTY);
+	add_vfio(s);
 	if (m->kernel[0]) {
 		/* says whether a missing /proc/bootconfig means none (model.c) */
 		snprintf(path, sizeof(path), "/boot/config-%s", m->kernel);

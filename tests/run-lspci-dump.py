@@ -47,7 +47,8 @@ TIMEOUT = 60
 # Checks that read live host state: skipped on a dump, never passed.
 LIVE_IDS = {"cmdline.iommu", "cmdline.identity", "cmdline.strict",
             "cmdline.noats", "cmdline.forbidden", "iommu.active",
-            "iommu.domain", "iommu.irq_remap", "group.isolated", "bind.vfio",
+            "iommu.domain", "iommu.irq_remap", "group.isolated",
+            "card.functions", "bind.vfio",
             "driver.host", "baseline.topology", "baseline.rom"}
 # Checks a dump can answer.
 DUMP_IDS = {"acs.path", "acs.peers", "ats.disabled", "nvlink.nvswitch",
@@ -898,6 +899,106 @@ def tree_vmd_domain_gpu_in_dump_fails_acs_path():
     expect_exit(a, 0)
     expect_exit(b, 0)
     need(compared(a) == compared(b), "ACS/ATS findings differ")
+
+
+def drop_line(text, bdf, offset):
+    """Delete the hex line of @bdf's record that holds config @offset."""
+    recs = records(text)
+    for rec in recs:
+        if rec[0] != bdf:
+            continue
+        keep = [x for x in rec[1] if not (HEXLINE.match(x) and int(
+            HEXLINE.match(x).group(1), 16) == offset & ~15)]
+        need(len(keep) == len(rec[1]) - 1, "no hex line %03x in %s" % (
+            offset & ~15, bdf))
+        rec[1] = keep
+        return join(recs)
+    raise Failure("no record %s in the dump" % bdf)
+
+
+def gpu_ats(text):
+    gpu = "0000:01:00.0"
+    ats = [off for off, cid in ext_caps(config_of(text, gpu)) if cid == 0x0f]
+    need(len(ats) == 1, "the GPU has no ATS capability in the dump")
+    return ats[0]
+
+
+def derived_run(name, change):
+    """`lspci -xxxx` of scenario @name's tree, rewritten by change(text),
+    audited with the scenario's policy."""
+    with Tree(name) as t:
+        p = t.dir / "derived.txt"
+        p.write_text(change(t.dump("-xxxx").read_text()))
+        return dump_run(p, t.policy)
+
+
+@test
+def tree_gpu_ats_line_missing_is_undetermined():
+    """The GPU's hex line holding its ATS capability deleted: libpci fills
+    the hole with ff, the walk would end at the all-ones header's next
+    pointer and report "no ATS capability". It must be undetermined."""
+    got = {}
+
+    def cut(text):
+        got["ats"] = gpu_ats(text)
+        return drop_line(text, "0000:01:00.0", got["ats"])
+    r = derived_run("intel_single_gpu_pass", cut)
+    expect_exit(r, 3)
+    expect_unknown(r.one("ats.disabled", "0000:01:00.0"),
+                   "no line for config offset 0x%03x" % (got["ats"] & ~15))
+    expect_unknown(r.one("access.config", "0000:01:00.0"),
+                   "libpci reads the hole")
+
+
+@test
+def tree_gpu_ats_header_all_ones_is_undetermined():
+    """The line is there, but the ATS capability's header reads ffffffff
+    (a failed read when the dump was taken): undetermined, not absent."""
+    got = {}
+
+    def ones(text):
+        got["ats"] = gpu_ats(text)
+        return patch(text, "0000:01:00.0", got["ats"], b"\xff" * 4)
+    r = derived_run("intel_single_gpu_pass", ones)
+    expect_exit(r, 3)
+    expect_unknown(r.one("ats.disabled", "0000:01:00.0"),
+                   "registers at 0x%03x read all ones" % got["ats"])
+
+
+@test
+def tree_switch_peer_port_and_its_nic_cut_is_undetermined():
+    """The NIC's downstream port 02:01.0 and the NIC 04:00.0 cut from the
+    dump: bus 04 lies in the switch's range 02-04 with nothing on it and no
+    port leading to it. The lost port could be a peer without ACS."""
+    r = derived_run("switch_gpu_nic_all_acs_pass", lambda text: keep_records(
+        text, lambda b: b not in ("0000:02:01.0", "0000:04:00.0")))
+    expect_exit(r, 3)
+    expect_unknown(r.one("access.config", "0000:01:00.0"),
+                   "bus 04 in its range 02-04")
+    expect_unknown(r.one("acs.peers", "0000:03:00.0"), "0000:01:00.0")
+
+
+@test
+def tree_hotplug_reserved_buses_below_a_leaf_port_pass():
+    """Spare buses below a port with no bridge under it (a hotplug
+    reservation) are no gap: the passing host with the GPU's root port
+    range widened from 01 to 01-08 still passes."""
+    r = derived_run("intel_single_gpu_pass", lambda text: patch(
+        text, "0000:00:01.0", 0x1a, b"\x08"))
+    expect_exit(r, 0)
+
+
+@test
+def show_lists_ari_functions_of_the_card():
+    """ARI function 8 (01:01.0, HD audio) of the GPU's card: `show` lists
+    it as a companion on the card, with ARI forwarding on at the port."""
+    with Tree("ari_fn8_audio_companion_pass") as t:
+        r = dump_run(t.dump("-xxxx"), t.policy, command="show", fmt=None)
+    expect_exit(r, 0)
+    need("card: every function below 0000:00:01.0 (ARI forwarding on)"
+         in r.out, "no card line with ARI: %r" % r.out[:600])
+    need(re.search(r"0000:01:01\.0  10de:1aef class 0403  companion", r.out),
+         "ARI function 8 not listed as a companion: %r" % r.out[:600])
 
 
 # ---------------------------------------------------------------- main --

@@ -69,6 +69,8 @@ HOSTILE = ("trunc64", "trunc256", "ones", "stdloop", "stdself", "stdptr_low",
            "extnext_misaligned", "stdnext_misaligned", "noconfig",
            "configdir", "configdangling")
 
+VFIO_MAJOR = 243                 # alloc_chrdev_region() picks it at boot
+
 # driver name -> modules that are loaded when it is bound
 DRIVER_MODULES = {
     "vfio-pci": ["vfio_pci", "vfio_pci_core", "vfio", "vfio_iommu_type1",
@@ -166,6 +168,13 @@ class Fn:
     gtype: IOMMU group default-domain type for this function's group.
     rom_data: bytes of the `rom` file (default: rom_image(f)) when rom.
     boot_vga: the kernel's boot_vga attribute of a VGA function (0300).
+    ari: (a port) ARI Forwarding Enable in Device Control 2 and sysfs
+         ari_enabled 1; its children are then one ARI device, function
+         8*dev+fn of which sits at dev.fn (Fn(1, 0) is ARI function 8).
+    physfn, vbus: an SR-IOV VF of PF `physfn` (a sibling in the same
+         children list), on the bus `vbus` above the port's secondary bus
+         (pci_iov_virtfn_bus()); its sysfs directory is below the PF's
+         parent (pci_iov_add_virtfn()), with physfn/virtfnN links.
     """
 
     def __init__(self, dev, fn=0, vid=0x8086, did=0x0000, cls=0x088000, *,
@@ -174,7 +183,7 @@ class Fn:
                  pasid=None, profile="generic", bars=None, rom=False,
                  group=None, gtype=None, hostile=None, link=(4, 16),
                  maxlink=None, numa=None, nogroup=False, rom_data=None,
-                 boot_vga=False):
+                 boot_vga=False, ari=False, physfn=None, vbus=0):
         self.dev, self.fn = dev, fn
         self.vid, self.did, self.cls = vid, did, cls
         self.kind = kind
@@ -195,6 +204,8 @@ class Fn:
         self.numa = numa
         self.nogroup = nogroup
         self.rom_data, self.boot_vga = rom_data, boot_vga
+        self.ari = ari              # a port with ARI Forwarding Enable set
+        self.physfn, self.vbus = physfn, vbus
         # filled in by layout()
         self.parent = None
         self.domain = self.bus = None
@@ -312,8 +323,9 @@ def layout(host):
 def _layout_bus(rc, devs, bus, parent, nxt):
     slots = {}
     for d in devs:
-        d.domain, d.bus, d.parent, d.rc = rc.domain, bus, parent, rc
-        slots.setdefault(d.dev, []).append(d)
+        d.domain, d.bus, d.parent, d.rc = rc.domain, bus + d.vbus, parent, rc
+        nxt[0] = max(nxt[0], d.bus + 1)
+        slots.setdefault((d.vbus, d.dev), []).append(d)
     for fns in slots.values():
         fns.sort(key=lambda f: f.fn)
         for f in fns:
@@ -602,6 +614,8 @@ def _pcie_cap(c, f, o):
     if f.kind in ("rp", "dsp"):
         devcap2 |= 0x20                                        # ARIFwd
     w32(c, o + 0x24, devcap2)
+    if f.ari:
+        w16(c, o + 0x28, 0x0020)                              # ARI Fwd Enable
     w32(c, o + 0x2c, ((1 << ms) - 1) << 1)                    # speeds vector
     w16(c, o + 0x30, ms)
 
@@ -650,7 +664,11 @@ def _ecap_body(f, cid):
     if cid == ECAP_ARI:
         b = bytearray(4)
         nxt = 0
-        if f.multifunction:
+        if f.parent is not None and f.parent.ari:      # next_ari_fn()
+            later = sorted(g.devfn for g in f.parent.children
+                           if g.devfn > f.devfn)
+            nxt = later[0] if later else 0
+        elif f.multifunction:
             later = [g.fn for g in f.slot_funcs if g.fn > f.fn]
             nxt = later[0] if later else 0
         w16(b, 0, nxt << 8)
@@ -914,7 +932,7 @@ def write_function(t, host, f):
     t.write(d + "/consistent_dma_mask_bits", "64\n", 0o444)
     t.write(d + "/dma_mask_bits", "64\n", 0o444)
     t.write(d + "/power_state", "D0\n", 0o444)
-    t.write(d + "/ari_enabled", "0\n", 0o444)
+    t.write(d + "/ari_enabled", "1\n" if f.ari else "0\n", 0o444)
     t.write(d + "/reset_method", "flr bus\n" if not f.is_bridge else "pm\n")
     for wo in ("remove", "rescan", "reset"):
         t.write(d + "/" + wo, "", 0o200)
@@ -951,6 +969,15 @@ def write_function(t, host, f):
                 f.rom_data, 0o600)
     if f.cls >> 8 == 0x0300:
         t.write(d + "/boot_vga", "1\n" if f.boot_vga else "0\n", 0o444)
+    if f.physfn is not None:
+        vfs = [g for g in f.parent.children if g.physfn is f.physfn]
+        t.link(d + "/physfn", sysfs_dir(f.physfn))
+        t.link(sysfs_dir(f.physfn) + "/virtfn%d" % vfs.index(f), d)
+    vfs = [g for g in (f.parent.children if f.parent else [])
+           if g.physfn is f]
+    if vfs:
+        t.write(d + "/sriov_numvfs", "%d\n" % len(vfs))
+        t.write(d + "/sriov_totalvfs", "%d\n" % len(vfs), 0o444)
     write_config(t, f, d)
     if f.gid is not None:
         t.link(d + "/iommu_group", "sys/kernel/iommu_groups/%d" % f.gid)
@@ -1095,9 +1122,18 @@ def write_dev_vfio(t, host, drivers):
     if "vfio-pci" not in drivers and "vfio_pci" not in host.modules:
         return
     t.write("dev/vfio/vfio", "", 0o666)
-    for gid in sorted({f.gid for f in host.functions()
-                       if f.driver == "vfio-pci" and f.gid is not None}):
+    for minor, gid in enumerate(sorted({
+            f.gid for f in host.functions()
+            if f.driver == "vfio-pci" and f.gid is not None})):
+        # the node is a regular file: gpugate's --root stand-in for the
+        # character device; the kernel's side is the class "vfio" device
+        # with its dynamic major (vfio_group_alloc())
         t.write("dev/vfio/%d" % gid, "", 0o600)
+        gd = "sys/devices/virtual/vfio/%d" % gid
+        t.write(gd + "/dev", "%d:%d\n" % (VFIO_MAJOR, minor), 0o444)
+        t.write(gd + "/uevent", "MAJOR=%d\nMINOR=%d\nDEVNAME=vfio/%d\n" % (
+            VFIO_MAJOR, minor, gid))
+        t.link("sys/class/vfio/%d" % gid, gd)
 
 
 def write_proc(t, host):

@@ -565,14 +565,18 @@ SCENARIOS = [
         nv_audio(0, 1, driver="snd_hda_intel", override=None)), exit=1,
       fails={"bind.vfio"}, desc="a companion is protected too"),
     S("mf_gpu_nic_no_acs", lambda: mf_card(cx7(0, 1, link=(4, 16))),
-      exit=1, fails={"group.isolated", "acs.peers"},
+      exit=1, fails={"group.isolated", "card.functions", "acs.peers"},
       desc="QEMU 'mf': GPU fn0 + NIC fn1, no ACS: one group"),
-    S("mf_gpu_nic_with_acs_pass", lambda: mf_card(
-        cx7(0, 1, link=(4, 16), acs=(0x000c, 0x000c))),
-      desc="NIC function has ACS RR CR: kernel splits the groups"),
+    S("mf_gpu_nic_with_acs_host_driver", lambda: mf_card(
+        cx7(0, 1, link=(4, 16), acs=(0x000c, 0x000c))), exit=1,
+      fails={"card.functions"},
+      desc="NIC function has ACS RR CR: kernel splits the groups, but the "
+           "NIC is on mlx5_core: the card can DMA with its requester ID "
+           "into the host's mlx5 mappings"),
     S("mf_gpu_nic_acs_dt", lambda: mf_card(
         cx7(0, 1, link=(4, 16), acs=(0x004c, 0x004c))), exit=1,
-      fails={"acs.peers"}, desc="DT on the foreign function"),
+      fails={"acs.peers", "card.functions"},
+      desc="DT on the foreign function"),
     S("second_gpu_in_group", gpu_group_label_host, exit=1,
       fails={"group.isolated"},
       desc="two H100 in different slots share a group"),
@@ -754,7 +758,7 @@ SCENARIOS = [
       desc="a companion is protected: its config is needed"),
     S("mf_nic_config_extloop", lambda: mf_card(
         cx7(0, 1, link=(4, 16), acs=(0x000c, 0x000c), hostile="extloop")),
-      exit=3, fails={"access.config", "acs.peers"},
+      exit=3, fails={"access.config", "acs.peers", "card.functions"},
       desc="the foreign function's ACS is needed and unreadable"),
 
     # ---- Intel VMD: 5-digit PCI domain below an endpoint
@@ -793,3 +797,128 @@ SCENARIOS.append(S(
     "switch_peer_dsp_config_extloop",
     lambda: switch_host(dsp_nic=dict(hostile="extloop")), exit=3,
     fails={"access.config", "acs.peers"}))
+
+
+# ---- issue 17 part B: functions of the GPU's card, and small leniencies
+
+def ari_card(*others, ari=True):
+    """00:01.0 has ARI Forwarding on; below it one ARI device: the H100 as
+    function 0 (01:00.0) and `others`, e.g. Fn(1, 0) = ARI function 8 at
+    01:01.0 (next_fn() walks the ARI Next Function Number)."""
+    return Host(
+        [RC(0, 0, [host_bridge(), rp(1, children=[h100(), *others], ari=ari),
+                   rp(3, children=[cx7()]), *uncore_slot(), bmc_vga()])],
+        cmdline=CMD_OK)
+
+
+def relink_gpu_driver(name):
+    """A post hook: the GPU's driver link names driver @name instead."""
+    def hook(root):
+        r = Path(root)
+        drv = r / "sys/bus/pci/drivers"
+        (drv / "vfio-pci").rename(drv / name)
+        link = r / "sys/bus/pci/devices/0000:01:00.0"
+        d = link.resolve() / "driver"
+        d.unlink()
+        d.symlink_to(os.path.relpath(drv / name, d.parent))
+    return hook
+
+
+def gpu_group_sysfs_gone(root):
+    """/dev/vfio/N stays a regular file, but the kernel has no VFIO group N."""
+    grp = (Path(root) / "sys/bus/pci/devices/0000:01:00.0/iommu_group"
+           ).resolve().name
+    (Path(root) / "sys/class/vfio" / grp).unlink()
+
+
+def plain_msi_line(root):
+    """One device's MSI is not remapped while the others are."""
+    p = Path(root) / "proc/interrupts"
+    lines = p.read_text().split("\n")
+    i = next(k for k, x in enumerate(lines) if "mlx5_async0" in x)
+    lines[i] = lines[i].replace(" IR-PCI-MSI", "    PCI-MSI")
+    p.write_text("\n".join(lines))
+
+
+def pseudo_bridge_endpoint():
+    """A type 0 (endpoint) header whose class code says 0609 (PCI-to-PCI
+    bridge, semi-transparent), in the GPU's IOMMU group."""
+    return rp(5, children=[Fn(0, 0, 0x1234, 0x0609, 0x060900, kind="ep",
+                               profile="generic", group="gpu")])
+
+
+import os  # noqa: E402
+
+SCENARIOS += [
+    S("ari_fn8_nic_host_driver", lambda: ari_card(
+        cx7(1, 0, acs=(0x000c, 0x000c))), exit=1, fails={"card.functions"},
+      protected=["0000:01:00.0"],
+      desc="ARI card: function 8 (01:01.0) is a NIC on mlx5_core with ACS; "
+           "it is a function of the GPU's card, not another slot"),
+    S("ari_fn8_nic_no_acs", lambda: ari_card(cx7(1, 0)), exit=1,
+      fails={"card.functions", "acs.peers"}, protected=["0000:01:00.0"],
+      desc="ARI function 8 without ACS: the kernel groups it apart "
+           "(get_pci_function_alias_group() compares PCI_SLOT), yet it "
+           "can reach the GPU inside the device"),
+    S("ari_fn8_audio_companion_on_host_driver", lambda: ari_card(
+        nv_audio(1, 0, driver="snd_hda_intel", override=None)), exit=1,
+      fails={"bind.vfio"}, protected=["0000:01:00.0", "0000:01:01.0"],
+      desc="ARI function 8 is the card's HD audio: a companion, so it "
+           "must be on vfio-pci"),
+    S("ari_fn8_audio_companion_pass", lambda: ari_card(nv_audio(1, 0)),
+      protected=["0000:01:00.0", "0000:01:01.0"],
+      desc="ARI function 8 (HD audio) protected with the GPU"),
+    S("mf_gpu_nic_with_acs_nic_on_vfio_pass", lambda: mf_card(
+        cx7(0, 1, link=(4, 16), acs=(0x000c, 0x000c), driver="vfio-pci")),
+      desc="the card's NIC function is quarantined on vfio-pci"),
+    S("mf_gpu_nic_with_acs_nic_unbound_pass", lambda: mf_card(
+        cx7(0, 1, link=(4, 16), acs=(0x000c, 0x000c), driver=None)),
+      desc="the card's NIC function has no driver: no host DMA mappings"),
+    S("gpu_driver_named_vfio_underscore_pci", lambda: base(
+        post=[relink_gpu_driver("vfio_pci")]), exit=1, fails={"bind.vfio"},
+      desc="a driver named vfio_pci is not vfio-pci: driver names are "
+           "exact (driver_override matches with strcmp)"),
+    S("gpu_vfio_node_without_kernel_group", lambda: base(
+        post=[gpu_group_sysfs_gone]), exit=1, fails={"bind.vfio"},
+      desc="/dev/vfio/N is a regular file and /sys/class/vfio/N is absent: "
+           "no VFIO group device"),
+    S("irq_one_plain_msi_line", lambda: base(post=[plain_msi_line]), exit=1,
+      fails={"iommu.irq_remap"},
+      desc="IR- chips, but the NIC's MSI goes through a plain PCI-MSI "
+           "chip"),
+    S("group_endpoint_with_bridge_class", lambda: base(
+        gpu_kw=dict(group="gpu"), extra=[pseudo_bridge_endpoint()]),
+      exit=1, fails={"group.isolated"},
+      desc="an endpoint (header type 0) claiming class 0609 shares the "
+           "GPU's group: it is no bridge (pci_is_bridge())"),
+]
+
+
+def sriov_card(pf_driver):
+    """00:01.0 -> an SR-IOV card: PF 01:00.0 (1002:7460, processing
+    accelerator 1200, on `pf_driver`) and its VF 02:00.0 (1002:7461,
+    display 0380, on vfio-pci) on the virtual bus 02 that
+    pci_iov_virtfn_bus() gives it, below the same port in sysfs."""
+    pf = Fn(0, 0, 0x1002, 0x7460, 0x120000, profile="nic", driver=pf_driver,
+            acs=(0x000c, 0x000c))
+    vf = Fn(0, 0, 0x1002, 0x7461, 0x038000, profile="generic", physfn=pf,
+            vbus=1, driver="vfio-pci", override="vfio-pci")
+    return Host(
+        [RC(0, 0, [host_bridge(), rp(1, children=[pf, vf]),
+                   rp(3, children=[cx7()]), *uncore_slot(), bmc_vga()])],
+        cmdline=CMD_OK)
+
+
+SRIOV_POLICY = "[devices]\nmatch = 1002:7461:0380\n"
+
+SCENARIOS += [
+    S("sriov_vf_protected_pf_on_host_driver", lambda: sriov_card("gim"),
+      exit=1, fails={"card.functions"}, policy=SRIOV_POLICY,
+      protected=["0000:02:00.0"],
+      desc="the protected VF's PF is on a host driver: the card can use "
+           "the PF's requester ID; the PF is a function of the VF's card "
+           "though it sits on another bus"),
+    S("sriov_vf_protected_pf_unbound_pass", lambda: sriov_card(None),
+      policy=SRIOV_POLICY, protected=["0000:02:00.0"],
+      desc="the same card with the PF unbound"),
+]
