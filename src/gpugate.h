@@ -104,6 +104,9 @@ struct action {
 
 struct report {
 	const char *mode; /* "check", "enforce", "gate" */
+	const char *policy_mode; /* [gate] mode: "enforce", "audit", "audit-readonly" */
+	const char *override;	 /* rd.gpugate= honoured: "none", "audit", "off" */
+	bool enforcing;		 /* a gate run whose failure stops the machine */
 	struct finding *findings;
 	int nfindings, cap_findings;
 	struct action *actions;

@@ -260,9 +260,15 @@ static void print_json(FILE *out, const struct report *r, const struct model *m)
 	json_str(out, GPUGATE_VERSION);
 	fputs(",\"mode\":", out);
 	json_str(out, r->mode);
+	fputs(",\"policy_mode\":", out);
+	json_str(out, r->policy_mode);
+	fputs(",\"override\":", out);
+	json_str(out, r->override);
+	fprintf(out, ",\"enforcing\":%s", r->enforcing ? "true" : "false");
 	fputs(",\"result\":", out);
 	json_str(out, report_verdict_name(report_verdict(r)));
-	fputs(",\"kernel\":", out);
+	/* the fields above are the first line: `check` reads the boot report's */
+	fputs(",\n\"kernel\":", out);
 	json_str(out, m->kernel);
 	fputs(",\"cmdline\":", out);
 	json_str(out, m->cmdline_raw);
