@@ -79,7 +79,7 @@ static void run_describe(const struct run_opts *o, const struct run *x)
 			d->bdf, d->vendor, d->device, (unsigned int)d->class,
 			d->matched ? "matched" : "companion", d->group, d->driver[0] ? d->driver : "none");
 	}
-	fprintf(stderr, "gpugate: %d protected functions\n", n);
+	fprintf(stderr, "gpugate: %d protected function%s\n", n, n == 1 ? "" : "s");
 }
 
 static void run_free(struct run *x)

@@ -320,10 +320,10 @@ static void print_text(FILE *out, const struct report *r, const struct model *m,
 			a->device[0] ? a->device : "host",
 			a->what, a->before, a->after, a->why[0] ? ": " : "", a->why);
 	}
-	fprintf(out, "result: %s (%s, kernel %s): %d failed (%d undetermined), %d fixed, %d warnings, %d passed, %d skipped\n",
+	fprintf(out, "result: %s (%s, kernel %s): %d failed (%d undetermined), %d fixed, %d warning%s, %d passed, %d skipped\n",
 		report_verdict_name(v), r->mode, m->kernel[0] ? m->kernel : "unknown",
-		count[ST_FAIL], unknown, count[ST_FIXED], count[ST_WARN], count[ST_PASS],
-		count[ST_SKIP]);
+		count[ST_FAIL], unknown, count[ST_FIXED], count[ST_WARN],
+		count[ST_WARN] == 1 ? "" : "s", count[ST_PASS], count[ST_SKIP]);
 }
 
 static void prom_label(FILE *out, const char *name, const char *val, bool first)
