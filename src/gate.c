@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checks.h"
@@ -44,6 +45,10 @@ static struct run *run_new(const struct policy *p, const char *mode)
 	x->r.mode = mode;
 	x->r.policy_mode = policy_mode_name(p->mode);
 	x->r.override = "none";
+	x->r.started = (long long)time(NULL);
+	x->r.policy_sha256 = p->sha256[0] ? p->sha256 : NULL;
+	if (sysroot_read_line("/proc/sys/kernel/hostname", x->r.hostname, sizeof(x->r.hostname)))
+		x->r.hostname[0] = '\0';
 	x->c = (struct ctx){ .m = &x->m, .p = p, .r = &x->r };
 	if (model_build(&x->m, p, err, sizeof(err))) {
 		char why[700];
@@ -170,7 +175,8 @@ static void header_value(const char *line, const char *key, char *out, size_t le
 }
 
 /* gate.boot from the first line of a boot report (report.c writes it so). */
-static void boot_report_judge(struct finding *f, const char *path, const char *line)
+static void boot_report_judge(struct report *r, struct finding *f, const char *path,
+			      const char *line)
 {
 	char mode[32], ovr[16], res[16];
 	bool enforcing = strstr(line, "\"enforcing\":true") != NULL;
@@ -186,6 +192,8 @@ static void boot_report_judge(struct finding *f, const char *path, const char *l
 		return;
 	}
 	f->status = enforcing && !strcmp(res, "pass") ? ST_PASS : ST_WARN;
+	r->boot.enforcing = enforcing;
+	r->boot.pass = !strcmp(res, "pass");
 	if (f->status == ST_PASS)
 		finding_msg(f, "the gate enforced the policy at boot and it held (%s)", path);
 	else
@@ -207,6 +215,8 @@ static void check_boot_report(struct run *x, const struct policy *p)
 		return;
 	rc = sysroot_read_line(p->report, line, sizeof(line));
 	f = check_add(&x->c, "gate.boot", NULL, NULL, ST_WARN);
+	x->r.boot.checked = true;
+	x->r.boot.present = rc != -ENOENT;
 	if (rc == -ENOENT) {
 		snprintf(f->expected, sizeof(f->expected), "a boot report");
 		snprintf(f->actual, sizeof(f->actual), "none");
@@ -219,7 +229,7 @@ static void check_boot_report(struct run *x, const struct policy *p)
 			 p->report, strerror(-rc));
 		finding_unknown(f, why);
 	} else {
-		boot_report_judge(f, p->report, line);
+		boot_report_judge(&x->r, f, p->report, line);
 	}
 	checks_sort(&x->c);
 }

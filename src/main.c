@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sha2.h>
+
 #include "baseline.h"
 #include "dump.h"
 #include "gate.h"
@@ -256,8 +258,12 @@ static int load_policy(const struct opts *o, struct policy *p)
 	char err[512];
 	int rc = policy_load(p, o->policy, err, sizeof(err));
 
-	if (!rc)
+	if (!rc) {
+		/* the report names the policy by its digest; unreadable now: none */
+		if (!SHA256File(o->policy, p->sha256))
+			p->sha256[0] = '\0';
 		return 0;
+	}
 	if (rc == -ENOENT && !o->policy_given) {
 		policy_defaults(p);
 		fprintf(stderr, "gpugate: %s not found: using the built-in default policy\n", o->policy);

@@ -72,6 +72,8 @@ struct policy {
 	bool forbid_nvswitch;
 
 	char baseline_file[POLICY_PATH_LEN];
+
+	char sha256[65]; /* of the file read (main.c); "" for the built-in defaults */
 };
 
 /* Fill @p with the defaults of SPEC.md (the NVIDIA policy). */

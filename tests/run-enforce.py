@@ -74,6 +74,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE / "gen"))
+sys.path.insert(0, str(HERE / "report"))
+import report_schema  # noqa: E402  (every report is validated)
 import mktree  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("run_trees",
@@ -277,7 +279,7 @@ def run(cmd, env=None):
 
 def parse_json(out):
     try:
-        rep = json.loads(out)
+        rep = report_schema.loads(out)
     except ValueError as e:
         return None, "stdout is not JSON (%s): %r" % (e, out[:160])
     if not isinstance(rep, dict):
@@ -1002,8 +1004,8 @@ def gate_run(ctx, sc, policy, *args, cmdline_add=None):
 def report_file(root):
     p = root / "run/gpugate/report.json"
     try:
-        return json.loads(p.read_text())
-    except (OSError, ValueError):
+        return report_schema.loads(p.read_text())
+    except (OSError, json.JSONDecodeError):  # a schema error is raised
         return None
 
 

@@ -39,6 +39,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE / "gen"))
+sys.path.insert(0, str(HERE / "report"))
+import report_schema  # noqa: E402  (every report is validated)
 import mktree  # noqa: E402
 
 RESULT = {0: "pass", 1: "fail", 3: "error"}
@@ -136,7 +138,7 @@ def check_report(sc, host, rc, out, err):
             probs.append("stderr lacks /%s/: %r" % (sc.stderr, err[-200:]))
         return probs
     try:
-        rep = json.loads(out)
+        rep = report_schema.loads(out)
     except ValueError as e:
         probs.append("stdout is not JSON (%s): %r" % (e, out[:160]))
         return probs
