@@ -26,25 +26,27 @@ rm -rf "$work"
 mkdir -p "$work"
 pass=0 fail=0
 
-# case NAME WANT(ok|fail) POLICY BINARY [STDERR-REGEX]
-case_() {
-	local name=$1 want=$2 policy=$3 binary=$4 re=${5:-} got out=$work/$1.img
-	if itools_mkinitramfs itpoweroff "$kver" "$policy" "$binary" "$out" >"$work/$name.log" 2>&1; then
-		got=ok
-	else
-		got=fail
-	fi
+# verdict TOOL NAME WANT GOT IMAGE [LOG-REGEX]: judge and count one case
+verdict() {
+	local tool=$1 name=$2 want=$3 got=$4 out=$5 re=${6:-}
 	if [ "$got" = fail ] && [ -s "$out" ]; then
 		got="fail, but an image was written"
 	fi
 	if [ "$got" = "$want" ] && { [ -z "$re" ] || grep -Eq "$re" "$work/$name.log"; }; then
-		echo "ok itools-hook $name"
+		echo "ok $tool $name"
 		pass=$((pass + 1))
 	else
-		echo "FAIL itools-hook $name: mkinitramfs $got (want $want${re:+, stderr /$re/}); log $work/$name.log"
+		echo "FAIL $tool $name: $got (want $want${re:+, log /$re/}); log $work/$name.log"
 		tail -n 5 "$work/$name.log" | sed 's/^/    /'
 		fail=$((fail + 1))
 	fi
+}
+
+# case NAME WANT(ok|fail) POLICY BINARY [STDERR-REGEX]
+case_() {
+	local name=$1 want=$2 policy=$3 binary=$4 got=ok out=$work/$1.img
+	itools_mkinitramfs itpoweroff "$kver" "$policy" "$binary" "$out" >"$work/$name.log" 2>&1 || got=fail
+	verdict itools-hook "$name" "$want" "$got" "$out" "${5:-}"
 }
 
 good=$QEMU_DIR/policies/poweroff.conf
@@ -75,24 +77,13 @@ case_ preflight_audit_builds ok "$work/audit.conf" "$STAGE/usr/sbin/gpugate" \
 # The dracut module: install() ends dracut itself (dracut ignores what
 # install() returns), so no image is written.
 dracut_case() { # NAME WANT(ok|fail) POLICY REGEX
-	local name=$1 want=$2 policy=$3 re=$4 got out=$work/$1.img
-	if GPUGATE_BINARY=$STAGE/usr/sbin/gpugate GPUGATE_POLICY=$policy dracutbasedir=$LAB/dracutbase \
+	local name=$1 want=$2 policy=$3 got=ok out=$work/$1.img
+	GPUGATE_BINARY=$STAGE/usr/sbin/gpugate GPUGATE_POLICY=$policy dracutbasedir=$LAB/dracutbase \
 		dracut --force --no-hostonly --kver "$kver" --kmoddir "$KERNEL_ROOT/lib/modules/$kver" \
 		--conf /dev/null --confdir "$LAB/empty-confdir" --tmpdir "$work" \
-		--modules "base busybox gpugate" --no-early-microcode --no-compress "$out" >"$work/$name.log" 2>&1; then
-		got=ok
-	else
-		got=fail
-	fi
-	[ "$got" = fail ] && [ -s "$out" ] && got="fail, but an image was written"
-	if [ "$got" = "$want" ] && grep -Eq "$re" "$work/$name.log"; then
-		echo "ok dracut-module $name"
-		pass=$((pass + 1))
-	else
-		echo "FAIL dracut-module $name: dracut $got (want $want, /$re/); log $work/$name.log"
-		tail -n 5 "$work/$name.log" | sed 's/^/    /'
-		fail=$((fail + 1))
-	fi
+		--modules "base busybox gpugate" --no-early-microcode --no-compress "$out" \
+		>"$work/$name.log" 2>&1 || got=fail
+	verdict dracut-module "$name" "$want" "$got" "$out" "$4"
 }
 dracut_case preflight_refused fail "$work/refuse.conf" 'gpugate: pre-flight check failed: not building'
 dracut_case preflight_warn_builds ok "$work/warn.conf" 'THIS IMAGE WILL STOP THE BOOT'
