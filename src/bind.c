@@ -54,7 +54,7 @@ void check_bind_vfio(struct ctx *c, struct pdev *d)
 	}
 	if (rc) {
 		snprintf(f->actual, sizeof(f->actual), "%s, no %s", want, d->group < 0 ? "IOMMU group" : path);
-		finding_msg(f, "bound to %s but its VFIO group device is missing", want);
+		finding_msg(f, "bound to %s but its VFIO group device is missing; fix: load vfio (modprobe vfio-pci) and check that the IOMMU is on (iommu.active)", want);
 		return;
 	}
 	f->status = ST_PASS;

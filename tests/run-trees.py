@@ -161,6 +161,8 @@ def check_report(sc, host, rc, out, err):
         ids.add(cid)
         if cid.startswith("baseline."):
             continue
+        if st in ("fail", "warn") and "fix:" not in c.get("message", ""):
+            odd.append("%s %s without a fix" % (cid, st))
         if st == "fail":
             fails.add(cid)
         elif st not in OK_STATUS:
