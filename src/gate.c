@@ -157,7 +157,7 @@ static enum verdict run_finish(const struct run_opts *o, const struct run *x)
 	return v;
 }
 
-/* Copy the string value of "@key":"..." in the JSON header @line to @out ("" if absent). */
+/* Copy the string value of "@key":"..." in the JSON header @line to @out ("unknown" if absent). */
 static void header_value(const char *line, const char *key, char *out, size_t len)
 {
 	char pat[48];
