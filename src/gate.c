@@ -33,6 +33,26 @@ struct run {
 	bool failed; /* the scan itself failed: nothing is known */
 };
 
+/*
+ * The report names its host. Absent (a tree or snapshot without it): null.
+ * Unreadable: the run is undetermined, as for any read that fails.
+ */
+static void run_hostname(struct run *x)
+{
+	char why[96];
+	int rc = sysroot_read_line("/proc/sys/kernel/hostname", x->r.hostname,
+				   sizeof(x->r.hostname));
+
+	if (!rc)
+		return;
+	x->r.hostname[0] = '\0';
+	if (rc == -ENOENT)
+		return;
+	snprintf(why, sizeof(why), "cannot read /proc/sys/kernel/hostname: %s", strerror(-rc));
+	finding_unknown(check_add(&x->c, "access.config", NULL, NULL, ST_FAIL), why);
+	checks_sort(&x->c);
+}
+
 static struct run *run_new(const struct policy *p, const char *mode)
 {
 	struct run *x = calloc(1, sizeof(*x));
@@ -47,8 +67,6 @@ static struct run *run_new(const struct policy *p, const char *mode)
 	x->r.override = "none";
 	x->r.started = (long long)time(NULL);
 	x->r.policy_sha256 = p->sha256[0] ? p->sha256 : NULL;
-	if (sysroot_read_line("/proc/sys/kernel/hostname", x->r.hostname, sizeof(x->r.hostname)))
-		x->r.hostname[0] = '\0';
 	x->c = (struct ctx){ .m = &x->m, .p = p, .r = &x->r };
 	if (model_build(&x->m, p, err, sizeof(err))) {
 		char why[700];
@@ -61,6 +79,7 @@ static struct run *run_new(const struct policy *p, const char *mode)
 		return x;
 	}
 	checks_run(&x->c);
+	run_hostname(x);
 	return x;
 }
 

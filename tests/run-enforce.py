@@ -687,7 +687,7 @@ def vetoes(rep):
     """Modules enforce refused because of a forbidden option."""
     return {a["after"] for a in rep.get("actions", [])
             if a.get("what") == "load module" and not a.get("ok")
-            and "forbidden" in a.get("error", "")}
+            and "forbidden" in (a.get("error") or "")}
 
 
 def test_tree_cmdline_option_vetoed(ctx, sc):
