@@ -21,6 +21,8 @@
    checks it against the built-in ones).
 4. Every example policy in gpugate.conf.5 is accepted by
    `gpugate -p FILE modprobe` (which loads only the policy).
+5. Options a command does not take are usage errors (exit 2), as gpugate.8
+   says (USAGE).
 
 Env: GPUGATE (binary, default build/gpugate; step 4 is skipped with a note
 when it does not exist).
@@ -276,6 +278,30 @@ def check_examples(secs):
     return n
 
 
+# gpugate.8: an option the command does not use is a usage error (exit 2),
+# never silently ignored; the options it takes are accepted.
+USAGE = [(["-f", "json", "show"], 2), (["-n", "check"], 2), (["--verify", "check"], 2),
+         (["-q", "cmdline"], 2), (["-o", "/dev/null", "modprobe"], 2),
+         (["--verify", "enforce"], 2), (["-n", "baseline"], 2), (["policy", "x.y"], 2),
+         (["check", "extra"], 2), (["snapshot"], 2), (["-q", "modprobe"], 2),
+         (["modprobe"], 0), (["policy", "gate.mode"], 0)]
+
+
+def check_usage_errors():
+    binary = os.environ.get("GPUGATE", str(REPO / "build" / "gpugate"))
+    if not os.access(binary, os.X_OK):
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        pol = Path(tmp) / "policy.conf"
+        pol.write_text("")
+        for args, want in USAGE:
+            r = subprocess.run([binary, "-p", str(pol)] + args, capture_output=True,
+                               text=True, stdin=subprocess.DEVNULL, timeout=60)
+            if r.returncode != want:
+                bad("gpugate %s: exit %d, gpugate.8 says %d" % (" ".join(args), r.returncode, want))
+    return len(USAGE)
+
+
 def main():
     for page in (MAN8, MAN5):
         if not page.exists():
@@ -285,13 +311,14 @@ def main():
     cmds, ids = check_gpugate8(sections(MAN8))
     keys = check_conf5(sections(MAN5))
     n = check_examples(sections(MAN5))
+    u = check_usage_errors()
     for p in problems:
         print("FAIL %s" % p)
     if problems:
         return 1
     print("ok man pages: render without warnings; %d commands, %d check ids, "
-          "%d policy keys with defaults, %d example policies" % (
-              len(cmds), len(ids), len(keys), n))
+          "%d policy keys with defaults, %d example policies, %d option checks" % (
+              len(cmds), len(ids), len(keys), n, u))
     return 0
 
 
