@@ -56,7 +56,7 @@ install -m 0644 "$STAGE/usr/sbin/gpugate" "$work/gpugate-noexec"
 
 case_ good_policy ok "$good" "$STAGE/usr/sbin/gpugate"
 case_ policy_missing fail "$work/no-such.conf" "$STAGE/usr/sbin/gpugate" 'E: gpugate: .*no-such\.conf is missing'
-case_ policy_invalid fail "$work/bad.conf" "$STAGE/usr/sbin/gpugate" 'E: gpugate: cannot generate the modprobe\.d blacklist'
+case_ policy_invalid fail "$work/bad.conf" "$STAGE/usr/sbin/gpugate" 'E: gpugate: cannot read the policy .*bad\.conf'
 case_ baseline_missing fail "$work/nobaseline.conf" "$STAGE/usr/sbin/gpugate" 'E: gpugate: cannot copy .*no-such-baseline'
 case_ binary_missing fail "$good" "$work/no-such-gpugate" 'E: gpugate: .*no-such-gpugate is missing or not executable'
 case_ binary_not_executable fail "$good" "$work/gpugate-noexec" 'E: gpugate: .*gpugate-noexec is missing or not executable'
