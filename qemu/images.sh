@@ -23,6 +23,9 @@
 #   drift      poweroff, plus the lab-only labdrift module (qemu/dracut/99labdrift)
 #              that can undo the gate's work before the pre-pivot check
 #   nobinary   the poweroff image with /usr/sbin/gpugate deleted
+#   auditmode  qemu/policies/audit-mode.conf  [gate] mode = audit
+#   auditcrash the auditmode image with /usr/sbin/gpugate a script that
+#              kills itself with SIGSEGV
 #   systemd    the poweroff image with systemd as the initramfs' init
 #              (dracut's systemd, systemd-initrd and dracut-systemd modules)
 #              instead of busybox; systemdnobin: without /usr/sbin/gpugate
@@ -44,7 +47,7 @@ set -euo pipefail
 # shellcheck source=qemu/itools.sh
 . "$QEMU_DIR/itools.sh"
 
-VARIANTS=(poweroff halt audit reboot emergency protectnic drift nobinary busybox takebaseline baseline hostonly systemd systemdnobin
+VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary busybox takebaseline baseline hostonly systemd systemdnobin
 	"${ITOOLS_VARIANTS[@]}")
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
@@ -58,6 +61,7 @@ policy_of() {
 	baseline) echo "$BASELINE_DIR/policy.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
+	auditmode | auditcrash) echo "$QEMU_DIR/policies/audit-mode.conf" ;;
 	reboot | emergency) echo "$QEMU_DIR/policies/$1.conf" ;;
 	itemergency) echo "$QEMU_DIR/policies/emergency.conf" ;;
 	protectnic) echo "$QEMU_DIR/policies/protect-nic.conf" ;;
@@ -145,6 +149,13 @@ without_binary_of() {
 	esac
 }
 
+# The image a crashing-binary variant is made from (empty for the others).
+crashing_binary_of() {
+	case "$1" in
+	auditcrash) echo auditmode ;;
+	esac
+}
+
 build_initrd() {
 	local variant=$1 kver=$2 out=$IMAGES/initrd-$1.img policy hash base
 	policy=$(policy_of "$variant")
@@ -159,6 +170,10 @@ build_initrd() {
 	if [ -n "$base" ]; then
 		build_initrd "$base" "$kver"
 		strip_binary "$IMAGES/initrd-$base.img" "$out"
+	elif [ -n "$(crashing_binary_of "$variant")" ]; then
+		base=$(crashing_binary_of "$variant")
+		build_initrd "$base" "$kver"
+		strip_binary "$IMAGES/initrd-$base.img" "$out" crash
 	elif is_itools "$variant"; then
 		build_itools_initrd "$variant" "$kver" "$policy" "$out.tmp"
 		check_initrd "$out.tmp" "$variant"
@@ -186,7 +201,7 @@ check_initrd() {
 	local img=$1 variant=$2 list f files
 	# usr-merged or not: compare without the usr/ and var/ prefixes
 	list=$(cpio -it --quiet <"$img" | sed -E 's,^(usr|var)/,,')
-	files="sbin/gpugate etc/gpugate/policy.conf etc/modprobe.d/gpugate.conf
+	files="sbin/gpugate etc/gpugate/policy.conf etc/gpugate/hook.conf etc/modprobe.d/gpugate.conf
 		lib/gpugate-lib.sh lib/dracut/hooks/pre-udev/00-gpugate-pre-udev.sh
 		lib/dracut/hooks/pre-pivot/99-gpugate-pre-pivot.sh"
 	if is_itools "$variant"; then
@@ -206,13 +221,19 @@ check_initrd() {
 }
 
 # The same image without the gpugate binary: the hooks must stop the boot.
+# strip_binary IN OUT [crash]: IN without /usr/sbin/gpugate, or with
+# "crash": with a script in its place that dies of SIGSEGV.
 strip_binary() {
 	local in=$1 out=$2 dir=$LAB/tmp/nobinary
-	log "${out##*/}: ${in##*/} without /usr/sbin/gpugate"
+	log "${out##*/}: ${in##*/} without /usr/sbin/gpugate${3:+ (a crashing script instead)}"
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	(cd "$dir" && cpio -id --quiet <"$in")
 	rm "$dir/usr/sbin/gpugate"
+	if [ "${3:-}" = crash ]; then
+		printf '#!/bin/sh\nkill -SEGV $$\n' >"$dir/usr/sbin/gpugate"
+		chmod 0755 "$dir/usr/sbin/gpugate"
+	fi
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
 	rm -rf "$dir"
 	mv "$out.tmp" "$out"

@@ -156,7 +156,7 @@ build_itools_initrd() {
 
 # What an initramfs-tools image must hold (paths without usr/).
 itools_files() {
-	echo sbin/gpugate etc/gpugate/policy.conf etc/modprobe.d/gpugate.conf \
+	echo sbin/gpugate etc/gpugate/policy.conf etc/gpugate/hook.conf etc/modprobe.d/gpugate.conf \
 		scripts/gpugate-lib.sh scripts/init-top/gpugate scripts/init-bottom/gpugate \
 		scripts/init-top/ORDER scripts/init-bottom/ORDER
 }

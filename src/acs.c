@@ -108,7 +108,7 @@ static void acs_eval(struct ctx *c, const char *id, struct pdev *d, struct pdev 
 			return;
 		}
 		f->status = ST_WARN;
-		finding_msg(f, "%s %s does not implement ACS %s: per PCIe it then has no such peer-to-peer path; the other required bits are set",
+		finding_msg(f, "%s %s does not implement ACS %s: per PCIe it then has no such peer-to-peer path; the other required bits are set; fix: none needed",
 			    role, type, names);
 		return;
 	}

@@ -105,8 +105,8 @@ void check_bind_vfio(struct ctx *c, struct pdev *d)
 	if (rc) {
 		snprintf(f->actual, sizeof(f->actual), "%s, %s", want,
 			 d->group < 0 ? "no IOMMU group" : "no VFIO group device");
-		finding_msg(f, "bound to %s but its VFIO group device is missing%s%s", want,
-			    d->group < 0 ? "" : ": ", d->group < 0 ? "" : why);
+		finding_msg(f, "bound to %s but its VFIO group device is missing%s%s; fix: load vfio (modprobe vfio-pci) and check that the IOMMU is on (iommu.active)",
+			    want, d->group < 0 ? "" : ": ", d->group < 0 ? "" : why);
 		return;
 	}
 	f->status = ST_PASS;
@@ -146,7 +146,7 @@ static int loaded_host_drivers(struct ctx *c)
 			continue;
 		}
 		snprintf(f->actual, sizeof(f->actual), "%s loaded", name);
-		finding_msg(f, "host GPU driver %s is loaded: it can bind the GPUs and lets their firmware talk to the host; fix: blacklist it in the initramfs (the gpugate dracut module does) and reboot", name);
+		finding_msg(f, "host GPU driver %s is loaded: it can bind the GPUs and lets their firmware talk to the host; fix: blacklist it in the initramfs (gpugate's initramfs hook puts the file from `gpugate modprobe` there), rebuild the initramfs and reboot", name);
 	}
 	return hits;
 }
@@ -191,7 +191,7 @@ static int alias_host_drivers(struct ctx *c, struct pdev *d)
 		f = check_add(c, "driver.host", d, NULL, c->p->require_blacklisted ? ST_FAIL : ST_WARN);
 		snprintf(f->expected, sizeof(f->expected), "%s blacklisted", hits[i].name);
 		snprintf(f->actual, sizeof(f->actual), "modalias resolves to %s", hits[i].name);
-		finding_msg(f, "udev would load host driver %s for this function; fix: 'blacklist %s' in modprobe.d of the initramfs (the gpugate dracut module installs it)",
+		finding_msg(f, "udev would load host driver %s for this function; fix: 'blacklist %s' in modprobe.d of the initramfs (gpugate's initramfs hook installs it: rebuild the initramfs)",
 			    hits[i].name, hits[i].name);
 	}
 	return bad;

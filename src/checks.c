@@ -43,6 +43,7 @@ static const struct check table[] = {
 	{ "baseline.topology", SCOPE_HOST, check_baseline_topology, "the sysfs tree" },
 	{ "baseline.rom", SCOPE_HOST, check_baseline_rom, "the ROM images in sysfs" },
 	{ "devices.none", SCOPE_HOST, check_devices_none, NULL },
+	{ "devices.expect", SCOPE_HOST, check_devices_expect, NULL },
 	/* Last: it reports what every check before it failed to read. */
 	{ "access.config", SCOPE_HOST, check_access_config, NULL },
 };
@@ -220,11 +221,36 @@ void check_devices_none(struct ctx *c, struct pdev *unused)
 		return;
 	f = check_add(c, id, NULL, NULL, n || c->p->allow_none ? ST_PASS : ST_FAIL);
 	snprintf(f->expected, sizeof(f->expected), c->p->allow_none ? "any number" : "at least 1");
-	snprintf(f->actual, sizeof(f->actual), "%d protected functions", n);
+	snprintf(f->actual, sizeof(f->actual), "%d protected function%s", n, n == 1 ? "" : "s");
 	if (n)
-		finding_msg(f, "%d functions protected", n);
+		finding_msg(f, "%d function%s protected", n, n == 1 ? "" : "s");
 	else if (c->p->allow_none)
 		finding_msg(f, "no function matches the policy, and [devices] allow_none = yes");
 	else
 		finding_msg(f, "no function matches [devices] match or bdf: nothing would be protected; fix: correct the match list, or set allow_none = yes on hosts without GPUs");
+}
+
+/*
+ * [devices] expect = N: at least N matched functions (companions do not
+ * count), so that a GPU that fell off the bus fails the host. No finding
+ * when the policy does not set it.
+ */
+void check_devices_expect(struct ctx *c, struct pdev *unused)
+{
+	int n = 0, want = c->p->expect;
+	struct finding *f;
+
+	(void)unused;
+	if (!want)
+		return;
+	for (int i = 0; i < c->m->ndevs; i++)
+		n += c->m->devs[i].matched;
+	f = check_add(c, "devices.expect", NULL, NULL, n >= want ? ST_PASS : ST_FAIL);
+	snprintf(f->expected, sizeof(f->expected), "at least %d matched", want);
+	snprintf(f->actual, sizeof(f->actual), "%d matched", n);
+	if (n >= want)
+		finding_msg(f, "%d functions match [devices] match or bdf, the policy expects %d", n, want);
+	else
+		finding_msg(f, "only %d of the %d GPUs the policy expects are present (functions matched by [devices] match or bdf; companions do not count); fix: find the missing GPU (lspci; dmesg for a link down or a device that fell off the bus), or correct [devices] expect",
+			    n, want);
 }

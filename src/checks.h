@@ -97,5 +97,6 @@ void check_baseline_rom(struct ctx *c, struct pdev *d);
 void check_nvlink_nvswitch(struct ctx *c, struct pdev *d);
 void check_access_config(struct ctx *c, struct pdev *d);
 void check_devices_none(struct ctx *c, struct pdev *d);
+void check_devices_expect(struct ctx *c, struct pdev *d);
 
 #endif

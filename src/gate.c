@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checks.h"
@@ -33,6 +34,26 @@ struct run {
 	bool failed; /* the scan itself failed: nothing is known */
 };
 
+/*
+ * The report names its host. Absent (a tree or snapshot without it): null.
+ * Unreadable: the run is undetermined, as for any read that fails.
+ */
+static void run_hostname(struct run *x)
+{
+	char why[96];
+	int rc = sysroot_read_line("/proc/sys/kernel/hostname", x->r.hostname,
+				   sizeof(x->r.hostname));
+
+	if (!rc)
+		return;
+	x->r.hostname[0] = '\0';
+	if (rc == -ENOENT)
+		return;
+	snprintf(why, sizeof(why), "cannot read /proc/sys/kernel/hostname: %s", strerror(-rc));
+	finding_unknown(check_add(&x->c, "access.config", NULL, NULL, ST_FAIL), why);
+	checks_sort(&x->c);
+}
+
 static struct run *run_new(const struct policy *p, const char *mode)
 {
 	struct run *x = calloc(1, sizeof(*x));
@@ -43,6 +64,10 @@ static struct run *run_new(const struct policy *p, const char *mode)
 		return NULL;
 	}
 	x->r.mode = mode;
+	x->r.policy_mode = policy_mode_name(p->mode);
+	x->r.override = "none";
+	x->r.started = (long long)time(NULL);
+	x->r.policy_sha256 = p->sha256[0] ? p->sha256 : NULL;
 	x->c = (struct ctx){ .m = &x->m, .p = p, .r = &x->r };
 	if (model_build(&x->m, p, err, sizeof(err))) {
 		char why[700];
@@ -55,6 +80,7 @@ static struct run *run_new(const struct policy *p, const char *mode)
 		return x;
 	}
 	checks_run(&x->c);
+	run_hostname(x);
 	return x;
 }
 
@@ -78,7 +104,7 @@ static void run_describe(const struct run_opts *o, const struct run *x)
 			d->bdf, d->vendor, d->device, (unsigned int)d->class,
 			d->matched ? "matched" : "companion", d->group, d->driver[0] ? d->driver : "none");
 	}
-	fprintf(stderr, "gpugate: %d protected functions\n", n);
+	fprintf(stderr, "gpugate: %d protected function%s\n", n, n == 1 ? "" : "s");
 }
 
 static void run_free(struct run *x)
@@ -151,10 +177,91 @@ static enum verdict run_finish(const struct run_opts *o, const struct run *x)
 	return v;
 }
 
+/* Copy the string value of "@key":"..." in the JSON header @line to @out ("unknown" if absent). */
+static void header_value(const char *line, const char *key, char *out, size_t len)
+{
+	char pat[48];
+	const char *v, *end;
+
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	v = strstr(line, pat);
+	end = v ? strchr(v + strlen(pat), '"') : NULL;
+	if (!end) {
+		snprintf(out, len, "unknown");
+		return;
+	}
+	v += strlen(pat);
+	snprintf(out, len, "%.*s", (int)(end - v), v);
+}
+
+/* gate.boot from the first line of a boot report (report.c writes it so). */
+static void boot_report_judge(struct report *r, struct finding *f, const char *path,
+			      const char *line)
+{
+	char mode[32], ovr[16], res[16];
+	bool enforcing = strstr(line, "\"enforcing\":true") != NULL;
+
+	header_value(line, "policy_mode", mode, sizeof(mode));
+	header_value(line, "override", ovr, sizeof(ovr));
+	header_value(line, "result", res, sizeof(res));
+	snprintf(f->expected, sizeof(f->expected), "enforcing, result pass");
+	snprintf(f->actual, sizeof(f->actual), "%s, mode %s, override %s, result %s",
+		 enforcing ? "enforcing" : "not enforcing", mode, ovr, res);
+	if (!strstr(line, "\"mode\":\"gate\"")) {
+		finding_unknown(f, "the boot report is not a gate report");
+		return;
+	}
+	f->status = enforcing && !strcmp(res, "pass") ? ST_PASS : ST_WARN;
+	r->boot.enforcing = enforcing;
+	r->boot.pass = !strcmp(res, "pass");
+	if (f->status == ST_PASS)
+		finding_msg(f, "the gate enforced the policy at boot and it held (%s)", path);
+	else
+		finding_msg(f, "this boot did not enforce the policy (%s); fix: when the audit reports pass, set [gate] mode = enforce, drop rd.gpugate= from the command line and rebuild the initramfs (docs/operations.md)",
+			    path);
+}
+
+/*
+ * `check` after boot: did this boot's gate enforce, and did the policy
+ * hold? Read from the report the gate left; no report is a warning.
+ */
+static void check_boot_report(struct run *x, const struct policy *p)
+{
+	char line[1024];
+	struct finding *f;
+	int rc;
+
+	if (x->failed || x->m.dump)
+		return;
+	rc = sysroot_read_line(p->report, line, sizeof(line));
+	f = check_add(&x->c, "gate.boot", NULL, NULL, ST_WARN);
+	x->r.boot.checked = true;
+	x->r.boot.present = rc != -ENOENT;
+	if (rc == -ENOENT) {
+		snprintf(f->expected, sizeof(f->expected), "a boot report");
+		snprintf(f->actual, sizeof(f->actual), "none");
+		finding_msg(f, "no boot report at %s%s: the gate did not run at this boot, or /run did not reach the root; fix: install the gate into the initramfs (update-initramfs -u, or dracut -f) and reboot",
+			    sysroot_prefix(), p->report);
+	} else if (rc) {
+		char why[POLICY_PATH_LEN + 64];
+
+		snprintf(why, sizeof(why), "cannot read the boot report %s%s: %s", sysroot_prefix(),
+			 p->report, strerror(-rc));
+		finding_unknown(f, why);
+	} else {
+		boot_report_judge(&x->r, f, p->report, line);
+	}
+	checks_sort(&x->c);
+}
+
 enum verdict run_check(const struct run_opts *o)
 {
 	struct run *x = run_new(o->policy, "check");
-	enum verdict v = run_finish(o, x);
+	enum verdict v;
+
+	if (x)
+		check_boot_report(x, o->policy);
+	v = run_finish(o, x);
 
 	run_free(x);
 	return v;
@@ -443,12 +550,38 @@ static enum verdict report_unwritten(struct run *x, const char *path)
 	return VERDICT_ERROR;
 }
 
+static const char *const override_names[] = { "none", "audit", "off" };
+
+/*
+ * Does this gate run change the host? Not with --verify, not in
+ * audit-readonly, not when rd.gpugate=off is honoured: an override only
+ * ever takes actions away.
+ */
+static bool gate_acts(const struct run_opts *o, enum override ovr)
+{
+	return !o->verify && ovr != OVR_OFF && o->policy->mode != MODE_AUDIT_READONLY;
+}
+
+/* Say in the report how this gate ran; returns whether a failure stops the machine. */
+static bool gate_label(struct run *x, const struct policy *p, enum override ovr)
+{
+	x->r.override = override_names[ovr];
+	x->r.enforcing = p->mode == MODE_ENFORCE && ovr == OVR_NONE;
+	if (ovr == OVR_OFF)
+		fprintf(stderr, "gpugate: gate disabled by rd.gpugate=off: checking only, the boot continues\n");
+	else if (ovr == OVR_AUDIT)
+		fprintf(stderr, "gpugate: audit mode: the boot continues whatever the result (rd.gpugate=audit)\n");
+	else if (!x->r.enforcing)
+		fprintf(stderr, "gpugate: %s mode: the boot continues whatever the result\n",
+			x->r.policy_mode);
+	return x->r.enforcing;
+}
+
 int run_gate(const struct run_opts *o)
 {
 	struct run *x = run_new(o->policy, "gate");
 	enum override ovr;
 	enum verdict v;
-	bool audit;
 
 	if (!x)
 		return VERDICT_ERROR;
@@ -456,25 +589,20 @@ int run_gate(const struct run_opts *o)
 	 * an unreadable level fails enforce (lockdown_known()). */
 	lockdown_read(!o->dry_run && !sysroot_is_redirected());
 	ovr = cmdline_override(x, o->policy);
-	if (ovr == OVR_OFF) {
-		fprintf(stderr, "gpugate: gate disabled by rd.gpugate=off\n");
-		run_free(x);
-		return 0;
-	}
-	if (!o->verify)
+	if (gate_acts(o, ovr))
 		x = enforce_on(o, x, "gate");
+	gate_label(x, o->policy, ovr);
 	v = run_finish(o, x);
 	if (o->dry_run)
 		fprintf(stderr, "gpugate: --dry-run: would write the report to %s%s\n",
 			sysroot_prefix(), o->policy->report);
 	else if (write_report(x, o->policy->report, true))
 		v = report_unwritten(x, o->policy->report);
-	audit = ovr == OVR_AUDIT || o->policy->mode == MODE_AUDIT;
 	if (v == VERDICT_PASS)
 		fprintf(stderr, "gpugate: gate%s: policy holds\n", o->verify ? " --verify" : "");
 	if (v != VERDICT_PASS) {
 		banner(x, o->dry_run);
-		if (audit) {
+		if (!x->r.enforcing) {
 			fprintf(stderr, "gpugate: audit mode: the boot continues although the policy does not hold\n");
 			run_free(x);
 			return 0;

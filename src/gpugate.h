@@ -107,6 +107,16 @@ struct action {
 
 struct report {
 	const char *mode; /* "check", "enforce", "gate" */
+	const char *policy_mode; /* [gate] mode: "enforce", "audit", "audit-readonly" */
+	const char *override;	 /* rd.gpugate= honoured: "none", "audit", "off" */
+	bool enforcing;		 /* a gate run whose failure stops the machine */
+	long long started;	 /* time(2) when the run began */
+	char hostname[65];	 /* /proc/sys/kernel/hostname, "" when unreadable */
+	const char *policy_sha256; /* of the policy file; NULL: built-in defaults */
+	struct {
+		bool checked;	/* `check` looked for the boot report */
+		bool present, enforcing, pass;
+	} boot;			/* what the boot's gate report said (gate.boot) */
 	struct finding *findings;
 	int nfindings, cap_findings;
 	struct action *actions;

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sha2.h>
+
 #include "baseline.h"
 #include "dump.h"
 #include "gate.h"
@@ -38,9 +40,10 @@ struct opts {
 	const char *report;
 	const char *lspci_dump;
 	enum format format;
-	bool quiet, verbose, policy_given, dry_run, verify;
+	bool quiet, verbose, policy_given, dry_run, verify, format_given;
 	const char *command;
-	const char *arg; /* snapshot: the output file */
+	char **args; /* the words after the command */
+	int nargs;
 };
 
 static void usage(FILE *out)
@@ -56,7 +59,8 @@ static void usage(FILE *out)
 	      "  cmdline    print the kernel command-line fragment the policy needs\n"
 	      "  modprobe   print the modprobe.d blacklist the initramfs needs\n"
 	      "  baseline   print a baseline (IDs, paths, ROM hashes) to pin with [baseline] file\n"
-	      "  snapshot OUT.tar  write the files gpugate reads, for --root elsewhere\n\n"
+	      "  snapshot OUT.tar  write the files gpugate reads, for --root elsewhere\n"
+	      "  policy [SECTION.KEY...]  print policy values as gpugate reads them\n\n"
 	      "Options:\n"
 	      "  -p, --policy FILE   policy file (default " DEFAULT_POLICY ")\n"
 	      "  -r, --root DIR      read /sys, /proc, /dev, /lib/modules, /etc/modprobe.d under DIR\n"
@@ -110,6 +114,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			o->root = optarg;
 			break;
 		case 'f':
+			o->format_given = true;
 			if (parse_format(optarg, &o->format)) {
 				fprintf(stderr, "gpugate: unknown format '%s' (text, json, prometheus)\n", optarg);
 				return -EINVAL;
@@ -145,26 +150,83 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -EINVAL;
 		}
 	}
-	if (optind == argc - 2 && !strcmp(argv[optind], "snapshot")) {
-		o->arg = argv[optind + 1];
-	} else if (optind != argc - 1 || !strcmp(argv[optind], "snapshot")) {
-		fprintf(stderr, "gpugate: expected exactly one command (snapshot: and its output file)\n");
+	if (optind >= argc) {
+		fprintf(stderr, "gpugate: expected a command\n");
 		usage(stderr);
 		return -EINVAL;
 	}
 	o->command = argv[optind];
+	o->args = argv + optind + 1;
+	o->nargs = argc - optind - 1;
 	return 0;
 }
 
-static bool command_known(const char *c)
-{
-	static const char *const commands[] = { "check",   "enforce",  "gate",    "show", "cmdline",
-						 "modprobe", "baseline", "snapshot" };
+/* What each command takes besides -p, -r, -v: the rest is a usage error. */
+enum takes { T_FORMAT = 1, T_REPORT = 2, T_QUIET = 4, T_DRY_RUN = 8, T_VERIFY = 16 };
 
+static const struct command {
+	const char *name;
+	unsigned int takes;
+	int min_args, max_args;
+} commands[] = {
+	{ "check", T_FORMAT | T_REPORT | T_QUIET, 0, 0 },
+	{ "enforce", T_FORMAT | T_REPORT | T_QUIET | T_DRY_RUN, 0, 0 },
+	{ "gate", T_FORMAT | T_REPORT | T_QUIET | T_DRY_RUN | T_VERIFY, 0, 0 },
+	{ "show", 0, 0, 0 },
+	{ "cmdline", 0, 0, 0 },
+	{ "modprobe", 0, 0, 0 },
+	{ "baseline", T_REPORT, 0, 0 },
+	{ "snapshot", 0, 1, 1 },
+	{ "policy", 0, 0, 64 },
+};
+
+static const struct command *command_find(const char *c)
+{
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(c, commands[i]))
-			return true;
-	return false;
+		if (!strcmp(c, commands[i].name))
+			return &commands[i];
+	return NULL;
+}
+
+/* An option the command does not take is a usage error, not silently ignored. */
+static int command_opts_check(const struct opts *o, const struct command *c)
+{
+	const struct {
+		bool given;
+		unsigned int bit;
+		const char *name;
+	} given[] = {
+		{ o->format_given, T_FORMAT, "--format" }, { o->report != NULL, T_REPORT, "--report" },
+		{ o->quiet, T_QUIET, "--quiet" },	  { o->dry_run, T_DRY_RUN, "--dry-run" },
+		{ o->verify, T_VERIFY, "--verify" },
+	};
+
+	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
+		if (given[i].given && !(c->takes & given[i].bit)) {
+			fprintf(stderr, "gpugate: %s does not take %s\n", c->name, given[i].name);
+			return -EINVAL;
+		}
+	}
+	if (o->nargs < c->min_args || o->nargs > c->max_args) {
+		fprintf(stderr, "gpugate: %s takes %s\n", c->name,
+			c->max_args == 0 ? "no arguments" : c->min_args == 1 ? "one output file" : "keys like gate.mode");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* `gpugate policy [SECTION.KEY...]`: the values as the parser read them. */
+static int policy_command(const struct opts *o, const struct policy *p)
+{
+	if (!o->nargs)
+		return policy_print(stdout, p, NULL) ? EXIT_ERROR : EXIT_PASS;
+	for (int i = 0; i < o->nargs; i++) {
+		if (policy_print(stdout, p, o->args[i])) {
+			fprintf(stderr, "gpugate: policy: no key '%s' (see gpugate.conf(5))\n", o->args[i]);
+			return EXIT_USAGE;
+		}
+	}
+	return EXIT_PASS;
 }
 
 /* --lspci-dump gives config space only: nothing to write to, no sysroot. */
@@ -196,8 +258,12 @@ static int load_policy(const struct opts *o, struct policy *p)
 	char err[512];
 	int rc = policy_load(p, o->policy, err, sizeof(err));
 
-	if (!rc)
+	if (!rc) {
+		/* the report names the policy by its digest; unreadable now: none */
+		if (!SHA256File(o->policy, p->sha256))
+			p->sha256[0] = '\0';
 		return 0;
+	}
 	if (rc == -ENOENT && !o->policy_given) {
 		policy_defaults(p);
 		fprintf(stderr, "gpugate: %s not found: using the built-in default policy\n", o->policy);
@@ -247,7 +313,9 @@ static int dispatch(const struct opts *o, const struct policy *p)
 	if (!strcmp(o->command, "baseline"))
 		return baseline_command(p, o->report) ? EXIT_ERROR : EXIT_PASS;
 	if (!strcmp(o->command, "snapshot"))
-		return snapshot_command(p, o->arg) ? EXIT_ERROR : EXIT_PASS;
+		return snapshot_command(p, o->args[0]) ? EXIT_ERROR : EXIT_PASS;
+	if (!strcmp(o->command, "policy"))
+		return policy_command(o, p);
 	return run_view(o->command, p);
 }
 
@@ -278,18 +346,20 @@ static void watchdog_arm(void)
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
+	const struct command *c;
 	struct policy p;
 	int rc;
 
 	if (parse_args(argc, argv, &o))
 		return EXIT_USAGE;
 	watchdog_arm();
-	if (!command_known(o.command)) {
+	c = command_find(o.command);
+	if (!c) {
 		fprintf(stderr, "gpugate: unknown command '%s'\n", o.command);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (dump_opts_check(&o))
+	if (command_opts_check(&o, c) || dump_opts_check(&o))
 		return EXIT_USAGE;
 	if (load_policy(&o, &p))
 		return EXIT_USAGE;

@@ -15,13 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <pci/header.h>
 
 #include "policy.h"
 
 #define LINE_MAX_LEN 1024
-#define MAX_KEYS 32
 
 struct key;
 typedef int (*key_parse_fn)(struct policy *p, const struct key *k, char *val, char *why,
@@ -36,7 +36,8 @@ struct key {
 	int (*item)(struct policy *p, const char *w, char *why, size_t wlen); /* lists */
 };
 
-static const char *const mode_words[] = { "enforce", "audit", NULL };
+static const char *const mode_words[] = { "enforce", "audit", "audit-readonly", NULL };
+static const char *const preflight_words[] = { "refuse", "warn", "off", NULL };
 static const char *const fail_words[] = { "halt", "poweroff", "reboot", "emergency", NULL };
 static const char *const comp_words[] = { "slot", "none", NULL };
 
@@ -106,13 +107,53 @@ static int parse_report(struct policy *p, const struct key *k, char *val, char *
 	return parse_path(p, k, val, why, wlen);
 }
 
+/* Does @s end in @tail? */
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && !strcmp(s + n - t, tail);
+}
+
+/*
+ * The VFIO driver: vfio-pci, or a vfio-pci variant driver, all of which
+ * the kernel names *-vfio-pci or *_vfio_pci (drivers/vfio/pci/). A typo
+ * is caught here, not at boot.
+ */
 static int parse_name(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
 {
 	if (!*val || strlen(val) >= POLICY_NAME_LEN || strpbrk(val, " \t/")) {
 		snprintf(why, wlen, "%s: '%s' is not a driver name", k->name, val);
 		return -EINVAL;
 	}
+	if (!ends_with(val, "vfio-pci") && !ends_with(val, "vfio_pci")) {
+		snprintf(why, wlen, "%s: '%s' is not a VFIO driver (vfio-pci, or a variant driver named *-vfio-pci or *_vfio_pci)",
+			 k->name, val);
+		return -EINVAL;
+	}
 	strcpy(FIELD(p, k, char), val);
+	return 0;
+}
+
+/* A count from 0 to POLICY_MAX_COUNT, decimal digits only. */
+#define POLICY_MAX_COUNT 4096
+
+static int parse_count(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+{
+	char *end;
+	unsigned long n;
+
+	if (!*val || strspn(val, "0123456789") != strlen(val) || strlen(val) > 5) {
+		snprintf(why, wlen, "%s: expected a number from 0 to %d, got '%s'", k->name,
+			 POLICY_MAX_COUNT, val);
+		return -EINVAL;
+	}
+	n = strtoul(val, &end, 10);
+	if (n > POLICY_MAX_COUNT) {
+		snprintf(why, wlen, "%s: %lu is more than %d", k->name, n, POLICY_MAX_COUNT);
+		return -EINVAL;
+	}
+	*FIELD(p, k, int) = (int)n;
 	return 0;
 }
 
@@ -277,6 +318,45 @@ static int parse_acs(struct policy *p, const struct key *k, char *val, char *why
 	return 0;
 }
 
+static void show_hex4(FILE *out, uint16_t v, bool any)
+{
+	if (any)
+		fputc('*', out);
+	else
+		fprintf(out, "%04x", v);
+}
+
+static void match_show(FILE *out, const struct policy *p, int i)
+{
+	const struct match *m = &p->match[i];
+
+	show_hex4(out, m->vendor, m->any_vendor);
+	fputc(':', out);
+	show_hex4(out, m->device, m->any_device);
+	fputc(':', out);
+	show_hex4(out, m->class, m->any_class);
+}
+
+static void bdf_show(FILE *out, const struct policy *p, int i)
+{
+	fputs(p->bdf[i], out);
+}
+
+static void class_show(FILE *out, const struct policy *p, int i)
+{
+	show_hex4(out, p->companion_classes[i], false);
+}
+
+static void forbid_show(FILE *out, const struct policy *p, int i)
+{
+	fputs(p->forbid[i], out);
+}
+
+static void host_driver_show(FILE *out, const struct policy *p, int i)
+{
+	fputs(p->host_drivers[i], out);
+}
+
 #define OFF(field) offsetof(struct policy, field)
 
 static const struct key keys[] = {
@@ -284,11 +364,13 @@ static const struct key keys[] = {
 	{ "gate", "on_failure", parse_enum, OFF(on_failure), fail_words, NULL },
 	{ "gate", "allow_cmdline_override", parse_bool, OFF(allow_cmdline_override), NULL, NULL },
 	{ "gate", "report", parse_report, OFF(report), NULL, NULL },
+	{ "gate", "preflight", parse_enum, OFF(preflight), preflight_words, NULL },
 	{ "devices", "match", parse_list, OFF(nmatch), NULL, match_one },
 	{ "devices", "bdf", parse_list, OFF(nbdf), NULL, bdf_one },
 	{ "devices", "companions", parse_enum, OFF(companions), comp_words, NULL },
 	{ "devices", "companion_classes", parse_list, OFF(ncompanion_classes), NULL, class_one },
 	{ "devices", "allow_none", parse_bool, OFF(allow_none), NULL, NULL },
+	{ "devices", "expect", parse_count, OFF(expect), NULL, NULL },
 	{ "iommu", "require_strict", parse_bool, OFF(require_strict), NULL, NULL },
 	{ "iommu", "forbid_identity", parse_bool, OFF(forbid_identity), NULL, NULL },
 	{ "iommu", "require_irq_remapping", parse_bool, OFF(require_irq_remapping), NULL, NULL },
@@ -359,11 +441,36 @@ static void strip_comment(char *s)
 	}
 }
 
+#define MAX_SECTIONS 16
+
 struct parse_state {
 	char section[32];
-	bool seen[NKEYS];
+	int key_line[NKEYS]; /* where each key was set; 0: not in the file */
 	bool in_section;
+	int lineno;
+	struct {
+		const char *name;
+		int line;
+	} sections[MAX_SECTIONS]; /* each section header seen, and its line */
+	int nsections;
 };
+
+/* A section given twice would merge silently: an error naming both lines. */
+static int section_once(struct parse_state *st, const char *name, char *why, size_t wlen)
+{
+	for (int i = 0; i < st->nsections; i++) {
+		if (!strcmp(st->sections[i].name, name)) {
+			snprintf(why, wlen, "duplicate section [%s] (first at line %d): merge the two",
+				 name, st->sections[i].line);
+			return -EINVAL;
+		}
+	}
+	if (st->nsections < MAX_SECTIONS) {
+		st->sections[st->nsections].name = name;
+		st->sections[st->nsections++].line = st->lineno;
+	}
+	return 0;
+}
 
 static int parse_section(struct parse_state *st, char *line, char *why, size_t wlen)
 {
@@ -379,7 +486,7 @@ static int parse_section(struct parse_state *st, char *line, char *why, size_t w
 		if (!strcmp(keys[i].section, line)) {
 			snprintf(st->section, sizeof(st->section), "%s", line);
 			st->in_section = true;
-			return 0;
+			return section_once(st, keys[i].section, why, wlen);
 		}
 	}
 	snprintf(why, wlen, "unknown section [%s]", line);
@@ -406,35 +513,64 @@ static int parse_assignment(struct policy *p, struct parse_state *st, char *line
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (strcmp(keys[i].section, st->section) || strcmp(keys[i].name, name))
 			continue;
-		if (st->seen[i]) {
-			snprintf(why, wlen, "duplicate key '%s' in [%s]", name, st->section);
+		if (st->key_line[i]) {
+			snprintf(why, wlen, "duplicate key '%s' in [%s] (first at line %d)", name,
+				 st->section, st->key_line[i]);
 			return -EINVAL;
 		}
-		st->seen[i] = true;
+		st->key_line[i] = st->lineno;
 		return keys[i].parse(p, &keys[i], val, why, wlen);
 	}
 	snprintf(why, wlen, "unknown key '%s' in [%s]", name, st->section);
 	return -EINVAL;
 }
 
-static int policy_check(const struct policy *p, char *why, size_t wlen)
+/* The line that set [@section] @name, 0 when the default stands. */
+static int key_line_of(const struct parse_state *st, const char *section, const char *name)
 {
-	char names[64];
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+			return st->key_line[i];
+	return 0;
+}
+
+static void line_or_default(char *buf, size_t len, int line)
+{
+	if (line)
+		snprintf(buf, len, "line %d", line);
+	else
+		snprintf(buf, len, "the default");
+}
+
+/* Checks across keys; @line is set to the line the message points at. */
+static int policy_check(const struct policy *p, const struct parse_state *st, int *line,
+			char *why, size_t wlen)
+{
+	char names[64], rl[24], fl[24];
+	int r = key_line_of(st, "acs", "require"), f = key_line_of(st, "acs", "forbid");
 
 	if (p->acs_require & p->acs_forbid) {
-		snprintf(why, wlen, "[acs] require and forbid both name %s",
+		line_or_default(rl, sizeof(rl), r);
+		line_or_default(fl, sizeof(fl), f);
+		snprintf(why, wlen, "[acs] require (%s) and forbid (%s) both name %s", rl, fl,
 			 policy_acs_names(p->acs_require & p->acs_forbid, names, sizeof(names)));
+		*line = r > f ? r : f;
 		return -EINVAL;
 	}
 	return 0;
 }
 
+#define UTF8_BOM "\xef\xbb\xbf"
+
 int policy_parse(struct policy *p, const char *file, const char *text, char *err, size_t errlen)
 {
 	struct parse_state st = { 0 };
 	char why[256];
-	int lineno = 0;
+	int lineno = 0, at = 0;
 
+	/* an editor's byte order mark is not part of the first line */
+	if (!strncmp(text, UTF8_BOM, 3))
+		text += 3;
 	while (*text) {
 		char line[LINE_MAX_LEN];
 		const char *nl = strchr(text, '\n');
@@ -442,9 +578,10 @@ int policy_parse(struct policy *p, const char *file, const char *text, char *err
 		char *s;
 		int rc = 0;
 
-		lineno++;
+		st.lineno = ++lineno;
 		if (n >= sizeof(line)) {
-			snprintf(err, errlen, "%s:%d: line too long", file, lineno);
+			snprintf(err, errlen, "%s:%d: line too long (more than %d bytes)", file, lineno,
+				 LINE_MAX_LEN - 1);
 			return -EINVAL;
 		}
 		memcpy(line, text, n);
@@ -465,8 +602,45 @@ int policy_parse(struct policy *p, const char *file, const char *text, char *err
 			return rc;
 		}
 	}
-	if (policy_check(p, why, sizeof(why))) {
-		snprintf(err, errlen, "%s: %s", file, why);
+	if (policy_check(p, &st, &at, why, sizeof(why))) {
+		if (at)
+			snprintf(err, errlen, "%s:%d: %s", file, at, why);
+		else
+			snprintf(err, errlen, "%s: %s", file, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The line of the first NUL byte among the @n bytes of @text. */
+static int nul_line(const char *text, size_t n)
+{
+	const char *nul = memchr(text, '\0', n);
+	int line = 1;
+
+	for (const char *c = text; nul && c < nul; c++)
+		line += *c == '\n';
+	return line;
+}
+
+/* Read all of @f (at most 1 MiB) into a calloc'd buffer. */
+static int policy_read(FILE *f, const char *path, char **text, size_t *n, char *err,
+		       size_t errlen)
+{
+	*text = calloc(1, 1 << 20);
+	if (!*text) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	*n = fread(*text, 1, (1 << 20) - 1, f);
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+
+		snprintf(err, errlen, "%s: cannot read policy: %s", path, strerror(e));
+		return -e;
+	}
+	if (!feof(f)) {
+		snprintf(err, errlen, "%s: policy larger than 1 MiB", path);
 		return -EINVAL;
 	}
 	return 0;
@@ -475,8 +649,9 @@ int policy_parse(struct policy *p, const char *file, const char *text, char *err
 int policy_load(struct policy *p, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char *text;
-	long n;
+	struct stat st;
+	char *text = NULL;
+	size_t n = 0;
 	int rc;
 
 	policy_defaults(p);
@@ -485,23 +660,16 @@ int policy_load(struct policy *p, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open policy: %s", path, strerror(errno));
 		return rc;
 	}
-	text = calloc(1, 1 << 20);
-	if (!text) {
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
 		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
+		snprintf(err, errlen, "%s: is a directory, not a policy file", path);
+		return -EISDIR;
 	}
-	n = (long)fread(text, 1, (1 << 20) - 1, f);
-	rc = ferror(f) ? -EIO : 0;
-	if (!rc && !feof(f)) {
-		snprintf(err, errlen, "%s: policy larger than 1 MiB", path);
+	rc = policy_read(f, path, &text, &n, err, errlen);
+	if (!rc && strlen(text) != n) {
+		snprintf(err, errlen, "%s:%d: NUL byte in policy", path, nul_line(text, n));
 		rc = -EINVAL;
-	} else if (rc) {
-		snprintf(err, errlen, "%s: read error", path);
-	} else if ((long)strlen(text) != n) {
-		snprintf(err, errlen, "%s: NUL byte in policy", path);
-		rc = -EINVAL;
-	} else {
+	} else if (!rc) {
 		rc = policy_parse(p, path, text, err, errlen);
 	}
 	fclose(f);
@@ -543,4 +711,68 @@ const char *policy_acs_names(uint16_t bits, char *buf, size_t len)
 	if (!used)
 		snprintf(buf, len, "none");
 	return buf;
+}
+
+/* Print the value of @k as its parser reads it. */
+/* How policy_print shows an item of each list key. */
+static const struct {
+	int (*item)(struct policy *p, const char *w, char *why, size_t wlen);
+	void (*show)(FILE *out, const struct policy *p, int i);
+} list_shows[] = {
+	{ match_one, match_show },     { bdf_one, bdf_show },
+	{ class_one, class_show },     { forbid_one, forbid_show },
+	{ host_driver_one, host_driver_show },
+};
+
+static void list_print(FILE *out, const struct policy *p, const struct key *k)
+{
+	for (size_t s = 0; s < sizeof(list_shows) / sizeof(list_shows[0]); s++) {
+		if (list_shows[s].item != k->item)
+			continue;
+		for (int i = 0; i < *FIELD(p, k, int); i++) {
+			fputs(i ? " " : "", out);
+			list_shows[s].show(out, p, i);
+		}
+	}
+}
+
+static void key_print(FILE *out, const struct policy *p, const struct key *k)
+{
+	char buf[64];
+
+	fprintf(out, "%s.%s=", k->section, k->name);
+	if (k->parse == parse_bool)
+		fputs(*FIELD(p, k, bool) ? "yes" : "no", out);
+	else if (k->parse == parse_enum)
+		fputs(k->words[*FIELD(p, k, int)], out);
+	else if (k->parse == parse_count)
+		fprintf(out, "%d", *FIELD(p, k, int));
+	else if (k->parse == parse_acs)
+		fputs(*FIELD(p, k, uint16_t) ? policy_acs_names(*FIELD(p, k, uint16_t), buf, sizeof(buf)) : "", out);
+	else if (k->parse == parse_list)
+		list_print(out, p, k);
+	else
+		fputs(FIELD(p, k, char), out);
+	fputc('\n', out);
+}
+
+const char *policy_mode_name(enum gate_mode mode)
+{
+	return mode_words[mode];
+}
+
+int policy_print(FILE *out, const struct policy *p, const char *name)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		size_t n = strlen(keys[i].section);
+
+		if (name && (strncmp(name, keys[i].section, n) || name[n] != '.' ||
+			     strcmp(name + n + 1, keys[i].name)))
+			continue;
+		key_print(out, p, &keys[i]);
+		found++;
+	}
+	return found ? 0 : -ENOENT;
 }

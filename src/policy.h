@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "bdf.h"
 
@@ -15,7 +16,13 @@
 #define POLICY_NAME_LEN 64
 #define POLICY_PATH_LEN 512
 
-enum gate_mode { MODE_ENFORCE, MODE_AUDIT };
+/*
+ * enforce: act, stop the boot on failure. audit: act (bind, write ACS/ATS),
+ * never stop. audit-readonly: check only (no binding, no writes), never stop.
+ */
+enum gate_mode { MODE_ENFORCE, MODE_AUDIT, MODE_AUDIT_READONLY };
+/* What an initramfs build does when `check` fails and the image would enforce. */
+enum preflight { PREFLIGHT_REFUSE, PREFLIGHT_WARN, PREFLIGHT_OFF };
 enum on_failure { FAIL_HALT, FAIL_POWEROFF, FAIL_REBOOT, FAIL_EMERGENCY };
 enum companions { COMPANIONS_SLOT, COMPANIONS_NONE };
 
@@ -30,6 +37,7 @@ struct policy {
 	enum on_failure on_failure;
 	bool allow_cmdline_override;
 	char report[POLICY_PATH_LEN];
+	enum preflight preflight;
 
 	struct match match[POLICY_MAX_LIST];
 	int nmatch;
@@ -39,6 +47,7 @@ struct policy {
 	uint16_t companion_classes[POLICY_MAX_LIST];
 	int ncompanion_classes;
 	bool allow_none;
+	int expect; /* fewer matched functions than this fails; 0: off */
 
 	bool require_strict;
 	bool forbid_identity;
@@ -63,6 +72,8 @@ struct policy {
 	bool forbid_nvswitch;
 
 	char baseline_file[POLICY_PATH_LEN];
+
+	char sha256[65]; /* of the file read (main.c); "" for the built-in defaults */
 };
 
 /* Fill @p with the defaults of SPEC.md (the NVIDIA policy). */
@@ -76,6 +87,16 @@ int policy_parse(struct policy *p, const char *file, const char *text, char *err
 
 /* Read and parse @path. Returns 0, -EINVAL (bad file) or -errno (I/O). */
 int policy_load(struct policy *p, const char *path, char *err, size_t errlen);
+
+/*
+ * Print "section.key=value" for the key named "section.key" (every key when
+ * @name is NULL) as the parser reads it, so the initramfs hooks never parse
+ * the file themselves. Returns 0, or -ENOENT for an unknown key.
+ */
+int policy_print(FILE *out, const struct policy *p, const char *name);
+
+/* The policy word for @mode ("enforce", "audit", "audit-readonly"). */
+const char *policy_mode_name(enum gate_mode mode);
 
 /* Does the function with these IDs match the [devices] match list? */
 bool policy_matches(const struct policy *p, uint16_t vendor, uint16_t device, uint16_t cls);

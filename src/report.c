@@ -13,6 +13,16 @@
 #include "lockdown.h"
 #include "report.h"
 
+#ifndef LIBPCI_VERSION
+#define LIBPCI_VERSION "unknown"
+#endif
+#ifndef LIBKMOD_VERSION
+#define LIBKMOD_VERSION "unknown"
+#endif
+
+/* The version of the JSON report's layout (docs/report-schema.md). */
+#define REPORT_SCHEMA 1
+
 static const char *const status_names[] = { "pass", "fail", "fixed", "warn", "skip" };
 
 struct finding *report_add(struct report *r, const char *id, const char *device,
@@ -72,12 +82,15 @@ void finding_msg(struct finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* What to do about any state that could not be read, unless @why says. */
+#define UNKNOWN_FIX "fix: run as root on the live host (under --root: a complete snapshot); a device that reads all ones or has a broken capability list is gone or hostile: reseat or remove it"
+
 void finding_unknown(struct finding *f, const char *why)
 {
 	f->status = ST_FAIL;
 	f->undetermined = true;
 	snprintf(f->actual, sizeof(f->actual), "unknown");
-	finding_msg(f, "%s", why);
+	finding_msg(f, "%s%s%s", why, strstr(why, "fix:") ? "" : "; ", strstr(why, "fix:") ? "" : UNKNOWN_FIX);
 }
 
 static const char *const *sort_order;
@@ -199,10 +212,11 @@ static void json_finding(FILE *out, const struct finding *f)
 	json_str(out, or_null(f->port));
 	fputs(",\"status\":", out);
 	json_str(out, status_names[f->status]);
+	fprintf(out, ",\"undetermined\":%s", f->undetermined ? "true" : "false");
 	fputs(",\"expected\":", out);
-	json_str(out, f->expected);
+	json_str(out, or_null(f->expected));
 	fputs(",\"actual\":", out);
-	json_str(out, f->actual);
+	json_str(out, or_null(f->actual));
 	fputs(",\"message\":", out);
 	json_str(out, f->message);
 	fputs("}", out);
@@ -211,7 +225,7 @@ static void json_finding(FILE *out, const struct finding *f)
 static void json_action(FILE *out, const struct action *a)
 {
 	fputs("{\"device\":", out);
-	json_str(out, a->device);
+	json_str(out, or_null(a->device));
 	fputs(",\"what\":", out);
 	json_str(out, a->what);
 	fputs(",\"before\":", out);
@@ -220,10 +234,8 @@ static void json_action(FILE *out, const struct action *a)
 	json_str(out, a->after);
 	fprintf(out, ",\"ok\":%s,\"dry_run\":%s", a->ok ? "true" : "false",
 		a->dry_run ? "true" : "false");
-	if (a->why[0]) {
-		fputs(",\"error\":", out);
-		json_str(out, a->why);
-	}
+	fputs(",\"error\":", out);
+	json_str(out, or_null(a->why));
 	fputs("}", out);
 }
 
@@ -253,22 +265,49 @@ static void json_device(FILE *out, const struct model *m, const struct pdev *d)
 	fputs("]}", out);
 }
 
+/* ",\n"time":"2026-01-31T12:00:00Z"" (UTC), or null when unknown. */
+static void json_time(FILE *out, long long t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char buf[32];
+
+	fputs(",\n\"time\":", out);
+	if (!t || !gmtime_r(&tt, &tm) || !strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+		fputs("null", out);
+		return;
+	}
+	json_str(out, buf);
+}
+
 static void print_json(FILE *out, const struct report *r, const struct model *m)
 {
 	bool first = true;
 
 	fputs("{\"gpugate\":", out);
 	json_str(out, GPUGATE_VERSION);
+	fprintf(out, ",\"schema\":%d", REPORT_SCHEMA);
 	fputs(",\"mode\":", out);
 	json_str(out, r->mode);
+	fputs(",\"policy_mode\":", out);
+	json_str(out, r->policy_mode);
+	fputs(",\"override\":", out);
+	json_str(out, r->override);
+	fprintf(out, ",\"enforcing\":%s", r->enforcing ? "true" : "false");
 	fputs(",\"result\":", out);
 	json_str(out, report_verdict_name(report_verdict(r)));
+	/* the fields above are the first line: `check` reads the boot report's */
+	json_time(out, r->started);
+	fputs(",\"hostname\":", out);
+	json_str(out, or_null(r->hostname));
+	fputs(",\"policy_sha256\":", out);
+	json_str(out, r->policy_sha256);
 	fputs(",\"kernel\":", out);
-	json_str(out, m->kernel);
+	json_str(out, or_null(m->kernel));
 	fputs(",\"lockdown\":", out);
 	json_str(out, lockdown_level());
 	fputs(",\"cmdline\":", out);
-	json_str(out, m->cmdline_raw);
+	json_str(out, m->cmdline_err ? NULL : m->cmdline_raw);
 	fputs(",\n\"checks\":[", out);
 	for (int i = 0; i < r->nfindings; i++) {
 		fputs(i ? ",\n" : "\n", out);
@@ -302,9 +341,9 @@ static void print_text(FILE *out, const struct report *r, const struct model *m,
 		unknown += f->undetermined;
 		if (quiet && (f->status == ST_PASS || f->status == ST_SKIP))
 			continue;
-		fprintf(out, "%-5s %-17s %s%s%s: %s", f->undetermined ? "ERROR" : status_names[f->status],
-			f->id, f->device[0] ? f->device : "host", f->port[0] ? " port " : "",
-			f->port, f->message);
+		fprintf(out, "%-5s %-17s %s%s%s: %s%s", status_names[f->status], f->id,
+			f->device[0] ? f->device : "host", f->port[0] ? " port " : "", f->port,
+			f->undetermined ? "undetermined: " : "", f->message);
 		if (f->expected[0] || f->actual[0])
 			fprintf(out, " [expected: %s; found: %s]", f->expected, f->actual);
 		fputc('\n', out);
@@ -317,10 +356,10 @@ static void print_text(FILE *out, const struct report *r, const struct model *m,
 			a->device[0] ? a->device : "host",
 			a->what, a->before, a->after, a->why[0] ? ": " : "", a->why);
 	}
-	fprintf(out, "result: %s (%s, kernel %s): %d failed (%d undetermined), %d fixed, %d warnings, %d passed, %d skipped\n",
+	fprintf(out, "result: %s (%s, kernel %s): %d failed (%d undetermined), %d fixed, %d warning%s, %d passed, %d skipped\n",
 		report_verdict_name(v), r->mode, m->kernel[0] ? m->kernel : "unknown",
-		count[ST_FAIL], unknown, count[ST_FIXED], count[ST_WARN], count[ST_PASS],
-		count[ST_SKIP]);
+		count[ST_FAIL], unknown, count[ST_FIXED], count[ST_WARN],
+		count[ST_WARN] == 1 ? "" : "s", count[ST_PASS], count[ST_SKIP]);
 }
 
 static void prom_label(FILE *out, const char *name, const char *val, bool first)
@@ -337,58 +376,121 @@ static void prom_label(FILE *out, const char *name, const char *val, bool first)
 	fputc('"', out);
 }
 
-static const char *prom_status(const struct finding *f)
+/* One code for a finding in the metrics: 0 pass, 1 fail, 2 warn, 3 undetermined. */
+enum { PROM_PASS, PROM_FAIL, PROM_WARN, PROM_UNDETERMINED };
+
+static int prom_code(const struct finding *f)
 {
-	return f->undetermined ? "error" : status_names[f->status];
+	if (f->undetermined)
+		return PROM_UNDETERMINED;
+	return f->status == ST_FAIL ? PROM_FAIL : f->status == ST_WARN ? PROM_WARN : PROM_PASS;
+}
+
+/* Of two codes, the one that matters more: undetermined, fail, warn, pass. */
+static int prom_worse(int a, int b)
+{
+	static const int rank[] = { [PROM_PASS] = 0, [PROM_WARN] = 1, [PROM_FAIL] = 2,
+				    [PROM_UNDETERMINED] = 3 };
+
+	return rank[a] >= rank[b] ? a : b;
 }
 
 /*
- * Whether an earlier finding has the same labels as @i. One check can report
- * several findings on one device and port (cmdline.forbidden per parameter,
- * driver.host per driver); a scrape must not hold the same series twice
- * (node_exporter's textfile collector rejects the whole file). Findings are
- * sorted by device first, so looking back over the same device suffices.
+ * Sum up the findings of the check of finding @i into @code (the worst) and
+ * @nfail. False when an earlier finding has the same id: it was counted.
  */
-static bool prom_duplicate(const struct report *r, int i)
+static bool prom_id_summary(const struct report *r, int i, int *code, int *nfail)
 {
-	const struct finding *f = &r->findings[i];
+	const char *id = r->findings[i].id;
 
-	for (int j = i - 1; j >= 0 && !strcmp(r->findings[j].device, f->device); j--) {
-		const struct finding *g = &r->findings[j];
-
-		if (!strcmp(g->id, f->id) && !strcmp(g->port, f->port) &&
-		    !strcmp(prom_status(g), prom_status(f)))
-			return true;
+	for (int j = 0; j < i; j++)
+		if (!strcmp(r->findings[j].id, id))
+			return false;
+	for (int j = i; j < r->nfindings; j++) {
+		if (strcmp(r->findings[j].id, id))
+			continue;
+		*code = prom_worse(*code, prom_code(&r->findings[j]));
+		*nfail += r->findings[j].status == ST_FAIL;
 	}
-	return false;
+	return true;
+}
+
+static void prom_head(FILE *out, const char *name, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+/*
+ * Per check id, not per device or port: a host has as many series as
+ * there are check ids, whatever its number of GPUs and ports; the JSON
+ * report has the detail. The value, not a label, carries the status, so a
+ * series lives on when its status changes.
+ */
+static void prom_checks(FILE *out, const struct report *r)
+{
+	static const char *const metric[] = { "gpugate_check_status", "gpugate_check_failed_findings" };
+	static const char *const help[] = {
+		"Worst finding of the check: 0 pass, 1 fail, 2 warn, 3 undetermined.",
+		"Findings of the check that failed or are undetermined (devices, ports).",
+	};
+
+	for (int k = 0; k < 2; k++) {
+		prom_head(out, metric[k], help[k]);
+		for (int i = 0; i < r->nfindings; i++) {
+			int code = PROM_PASS, nfail = 0;
+
+			if (!prom_id_summary(r, i, &code, &nfail))
+				continue;
+			fprintf(out, "%s{", metric[k]);
+			prom_label(out, "id", r->findings[i].id, true);
+			fprintf(out, "} %d\n", k ? nfail : code);
+		}
+	}
+}
+
+/* What the boot's gate report said; only from `check`, which reads it. */
+static void prom_boot(FILE *out, const struct report *r)
+{
+	if (!r->boot.checked)
+		return;
+	prom_head(out, "gpugate_boot_report_present",
+		  "1 when the boot's gate left its report, 0 when there is none.");
+	fprintf(out, "gpugate_boot_report_present %d\n", r->boot.present);
+	prom_head(out, "gpugate_boot_gate_enforcing",
+		  "1 when the boot's gate enforced (a failure would have stopped the boot).");
+	fprintf(out, "gpugate_boot_gate_enforcing %d\n", r->boot.enforcing);
+	prom_head(out, "gpugate_boot_gate_pass", "1 when the policy held at boot, per the gate's report.");
+	fprintf(out, "gpugate_boot_gate_pass %d\n", r->boot.pass);
+}
+
+static void prom_info(FILE *out, const struct report *r)
+{
+	prom_head(out, "gpugate_build_info", "Always 1; the labels name the build.");
+	fputs("gpugate_build_info{", out);
+	prom_label(out, "version", GPUGATE_VERSION, true);
+	prom_label(out, "libpci", LIBPCI_VERSION, false);
+	prom_label(out, "libkmod", LIBKMOD_VERSION, false);
+	fputs("} 1\n", out);
+	prom_head(out, "gpugate_policy_info",
+		  "Always 1; sha256 is the policy file's digest (empty: built-in defaults).");
+	fputs("gpugate_policy_info{", out);
+	prom_label(out, "sha256", r->policy_sha256 ? r->policy_sha256 : "", true);
+	prom_label(out, "mode", r->policy_mode ? r->policy_mode : "", false);
+	fputs("} 1\n", out);
 }
 
 static void print_prometheus(FILE *out, const struct report *r)
 {
 	enum verdict v = report_verdict(r);
 
-	fputs("# HELP gpugate_check_status 1 when the finding holds (pass, fixed, warn, skip), 0 when it failed.\n"
-	      "# TYPE gpugate_check_status gauge\n",
-	      out);
-	for (int i = 0; i < r->nfindings; i++) {
-		const struct finding *f = &r->findings[i];
-
-		if (prom_duplicate(r, i))
-			continue;
-		fputs("gpugate_check_status{", out);
-		prom_label(out, "id", f->id, true);
-		prom_label(out, "device", f->device, false);
-		prom_label(out, "port", f->port, false);
-		prom_label(out, "status", prom_status(f), false);
-		fprintf(out, "} %d\n", f->status == ST_FAIL ? 0 : 1);
-	}
-	fputs("# HELP gpugate_result Exit status of the run: 0 pass, 1 policy violated, 3 undetermined.\n"
-	      "# TYPE gpugate_result gauge\n",
-	      out);
+	prom_checks(out, r);
+	prom_head(out, "gpugate_result", "Exit status of the run: 0 pass, 1 policy violated, 3 undetermined.");
 	fprintf(out, "gpugate_result{mode=\"%s\"} %d\n", r->mode, (int)v);
-	fputs("# HELP gpugate_last_run_timestamp_seconds When the run finished.\n"
-	      "# TYPE gpugate_last_run_timestamp_seconds gauge\n",
-	      out);
+	prom_head(out, "gpugate_policy_holds", "1 when the policy holds, 0 when it is violated or undetermined.");
+	fprintf(out, "gpugate_policy_holds %d\n", v == VERDICT_PASS);
+	prom_boot(out, r);
+	prom_info(out, r);
+	prom_head(out, "gpugate_last_run_timestamp_seconds", "When the run finished.");
 	fprintf(out, "gpugate_last_run_timestamp_seconds %lld\n", (long long)time(NULL));
 }
 

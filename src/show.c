@@ -21,19 +21,42 @@
 /* First release where a list of several entries parses (9cf8a952d57b, also in 6.12+ stable). */
 #define CONFIG_ACS_LIST_MINOR 15
 
-static void show_port(FILE *out, struct pdev *b, const char *role)
+/*
+ * "  <- FAIL id id" for the failed findings of device @dev on @port ("":
+ * the device's own findings), into @buf; "" when none failed. What `show`
+ * marks is exactly what `check` fails.
+ */
+static const char *show_marks(const struct report *r, const char *dev, const char *port,
+			      char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < r->nfindings; i++) {
+		const struct finding *f = &r->findings[i];
+
+		if (f->status != ST_FAIL || strcmp(f->device, dev) || strcmp(f->port, port) ||
+		    (used && strstr(buf, f->id)))
+			continue;
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s %s",
+					 used ? "" : "  <- FAIL", f->id);
+	}
+	return buf;
+}
+
+static void show_port(FILE *out, struct pdev *b, const char *role, const char *mark)
 {
 	fprintf(out, "    %s  %-22s", b->bdf, role);
 	if (model_config(b)) {
-		fprintf(out, "config unreadable: %s\n", b->cfg_why);
+		fprintf(out, "config unreadable: %s%s\n", b->cfg_why, mark);
 		return;
 	}
 	if (!b->caps.acs) {
-		fprintf(out, "no ACS capability\n");
+		fprintf(out, "no ACS capability%s\n", mark);
 		return;
 	}
-	fprintf(out, "ACS cap 0x%04x ctl 0x%04x\n", cfg_word(b->cfg, b->caps.acs + PCI_ACS_CAP),
-		cfg_word(b->cfg, b->caps.acs + PCI_ACS_CTRL));
+	fprintf(out, "ACS cap 0x%04x ctl 0x%04x%s\n", cfg_word(b->cfg, b->caps.acs + PCI_ACS_CAP),
+		cfg_word(b->cfg, b->caps.acs + PCI_ACS_CTRL), mark);
 }
 
 static void show_group(FILE *out, const struct pdev *d)
@@ -94,12 +117,15 @@ static void show_card(FILE *out, struct model *m, struct pdev *d)
 	}
 }
 
-static void show_one(FILE *out, struct model *m, struct pdev *d)
+static void show_one(FILE *out, struct model *m, struct pdev *d, const struct report *r)
 {
-	fprintf(out, "%s  %04x:%04x class %04x  %s  driver %s  override %s\n", d->bdf, d->vendor,
+	char mark[256];
+
+	fprintf(out, "%s  %04x:%04x class %04x  %s  driver %s  override %s%s\n", d->bdf, d->vendor,
 		d->device, (unsigned int)d->class, d->matched ? "matched" : "companion",
 		d->driver[0] ? d->driver : m->dump ? "unknown" : "none",
-		d->override[0] ? d->override : m->dump ? "unknown" : "none");
+		d->override[0] ? d->override : m->dump ? "unknown" : "none",
+		show_marks(r, d->bdf, "", mark, sizeof(mark)));
 	if (m->dump)
 		fprintf(out, "  group: unknown (not in an lspci dump)\n");
 	else
@@ -117,33 +143,43 @@ static void show_one(FILE *out, struct model *m, struct pdev *d)
 	for (int i = 0; i < d->path_len; i++) {
 		struct pdev *b = &m->devs[d->path[i]];
 
-		show_port(out, b, model_config(b) ? "bridge" : caps_type_name(b->caps.pcie_type));
+		show_port(out, b, model_config(b) ? "bridge" : caps_type_name(b->caps.pcie_type),
+			  show_marks(r, d->bdf, b->bdf, mark, sizeof(mark)));
 		for (int k = model_peer_first(m, b); k >= 0; k = m->devs[k].peer_next) {
 			struct pdev *o = &m->devs[k];
 
 			if (o != b && o->nchildren && pdev_is_bridge(o))
-				show_port(out, o, "  peer");
+				show_port(out, o, "  peer", show_marks(r, d->bdf, o->bdf, mark, sizeof(mark)));
 		}
 	}
 	for (int k = model_card_first(m, d); k >= 0; k = m->devs[k].card_next)
 		if (m->devs[k].foreign)
-			show_port(out, &m->devs[k], "foreign function");
+			show_port(out, &m->devs[k], "foreign function",
+				  show_marks(r, d->bdf, m->devs[k].bdf, mark, sizeof(mark)));
 }
 
 int show_print(FILE *out, struct model *m, const struct policy *p)
 {
+	struct report r = { .mode = "check" };
+	struct ctx c = { .m = m, .p = p, .r = &r };
+	char mark[256];
 	int n = 0;
 
-	(void)p;
+	checks_run(&c);
 	for (int i = 0; i < m->ndevs; i++) {
 		if (!pdev_protected(&m->devs[i]))
 			continue;
-		show_one(out, m, &m->devs[i]);
+		show_one(out, m, &m->devs[i], &r);
 		n++;
 	}
 	if (!n)
 		fprintf(out, "no function matches the policy\n");
-	return 0;
+	if (*show_marks(&r, "", "", mark, sizeof(mark)))
+		fprintf(out, "host%s\n", mark);
+	fprintf(out, "(<- FAIL: the checks that fail there; gpugate check says why and the fix)\n");
+	modload_close(c.kmod);
+	report_free(&r);
+	return c.oom ? -ENOMEM : 0;
 }
 
 /* Is the kernel release @rel at least @major.@minor? */

@@ -80,6 +80,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE / "gen"))
+sys.path.insert(0, str(HERE / "report"))
+import report_schema  # noqa: E402  (every report is validated)
 import mktree  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("run_trees",
@@ -283,7 +285,7 @@ def run(cmd, env=None):
 
 def parse_json(out):
     try:
-        rep = json.loads(out)
+        rep = report_schema.loads(out)
     except ValueError as e:
         return None, "stdout is not JSON (%s): %r" % (e, out[:160])
     if not isinstance(rep, dict):
@@ -763,7 +765,7 @@ def vetoes(rep):
     """Modules enforce refused because of a forbidden option."""
     return {a["after"] for a in rep.get("actions", [])
             if a.get("what") == "load module" and not a.get("ok")
-            and "forbidden" in a.get("error", "")}
+            and "forbidden" in (a.get("error") or "")}
 
 
 def test_tree_cmdline_option_vetoed(
@@ -1081,8 +1083,8 @@ def gate_run(ctx, sc, policy, *args, cmdline_add=None):
 def report_file(root):
     p = root / "run/gpugate/report.json"
     try:
-        return json.loads(p.read_text())
-    except (OSError, ValueError):
+        return report_schema.loads(p.read_text())
+    except (OSError, json.JSONDecodeError):  # a schema error is raised
         return None
 
 
@@ -1119,7 +1121,7 @@ def allowed_gate_writes(s0, root):
 
 def gate_checked(ctx, name, sc, policy, args, want_rc, want_result,
                  stderr_re=(), stderr_not=(), banner=True, cmdline_add=None,
-                 extra_files=None, stdout_re=()):
+                 extra_files=None, stdout_re=(), report_fields=None):
     root, pol, s0, rc, out, err = gate_run(ctx, sc, policy, *args,
                                            cmdline_add=cmdline_add)
     try:
@@ -1137,6 +1139,10 @@ def gate_checked(ctx, name, sc, policy, args, want_rc, want_result,
             if rep.get("result") != want_result or rep.get("mode") != "gate":
                 probs.append("report result %r mode %r, expected %r gate" % (
                     rep.get("result"), rep.get("mode"), want_result))
+            for k, v in (report_fields or {}).items():
+                if rep.get(k, "<absent>") != v:
+                    probs.append("report %s is %r, expected %r" % (
+                        k, rep.get(k, "<absent>"), v))
             if banner and want_result != "pass":
                 probs += banner_probs(root, rep)
             elif (root / "dev/console").exists() and read_text(
@@ -1196,7 +1202,17 @@ def gate_tests(ctx, by):
          [r"would sync", r"GATE FAILED"], {}),
         ("gate_audit_mode_exits_0_report_fail", unfix,
          GATE_POL % "mode = audit", ["gate"], 0, "fail", [r"audit mode"],
-         [r"would sync"], {}),
+         [r"would sync"], dict(report_fields=dict(
+             policy_mode="audit", override="none", enforcing=False))),
+        # audit-readonly: checks and reports, writes no config space
+        ("gate_audit_readonly_writes_nothing", ats,
+         GATE_POL % "mode = audit-readonly", ["gate"], 0, "fail",
+         [r"audit-readonly mode"], [r"would sync", r"write ats ctrl"],
+         dict(report_fields=dict(policy_mode="audit-readonly",
+                                 override="none", enforcing=False))),
+        ("gate_enforcing_report_says_so", ok, "", ["gate"], 0, "pass", [],
+         [], dict(report_fields=dict(policy_mode="enforce", override="none",
+                                     enforcing=True))),
         ("gate_rd_audit_ignored_without_allow", unfix, "", ["gate"], 1,
          "fail", [r"rd\.gpugate=audit ignored", halt], [],
          dict(cmdline_add="rd.gpugate=audit")),
@@ -1209,9 +1225,11 @@ def gate_tests(ctx, by):
         ("gate_rd_off_ignored_without_allow_fails", unfix, "", ["gate"], 1,
          "fail", [r"rd\.gpugate=off ignored", halt], [],
          dict(cmdline_add="rd.gpugate=off")),
+        # rd.gpugate=off honoured: no action, but a report that says so
         ("gate_rd_off_honoured_with_allow_acts_not", ats, allow, ["gate"], 0,
-         None, [r"disabled by rd\.gpugate=off"], [r"GATE FAILED"],
-         dict(cmdline_add="rd.gpugate=off")),
+         "fail", [r"disabled by rd\.gpugate=off"], [r"write ats ctrl"],
+         dict(cmdline_add="rd.gpugate=off", report_fields=dict(
+             policy_mode="enforce", override="off", enforcing=False))),
         ("gate_dry_run_writes_nothing", ats, "", ["-n", "gate"], 1, None,
          [halt, r"GATE FAILED ats\.disabled", r"would write the report"], [],
          dict(stdout_re=[r"write ats ctrl.*0x8000.*0x0000"])),
@@ -1223,7 +1241,37 @@ def gate_tests(ctx, by):
            for t in table]
     out.append(("gate_verify_reports_no_actions",
                  lambda: gate_verify_no_actions(ctx, ats)))
+    for name, sc, pol, want in [
+            ("check_boot_gate_enforced_passes", ok, "", "pass"),
+            ("check_boot_gate_audit_warns", ok, GATE_POL % "mode = audit",
+             "warn"),
+            ("check_boot_without_report_warns", ok, None, "warn")]:
+        out.append((name, lambda name=name, sc=sc, pol=pol, want=want:
+                    boot_report_checked(ctx, name, sc, pol, want)))
     return out
+
+
+def boot_report_checked(ctx, name, sc, policy, want):
+    """`check` after a boot reads the gate's report: gate.boot is @want."""
+    root, pol, s0, rc, out, err = gate_run(ctx, sc, policy or "", "gate")
+    try:
+        if policy is None:
+            (root / "run/gpugate/report.json").unlink()
+        rc, out, err = ctx.gg(root, pol, "-f", "json", "check")
+        rep, e = parse_json(out)
+        if rep is None:
+            return name, [e]
+        boot = [c for c in rep["checks"] if c["id"] == "gate.boot"]
+        probs = []
+        if len(boot) != 1 or boot[0]["status"] != want:
+            probs.append("gate.boot findings %r, expected one %s" % (boot, want))
+        elif want != "pass" and "fix:" not in boot[0]["message"]:
+            probs.append("gate.boot %s without a fix: %r" % (want, boot[0]))
+        if rc != 0:
+            probs.append("check exit %d, expected 0 (gate.boot only warns)" % rc)
+        return name, probs
+    finally:
+        ctx.done(root)
 
 
 def gate_verify_no_actions(ctx, sc):

@@ -40,6 +40,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 REALDATA = REPO.parent / "shared" / "realdata"
 sys.path.insert(0, str(HERE / "gen"))
+sys.path.insert(0, str(HERE / "report"))
+import report_schema  # noqa: E402  (every report is validated)
 import mktree  # noqa: E402
 
 BIN = os.environ.get("GPUGATE", str(REPO / "build" / "gpugate"))
@@ -128,7 +130,7 @@ def gpugate(args, policy="", command="check", fmt="json"):
     rep = None
     if fmt == "json" and r.returncode != 2:
         try:
-            rep = json.loads(r.stdout)
+            rep = report_schema.loads(r.stdout)
         except ValueError as e:
             raise Failure("stdout is not JSON (%s): %r; stderr %r" % (
                 e, r.stdout[:200], r.stderr[-200:]))

@@ -39,6 +39,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE / "gen"))
+sys.path.insert(0, str(HERE / "report"))
+import report_schema  # noqa: E402  (every report is validated)
 import mktree  # noqa: E402
 
 RESULT = {0: "pass", 1: "fail", 3: "error"}
@@ -126,6 +128,11 @@ def tree_diff(a, b):
     return "; ".join(parts)
 
 
+def untimed(out):
+    """The JSON report without its "time" value."""
+    return re.sub(r'"time":"[^"]*"', '"time":null', out, count=1)
+
+
 def check_report(sc, host, rc, out, err):
     """Return a list of problems (empty: scenario passed)."""
     probs = []
@@ -136,7 +143,7 @@ def check_report(sc, host, rc, out, err):
             probs.append("stderr lacks /%s/: %r" % (sc.stderr, err[-200:]))
         return probs
     try:
-        rep = json.loads(out)
+        rep = report_schema.loads(out)
     except ValueError as e:
         probs.append("stdout is not JSON (%s): %r" % (e, out[:160]))
         return probs
@@ -159,6 +166,8 @@ def check_report(sc, host, rc, out, err):
         ids.add(cid)
         if cid.startswith("baseline."):
             continue
+        if st in ("fail", "warn") and "fix:" not in c.get("message", ""):
+            odd.append("%s %s without a fix" % (cid, st))
         if st == "fail":
             fails.add(cid)
         elif st not in OK_STATUS:
@@ -217,7 +226,9 @@ def run_one(sc, cache, binary, work_base, keep):
         if sc.repeat and not probs:
             r2 = subprocess.run(cmd, capture_output=True, text=True,
                                 timeout=TIMEOUT, stdin=subprocess.DEVNULL)
-            if (r2.returncode, r2.stdout) != (r.returncode, r.stdout):
+            # the same bytes, but for when the run began (docs/report.md)
+            if (r2.returncode, untimed(r2.stdout)) != (r.returncode,
+                                                      untimed(r.stdout)):
                 probs.append("a second run gave different output")
         if r.returncode < 0:
             probs.insert(0, "killed by signal %d" % -r.returncode)

@@ -18,8 +18,11 @@
 # 3. Install it with dpkg into a throwaway root (dpkg --root with
 #    --force-script-chrootless: the maintainer scripts run with DPKG_ROOT
 #    set, which deb-systemd-helper and debhelper's snippets honour), check
-#    the timer is enabled *there* and the service is not started, remove
-#    it (the policy conffile stays), purge it (everything goes), and check
+#    the timer is enabled *there* and the service is not started, that the
+#    installed policy cannot stop the host (mode audit-readonly), remove
+#    it (the policy conffile stays, and the dracut.conf.d file left behind
+#    no longer adds the module: sourced as dracut sources it, it must not
+#    name a module that is gone), purge it (everything goes), and check
 #    that the host's systemd and dpkg state did not change.
 #
 # Usage: tests/test-deb.sh [-k]   (-k: keep build/deb for inspection)
@@ -116,6 +119,7 @@ expect -rw-r--r-- lib/systemd/system/gpugate-check.timer
 expect -rwxr-xr-x usr/lib/gpugate/gpugate-textfile
 expect -rw-r--r-- usr/share/doc/gpugate/copyright
 expect -rw-r--r-- usr/share/doc/gpugate/checks.md
+expect -rw-r--r-- usr/share/doc/gpugate/operations.md
 extra=$(grep -v ' \./$' <<<"$list" | awk '{ print $3 }' | grep -vE \
 	'^\./(usr/sbin/gpugate|usr/lib/dracut/modules\.d/90gpugate/.*|etc/gpugate/.*|etc/dracut\.conf\.d/.*|usr/share/man/man[58]/.*|lib/systemd/system/gpugate-check\.(service|timer)|usr/lib/gpugate/.*|usr/share/doc/gpugate/.*|usr/share/lintian/overrides/gpugate|usr/share/initramfs-tools/(hooks/gpugate|scripts/gpugate-lib\.sh|scripts/init-(top|bottom)/gpugate)|(etc|etc/gpugate|etc/dracut\.conf\.d|lib|lib/systemd|lib/systemd/system|usr|usr/sbin|usr/lib|usr/lib/dracut|usr/lib/dracut/modules\.d|usr/lib/gpugate|usr/share|usr/share/man|usr/share/doc|usr/share/lintian|usr/share/lintian/overrides|usr/share/initramfs-tools|usr/share/initramfs-tools/hooks|usr/share/initramfs-tools/scripts|usr/share/initramfs-tools/scripts/init-(top|bottom))/)$' || true)
 [ -z "$extra" ] || fail "unexpected files: $(tr '\n' ' ' <<<"$extra")"
@@ -140,6 +144,15 @@ host_state() {
 		dpkg-query -W -f='${Package} ${Status}\n' gpugate 2>/dev/null
 		true
 	} | sha256sum
+}
+# What 90-gpugate.conf in the throwaway root adds to dracut's module list,
+# sourced as dracut 059 sources its configuration (dracut.sh: `. "$f"`
+# for each conf file, after setting dracutbasedir; with --sysroot R that
+# is R/usr/lib/dracut).
+dracut_modules_added() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	dracutbasedir=$R/usr/lib/dracut bash -c 'add_dracutmodules=; . "$1"; echo "$add_dracutmodules"' \
+		conf "$R/etc/dracut.conf.d/90-gpugate.conf"
 }
 before=$(host_state)
 R=$WORK/root
@@ -173,8 +186,16 @@ else
 	if grep -q 'gpugate-check\.service' "$STUBS/calls"; then
 		fail "the maintainer scripts act on the service: $(tr '\n' ';' <"$STUBS/calls")"
 	fi
+	mode=$("$R/usr/sbin/gpugate" -p "$R/etc/gpugate/policy.conf" policy gate.mode)
+	[ "$mode" = gate.mode=audit-readonly ] ||
+		fail "the installed policy can stop the host at its next boot: $mode"
+	[ "$(dracut_modules_added)" = " gpugate " ] ||
+		fail "installed: 90-gpugate.conf adds '$(dracut_modules_added)', not gpugate"
 	"${DPKG[@]}" -r gpugate >>"$WORK/install.log" 2>&1 || fail "dpkg -r failed"
 	[ -e "$R/etc/gpugate/policy.conf" ] || fail "dpkg -r removed the policy conffile"
+	[ -e "$R/etc/dracut.conf.d/90-gpugate.conf" ] || fail "dpkg -r removed the dracut.conf.d conffile"
+	[ -z "$(dracut_modules_added)" ] ||
+		fail "removed: 90-gpugate.conf still adds '$(dracut_modules_added)' (every later dracut run would fail)"
 	[ ! -e "$R/usr/sbin/gpugate" ] || fail "dpkg -r left /usr/sbin/gpugate"
 	"${DPKG[@]}" -P gpugate >>"$WORK/install.log" 2>&1 || fail "dpkg -P failed"
 	[ ! -e "$R/etc/gpugate/policy.conf" ] || fail "dpkg -P left the policy conffile"

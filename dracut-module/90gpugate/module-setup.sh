@@ -28,34 +28,48 @@ installkernel() {
 	hostonly='' instmods vfio vfio_iommu_type1 vfio_pci
 }
 
-# called by dracut
-install() {
-	local _conf _baseline
+# dracut ignores what install() returns: a gate that cannot be built ends
+# dracut itself (its EXIT trap removes the temporary tree; no image is
+# written).
+gpugate_fatal() {
+	dfatal "gpugate: $*"
+	exit 1
+}
 
-	inst_simple "$GPUGATE_BINARY" /usr/sbin/gpugate || return 1
-	if [[ -f $GPUGATE_POLICY ]]; then
-		inst_simple "$GPUGATE_POLICY" /etc/gpugate/policy.conf || return 1
-	else
-		derror "gpugate: $GPUGATE_POLICY is missing; the initramfs would run on built-in defaults"
-		return 1
-	fi
+# called by dracut (which sets moddir and initdir)
+# shellcheck disable=SC2154
+install() {
+	local _conf _baseline _hookconf
+
+	inst_simple "$GPUGATE_BINARY" /usr/sbin/gpugate ||
+		gpugate_fatal "cannot install $GPUGATE_BINARY"
+	[[ -f $GPUGATE_POLICY ]] ||
+		gpugate_fatal "$GPUGATE_POLICY is missing; the initramfs would run on built-in defaults"
+	inst_simple "$GPUGATE_POLICY" /etc/gpugate/policy.conf ||
+		gpugate_fatal "cannot install $GPUGATE_POLICY"
 	# shellcheck source=hook/gpugate-lib.sh
-	. "$moddir/gpugate-lib.sh" || return 1
-	_baseline=$(gpugate_policy_value file)
+	. "$moddir/gpugate-lib.sh" || gpugate_fatal "cannot read $moddir/gpugate-lib.sh"
+	# The policy values the boot scripts need, read by gpugate itself, so
+	# that its parser is the only one.
+	_hookconf="${initdir}/etc/gpugate/hook.conf"
+	mkdir -p "${initdir}/etc/gpugate"
+	gpugate_write_conf "$GPUGATE_BINARY" "$GPUGATE_POLICY" "$_hookconf" ||
+		gpugate_fatal "cannot read the policy $GPUGATE_POLICY"
+	gpugate_preflight "$GPUGATE_BINARY" "$GPUGATE_POLICY" "$_hookconf" ||
+		gpugate_fatal "pre-flight check failed: not building an image that would stop this host"
+	_baseline=$(gpugate_conf_get "$_hookconf" baseline.file)
 	if [[ -n $_baseline ]]; then
-		inst_simple "$_baseline" "$_baseline" || return 1
+		inst_simple "$_baseline" "$_baseline" || gpugate_fatal "cannot install the baseline $_baseline"
 	fi
-	# The blacklist comes from the policy through gpugate itself, so that
-	# the policy parser is the only one. dracut copies /etc/modprobe.d only
-	# in hostonly mode, hence a file of our own.
+	# dracut copies /etc/modprobe.d only in hostonly mode, hence a file of
+	# our own, from the policy through gpugate.
 	_conf="${initdir}/etc/modprobe.d/gpugate.conf"
 	mkdir -p "${initdir}/etc/modprobe.d"
-	if ! "$GPUGATE_BINARY" -p "$GPUGATE_POLICY" modprobe >"$_conf"; then
-		derror "gpugate: cannot generate the modprobe.d blacklist from $GPUGATE_POLICY"
-		return 1
-	fi
-	inst_simple "$moddir/gpugate-lib.sh" /lib/gpugate-lib.sh || return 1
-	inst_multiple sleep || return 1
+	"$GPUGATE_BINARY" -p "$GPUGATE_POLICY" modprobe >"$_conf" ||
+		gpugate_fatal "cannot generate the modprobe.d blacklist from $GPUGATE_POLICY"
+	inst_simple "$moddir/gpugate-lib.sh" /lib/gpugate-lib.sh ||
+		gpugate_fatal "cannot install gpugate-lib.sh"
+	inst_multiple sleep || gpugate_fatal "cannot install sleep"
 	# the hooks stop the machine with these when the binary cannot
 	inst_multiple -o poweroff halt reboot
 	inst_hook pre-udev 00 "$moddir/gpugate-pre-udev.sh"

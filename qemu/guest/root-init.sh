@@ -199,7 +199,9 @@ show_report() {
 	_res=$(tr -d '\n' <"$_r" | sed -n 's/^[^{]*{[^{]*"result": *"\([a-z]*\)".*/\1/p')
 	_failed=$(tr -d '\n' <"$_r" | sed 's/}/}\n/g' | grep '"status": *"fail"' |
 		sed -n 's/.*"id": *"\([a-z._]*\)".*/\1/p' | sort -u | tr '\n' ' ')
-	say "LAB-REPORT result=${_res:-unknown} failed=[${_failed% }]"
+	_ovr=$(head -n 1 "$_r" | sed -n 's/.*"override": *"\([a-z]*\)".*/\1/p')
+	_enf=$(head -n 1 "$_r" | sed -n 's/.*"enforcing": *\([a-z]*\).*/\1/p')
+	say "LAB-REPORT result=${_res:-unknown} failed=[${_failed% }] override=${_ovr:-unknown} enforcing=${_enf:-unknown}"
 	_lock=$(tr -d '\n' <"$_r" | sed -n 's/.*"lockdown": *"\([a-z]*\)".*/\1/p')
 	say "LAB-REPORT lockdown=${_lock:-absent}"
 }

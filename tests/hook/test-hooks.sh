@@ -7,13 +7,17 @@
 # Runs the library under dash/sh with poweroff/halt/reboot replaced by
 # stubs that record the call and end the hook shell (the real ones never
 # return), and /dev/console, /dev/kmsg and /proc pointed at files. Also the
-# policy reader (without sed or tail), the udev ordering guard, and the
+# hook.conf reader (without sed or tail), the policy values the real binary
+# writes into hook.conf (CRLF and BOM policies read as the binary reads
+# them), audit modes and allowed overrides that never stop the boot, the
+# image builders' pre-flight check, the udev ordering guard, and the
 # initramfs-tools boot scripts (hook/initramfs-tools/scripts/), which /init
 # runs as children and goes on after whatever they return.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 lib=$here/../../hook/gpugate-lib.sh
 itscripts=$here/../../hook/initramfs-tools/scripts
+GPUGATE=${GPUGATE:-$here/../../build/gpugate}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pass=0 fail=0
@@ -38,10 +42,12 @@ mkdir -p "$work/proc/1"
 echo init >"$work/proc/1/comm"
 
 # run_hook BINARY_SCRIPT ON_FAILURE: prints what the hook shell did.
+# HOOK_CONF: more hook.conf lines; CMDLINE: the kernel command line.
 run_hook() {
 	local body=$1 how=$2
-	rm -f "$work/stops"
-	printf '[gate]\non_failure = %s\n' "$how" >"$work/policy.conf"
+	rm -f "$work/stops" "$work/console"
+	printf 'gate.on_failure=%s\n%s' "$how" "${HOOK_CONF:-}" >"$work/hook.conf"
+	printf '%s\n' "${CMDLINE:-quiet}" >"$work/cmdline"
 	if [ "$body" = missing ]; then
 		rm -f "$work/gpugate"
 	else
@@ -51,6 +57,7 @@ run_hook() {
 	fi
 	make_lib
 	{ PATH=$work/bin:$PATH GPUGATE_BIN=$work/gpugate GPUGATE_POLICY=$work/policy.conf \
+		GPUGATE_CONF=${NO_CONF:-$work/hook.conf} GPUGATE_CMDLINE=$work/cmdline \
 		timeout 10 sh -c ". '$work/lib.sh'; ${GATE_CMD:-gpugate_run gate}; echo CONTINUED" \
 		>"$work/out" 2>&1; } 2>/dev/null
 	cat "$work/stops" 2>/dev/null
@@ -90,27 +97,93 @@ else
 fi
 
 
-# The policy reader: the last "on_failure =" line wins, blanks and comments
-# around the value do not matter, anything it cannot read means halt.
-on_failure_of() { # POLICY TEXT (printf format)
+# No hook.conf in the image: fail closed, whatever rd.gpugate= says.
+NO_CONF=$work/no-such-hook.conf CMDLINE="rd.gpugate=off" \
+	expect no_hook_conf_halts 'exit 1' poweroff "halt -f"
+
+# Audit modes and allowed overrides never stop the boot, whatever the
+# binary did; the console says so.
+HOOK_CONF='gate.mode=audit' expect audit_crash_continues 'kill -SEGV $$' halt "CONTINUED"
+check audit_crash_says_so "$(grep -c 'AUDIT, NOT ENFORCED: gpugate gate was killed by signal 11; the boot continues (mode audit)' "$work/console")" 1
+HOOK_CONF='gate.mode=audit-readonly' expect audit_readonly_missing_continues missing halt "CONTINUED"
+HOOK_CONF='gate.mode=audit' expect audit_usage_error_continues 'exit 2' poweroff "CONTINUED"
+HOOK_CONF='gate.allow_cmdline_override=yes' CMDLINE='quiet rd.gpugate=off' \
+	expect override_off_allowed_crash_continues 'kill -SEGV $$' poweroff "CONTINUED"
+HOOK_CONF='gate.allow_cmdline_override=yes' CMDLINE='rd.gpugate=audit ro' \
+	expect override_audit_allowed_continues 'exit 3' poweroff "CONTINUED"
+# the last rd.gpugate= wins, as in the binary
+HOOK_CONF='gate.allow_cmdline_override=yes' CMDLINE='rd.gpugate=off rd.gpugate=enforce' \
+	expect override_last_wins 'exit 1' poweroff "poweroff -f"
+HOOK_CONF='gate.allow_cmdline_override=no' CMDLINE='rd.gpugate=off' \
+	expect override_not_allowed_stops 'kill -SEGV $$' reboot "reboot -f"
+HOOK_CONF='gate.mode=enforce' expect enforce_crash_stops 'kill -SEGV $$' poweroff "poweroff -f"
+
+# hook.conf reader: the last line of a key wins; other keys do not match.
+conf_value() { # CONTENT (printf format) KEY
+	# shellcheck disable=SC2059
+	printf "$1" >"$work/hook.conf"
+	make_lib
+	sh -c ". '$work/lib.sh'; gpugate_conf_get '$work/hook.conf' '$2'"
+}
+check conf_plain "$(conf_value 'gate.on_failure=poweroff\n' gate.on_failure)" poweroff
+check conf_last_wins "$(conf_value 'gate.on_failure=poweroff\ngate.on_failure=reboot\n' gate.on_failure)" reboot
+check conf_no_newline "$(conf_value 'gate.on_failure=reboot' gate.on_failure)" reboot
+check conf_other_key "$(conf_value 'gate.on_failure_x=reboot\n' gate.on_failure)" ""
+check conf_spaces_kept "$(conf_value 'baseline.file=/a b\n' baseline.file)" "/a b"
+check conf_missing "$(rm -f "$work/hook.conf"; make_lib
+	sh -c ". '$work/lib.sh'; gpugate_conf_get '$work/hook.conf' gate.on_failure")" ""
+check on_failure_unknown_halts "$(printf 'gate.on_failure=shutdown\n' >"$work/hook.conf"
+	GPUGATE_CONF=$work/hook.conf sh -c ". '$work/lib.sh'; gpugate_on_failure")" halt
+
+# One policy reader: the builders ask the binary (gpugate policy), so a
+# CRLF or BOM policy reads the same in hook.conf as in the binary.
+built_conf() { # POLICY TEXT (printf format): hook.conf as a builder writes it
 	# shellcheck disable=SC2059
 	printf "$1" >"$work/policy.conf"
 	make_lib
-	GPUGATE_POLICY=$work/policy.conf sh -c ". '$work/lib.sh'; gpugate_on_failure"
+	sh -c ". '$work/lib.sh'; gpugate_write_conf '$GPUGATE' '$work/policy.conf' '$work/hook.conf'" ||
+		echo "write_conf failed"
+	GPUGATE_CONF=$work/hook.conf sh -c ". '$work/lib.sh'; gpugate_on_failure;
+		gpugate_conf_get '$work/hook.conf' baseline.file; gpugate_conf_get '$work/hook.conf' gate.mode" |
+		tr '\n' ' '
 }
-check policy_spaces "$(on_failure_of '[gate]\non_failure = poweroff\n')" poweroff
-check policy_no_spaces "$(on_failure_of 'on_failure=reboot\n')" reboot
-check policy_tabs_comment "$(on_failure_of '\t on_failure\t=\temergency # why\n')" emergency
-check policy_last_wins "$(on_failure_of 'on_failure = poweroff\non_failure = reboot\n')" reboot
-check policy_no_newline "$(on_failure_of 'on_failure = poweroff')" poweroff
-check policy_other_key "$(on_failure_of 'on_failure_x = poweroff\n')" halt
-check policy_commented "$(on_failure_of '# on_failure = poweroff\n')" halt
-check policy_unknown "$(on_failure_of 'on_failure = shutdown\n')" halt
-check policy_empty "$(on_failure_of '')" halt
-check policy_missing "$(rm -f "$work/policy.conf"; make_lib
-	GPUGATE_POLICY=$work/policy.conf sh -c ". '$work/lib.sh'; gpugate_on_failure")" halt
-check policy_baseline_file "$(printf '[baseline]\nfile = /etc/gpugate/b # x\n' >"$work/policy.conf"
-	GPUGATE_POLICY=$work/policy.conf sh -c ". '$work/lib.sh'; gpugate_policy_value file")" /etc/gpugate/b
+want='emergency /etc/gpugate/b audit '
+check policy_lf_read_by_binary "$(built_conf '[gate]\non_failure = emergency\nmode = audit\n[baseline]\nfile = /etc/gpugate/b\n')" "$want"
+check policy_crlf_read_by_binary "$(built_conf '[gate]\r\non_failure = emergency\r\nmode = audit\r\n[baseline]\r\nfile = /etc/gpugate/b\r\n')" "$want"
+check policy_crlf_binary_agrees "$("$GPUGATE" -p "$work/policy.conf" policy gate.on_failure baseline.file | tr '\n' ' ')" \
+	"gate.on_failure=emergency baseline.file=/etc/gpugate/b "
+check policy_bom_read_by_binary "$(built_conf '\357\273\277[gate]\non_failure = emergency\nmode = audit\n[baseline]\nfile = /etc/gpugate/b\n')" "$want"
+check policy_rejected_no_conf "$(built_conf '[gate]\non_failure = sideways\n' 2>/dev/null | head -n 1)" "write_conf failed"
+
+# The pre-flight check of the image builders, with a binary that answers
+# `policy` for real and exits CHECK_RC for `check` (recording its options).
+preflight() { # MODE PREFLIGHT CHECK_RC: what gpugate_preflight returned and said
+	printf '[gate]\nmode = %s\npreflight = %s\n' "$1" "$2" >"$work/policy.conf"
+	cat >"$work/stub" <<STUB
+#!/bin/sh
+case "\$*" in
+*" check") echo "\$*" >"$work/check-args"; exit $3 ;;
+*) exec "$GPUGATE" "\$@" ;;
+esac
+STUB
+	chmod +x "$work/stub"
+	rm -f "$work/check-args"
+	make_lib
+	sh -c ". '$work/lib.sh'; gpugate_write_conf '$work/stub' '$work/policy.conf' '$work/hook.conf' &&
+		gpugate_preflight '$work/stub' '$work/policy.conf' '$work/hook.conf'" >"$work/pf.out" 2>&1
+	echo "rc=$?"
+}
+check preflight_enforce_fail_refused "$(preflight enforce refuse 1)" "rc=1"
+check preflight_refusal_says_why "$(grep -c 'this image would stop the boot of this host; not building it' "$work/pf.out")" 1
+check preflight_enforce_undetermined_refused "$(preflight enforce refuse 3)" "rc=1"
+check preflight_enforce_pass_builds "$(preflight enforce refuse 0)" "rc=0"
+check preflight_warn_builds "$(preflight enforce warn 1)" "rc=0"
+check preflight_warn_is_loud "$(grep -c 'THIS IMAGE WILL STOP THE BOOT' "$work/pf.out")" 1
+check preflight_audit_builds "$(preflight audit refuse 1)" "rc=0"
+check preflight_audit_says_so "$(grep -c 'runs in audit mode and will not stop the boot' "$work/pf.out")" 1
+check preflight_off_skips_check "$(preflight enforce off 1; cat "$work/check-args" 2>/dev/null)" "rc=0"
+check preflight_checks_target_root "$(GPUGATE_PREFLIGHT_ROOT=/snap/host1 preflight enforce refuse 0 >/dev/null
+	cat "$work/check-args")" "-q -p $work/policy.conf -r /snap/host1 check"
 
 # The udev guard: the gate refuses to run once udevd is a process.
 GATE_CMD='gpugate_before_udev; gpugate_run gate'
@@ -137,9 +210,9 @@ run_script() {
 		"$itscripts/$script" >"$work/script"
 	printf '#!/bin/sh\nexit 0\n' >"$work/gpugate"
 	chmod +x "$work/gpugate"
-	printf 'on_failure = poweroff\n' >"$work/policy.conf"
+	printf 'gate.on_failure=poweroff\n' >"$work/hook.conf"
 	{ PATH=$work/bin:$PATH GPUGATE_BIN=$work/gpugate GPUGATE_POLICY=$work/policy.conf \
-		timeout 10 sh "$work/script"; echo "rc=$?"; } 2>/dev/null | tail -n 1
+		GPUGATE_CONF=$work/hook.conf timeout 10 sh "$work/script"; echo "rc=$?"; } 2>/dev/null | tail -n 1
 	cat "$work/stops" 2>/dev/null
 }
 for s in init-top init-bottom; do

@@ -10,9 +10,15 @@ tests/run-trees.py builds and caches; built here when missing) run
 and validate stdout with tests/prom/validate.py in --textfile mode (what
 node_exporter's textfile collector accepts: no timestamps, no duplicate
 series). Also asserts what the metrics must say: gpugate_result equals the
-exit status, one gpugate_check_status series per (id, device, port, status) of
-the JSON report's checks, and that a policy error (exit 2) prints no
-metrics at all. The validator itself is exercised on known-bad input first.
+exit status and gpugate_policy_holds agrees; one gpugate_check_status (the
+worst status as the value: 0 pass, 1 fail, 2 warn, 3 undetermined) and one
+gpugate_check_failed_findings series per check id of the JSON report (only
+the id label: series per host do not grow with GPUs or ports);
+gpugate_build_info and gpugate_policy_info (the JSON's policy_sha256); the
+boot gate metrics, from a boot report placed in one tree; and that a policy
+error (exit 2) prints no metrics at all. The JSON run is validated against
+docs/report-schema.json. The validator itself is exercised on known-bad
+input first.
 
     tests/prom/test-prometheus.py [-k SUBSTRING]
 
@@ -23,6 +29,7 @@ import argparse
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,6 +41,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "gen"))
+sys.path.insert(0, str(REPO / "tests" / "report"))
+import report_schema  # noqa: E402
 import validate  # noqa: E402
 import mktree  # noqa: E402
 
@@ -122,28 +131,72 @@ def check_one(binary, sc, root, policy):
     ts = [s for s in samples if s[0] == "gpugate_last_run_timestamp_seconds"]
     if len(ts) != 1 or ts[0][2] < 1e9:
         probs.append("gpugate_last_run_timestamp_seconds missing or implausible")
-    # The same run as JSON: one status sample per finding, same status.
+    # The same run as JSON (validated against docs/report-schema.json): one
+    # gpugate_check_status and one gpugate_check_failed_findings series per
+    # check id, the worst status as the value.
     j = subprocess.run(base + ["-f", "json", "check"], capture_output=True,
                        stdin=subprocess.DEVNULL, timeout=120)
     try:
-        rep = json.loads(j.stdout)
-    except ValueError:
-        return probs + ["JSON run did not print JSON"]
-    # JSON lists every finding; the metrics hold one series per label set
-    want = sorted(set((c["id"], c["device"] or "", c["port"] or "", c["status"])
-                      for c in rep["checks"]))
-    got = sorted((s[1].get("id"), s[1].get("device"), s[1].get("port"),
-                  "fail" if s[1].get("status") == "error" else s[1].get("status"))
-                 for s in samples if s[0] == "gpugate_check_status")
-    if want != got:
-        diff = sorted(set(want) ^ set(got))[:3]
-        probs.append("gpugate_check_status samples differ from the JSON checks: %s" % diff)
+        rep = report_schema.loads(j.stdout)
+    except ValueError as e:
+        return probs + ["JSON run: %s" % e]
+    code = {"pass": 0, "fixed": 0, "skip": 0, "warn": 2, "fail": 1}
+    rank = [0, 2, 1, 3]   # by code: pass < warn < fail < undetermined
+    want, nfail = {}, {}
+    for c in rep["checks"]:
+        v = 3 if c["undetermined"] else code[c["status"]]
+        old = want.get(c["id"], 0)
+        want[c["id"]] = v if rank[v] > rank[old] else old
+        nfail[c["id"]] = nfail.get(c["id"], 0) + (c["status"] == "fail")
+    got = {s[1].get("id"): s[2] for s in samples if s[0] == "gpugate_check_status"}
+    if got != want:
+        diff = sorted(set(want.items()) ^ set(got.items()))[:3]
+        probs.append("gpugate_check_status differs from the JSON checks: %s" % diff)
+    got = {s[1].get("id"): s[2] for s in samples
+           if s[0] == "gpugate_check_failed_findings"}
+    if got != nfail:
+        probs.append("gpugate_check_failed_findings %s, JSON says %s" % (got, nfail))
     for s in samples:
-        if s[0] == "gpugate_check_status":
-            fail = s[1].get("status") in ("fail", "error")
-            if s[2] != (0 if fail else 1):
-                probs.append("status %s with value %s" % (s[1].get("status"), s[2]))
-                break
+        if s[0].startswith("gpugate_check_") and set(s[1]) != {"id"}:
+            probs.append("%s has labels %s: only id keeps the series bounded" % (s[0], sorted(s[1])))
+            break
+    holds = [s[2] for s in samples if s[0] == "gpugate_policy_holds"]
+    if holds != [1 if r.returncode == 0 else 0]:
+        probs.append("gpugate_policy_holds %s, exit status %d" % (holds, r.returncode))
+    info = [s for s in samples if s[0] == "gpugate_policy_info"]
+    if len(info) != 1 or info[0][1].get("sha256") != (rep["policy_sha256"] or ""):
+        probs.append("gpugate_policy_info %s, JSON policy_sha256 %r" % (info, rep["policy_sha256"]))
+    if len([s for s in samples if s[0] == "gpugate_build_info"]) != 1:
+        probs.append("no gpugate_build_info")
+    boot = {s[0]: s[2] for s in samples if s[0].startswith("gpugate_boot_")}
+    if rep["result"] != "error" and boot != {"gpugate_boot_report_present": 0,
+                                             "gpugate_boot_gate_enforcing": 0,
+                                             "gpugate_boot_gate_pass": 0}:
+        probs.append("boot gate metrics %s for a tree without a boot report" % boot)
+    return probs
+
+
+def boot_gate_metrics(binary, root, policy):
+    """A boot report in the tree: the boot gate metrics read it."""
+    probs = []
+    (root / "run/gpugate").mkdir(parents=True, exist_ok=True)
+    rp = root / "run/gpugate/report.json"
+    for line, want in [
+            ('{"gpugate":"x","schema":1,"mode":"gate","policy_mode":"enforce",'
+             '"override":"none","enforcing":true,"result":"pass",', (1, 1, 1)),
+            ('{"gpugate":"x","schema":1,"mode":"gate","policy_mode":"audit",'
+             '"override":"none","enforcing":false,"result":"fail",', (1, 0, 0))]:
+        rp.write_text(line + '\n"checks":[]}\n')
+        r = subprocess.run([binary, "--root", str(root), "-p", str(policy),
+                            "-f", "prometheus", "check"], capture_output=True,
+                           text=True, stdin=subprocess.DEVNULL, timeout=120)
+        samples = dict((s[0], s[2]) for s in metric_samples(r.stdout))
+        got = tuple(samples.get(m) for m in ("gpugate_boot_report_present",
+                                             "gpugate_boot_gate_enforcing",
+                                             "gpugate_boot_gate_pass"))
+        if got != want:
+            probs.append("boot report %s: metrics %s, expected %s" % (line[60:100], got, want))
+    rp.unlink()
     return probs
 
 
@@ -177,6 +230,15 @@ def main():
             if probs:
                 failed += 1
                 print("FAIL %s: %s" % (sc.name, "; ".join(probs[:5])))
+        sc = next((sc for sc in scs if sc.name == "pass_basic"), None) or scs[0]
+        work = Path(tmp) / "boot"
+        shutil.copytree(rt.pristine(sc, cache), work, symlinks=True)
+        pol = Path(tmp) / "boot.conf"
+        pol.write_text(sc.policy_text() or "")
+        for p in boot_gate_metrics(binary, work, pol):
+            failed += 1
+            print("FAIL boot gate metrics: %s" % p)
+        n += 1
     print("prometheus: %d scenario outputs checked, %d failed" % (n, failed))
     return 1 if failed or not n else 0
 

@@ -696,7 +696,16 @@ SCENARIOS = [
       policy="[devices]\nmatch = 10de:*:0300\nbdf = 0000:01:00.0\n"),
     S("policy_shipped_config", lambda: base(),
       policy_file="config/policy.conf",
-      desc="the shipped config/policy.conf is the default policy"),
+      desc="the shipped config/policy.conf checks as the default policy "
+           "(it differs only in [gate] mode, which check does not use)"),
+    S("policy_expect_met", lambda: mf_card(nv_audio(0, 1)),
+      policy="[devices]\nexpect = 1\n",
+      desc="one GPU expected, one present (its audio function aside)"),
+    S("policy_expect_companions_do_not_count",
+      lambda: mf_card(nv_audio(0, 1)), exit=1, fails={"devices.expect"},
+      policy="[devices]\nexpect = 2\n",
+      desc="two protected functions, but one GPU: a GPU that fell off the "
+           "bus is not hidden by its neighbour's audio function"),
     S("policy_unknown_key", lambda: base(), exit=2, fails=None,
       protected=None, stderr=r"policy\.conf:2\b",
       policy="[gate]\nmodee = enforce\n"),

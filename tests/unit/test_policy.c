@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <pci/header.h>
@@ -87,9 +89,101 @@ static void unknown_section_is_an_error(void **state)
 static void duplicate_key_is_an_error(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("[ats]\nfix = yes\n\n[ats]\nfix = no\n"), -EINVAL);
-	assert_non_null(strstr(err, "t.conf:5:"));
-	assert_non_null(strstr(err, "duplicate"));
+	assert_int_equal(parse("[ats]\nfix = yes\n\nfix = no\n"), -EINVAL);
+	assert_string_equal(err, "t.conf:4: duplicate key 'fix' in [ats] (first at line 2)");
+}
+
+static void duplicate_section_is_an_error(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[ats]\nfix = yes\n\n[ats]\nrequire_disabled = no\n"), -EINVAL);
+	assert_string_equal(err, "t.conf:4: duplicate section [ats] (first at line 1): merge the two");
+}
+
+static void bom_and_crlf_read_as_plain_lines(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("\xef\xbb\xbf[gate]\r\non_failure = emergency\r\n"
+			       "[baseline]\r\nfile = /etc/gpugate/b\r\n"), 0);
+	assert_int_equal(p.on_failure, FAIL_EMERGENCY);
+	assert_string_equal(p.baseline_file, "/etc/gpugate/b");
+	/* a BOM anywhere else is still an error */
+	assert_int_equal(parse("[gate]\n\xef\xbb\xbfmode = audit\n"), -EINVAL);
+}
+
+static void driver_typo_is_an_error(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[binding]\ndriver = vifo-pci\n"), -EINVAL);
+	assert_non_null(strstr(err, "t.conf:2: driver: 'vifo-pci' is not a VFIO driver"));
+	assert_int_equal(parse("[binding]\ndriver = nvgrace-gpu-vfio-pci\n"), 0);
+	assert_int_equal(parse("[binding]\ndriver = mlx5_vfio_pci\n"), 0);
+}
+
+static void acs_conflict_names_its_lines(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[acs]\nfix = yes\nrequire = SV DT\n"), -EINVAL);
+	assert_string_equal(err, "t.conf:3: [acs] require (line 3) and forbid (the default) both name DT");
+}
+
+static void long_line_says_the_limit(void **state)
+{
+	static char text[1200];
+
+	(void)state;
+	memset(text, '#', sizeof(text) - 2);
+	text[sizeof(text) - 2] = '\n';
+	assert_int_equal(parse(text), -EINVAL);
+	assert_string_equal(err, "t.conf:1: line too long (more than 1023 bytes)");
+}
+
+static void load_errors_say_where_and_why(void **state)
+{
+	static const char nul[] = "[gate]\nmode = audit\nx\0y\n";
+	char path[] = "/tmp/gpugate-test-policy-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, nul, sizeof(nul) - 1), (ssize_t)sizeof(nul) - 1);
+	close(fd);
+	assert_int_equal(policy_load(&p, path, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":3: NUL byte in policy"));
+	unlink(path);
+	assert_int_equal(policy_load(&p, "/tmp", err, sizeof(err)), -EISDIR);
+	assert_string_equal(err, "/tmp: is a directory, not a policy file");
+}
+
+static void modes_preflight_and_expect_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("[gate]\nmode = audit-readonly\npreflight = warn\n"
+			       "[devices]\nexpect = 8\n"), 0);
+	assert_int_equal(p.mode, MODE_AUDIT_READONLY);
+	assert_int_equal(p.preflight, PREFLIGHT_WARN);
+	assert_int_equal(p.expect, 8);
+	assert_int_equal(parse("[devices]\nexpect = -1\n"), -EINVAL);
+	assert_int_equal(parse("[devices]\nexpect = 8x\n"), -EINVAL);
+	assert_int_equal(parse("[devices]\nexpect = 99999\n"), -EINVAL);
+}
+
+static void print_shows_values_as_read(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_int_equal(parse("[gate]\r\nmode = audit\r\n[devices]\nmatch = 10de:*:0302\n"), 0);
+	assert_int_equal(policy_print(f, &p, "gate.mode"), 0);
+	assert_int_equal(policy_print(f, &p, "devices.match"), 0);
+	assert_int_equal(policy_print(f, &p, "acs.forbid"), 0);
+	assert_int_equal(policy_print(f, &p, "gate.nope"), -ENOENT);
+	assert_int_equal(policy_print(f, &p, "gate"), -ENOENT);
+	fclose(f);
+	assert_string_equal(buf, "gate.mode=audit\ndevices.match=10de:*:0302\nacs.forbid=DT\n");
+	free(buf);
 }
 
 static void bad_values_are_errors(void **state)
@@ -219,6 +313,14 @@ int main(void)
 		cmocka_unit_test(unknown_key_names_file_and_line),
 		cmocka_unit_test(unknown_section_is_an_error),
 		cmocka_unit_test(duplicate_key_is_an_error),
+		cmocka_unit_test(duplicate_section_is_an_error),
+		cmocka_unit_test(bom_and_crlf_read_as_plain_lines),
+		cmocka_unit_test(driver_typo_is_an_error),
+		cmocka_unit_test(acs_conflict_names_its_lines),
+		cmocka_unit_test(long_line_says_the_limit),
+		cmocka_unit_test(load_errors_say_where_and_why),
+		cmocka_unit_test(modes_preflight_and_expect_parse),
+		cmocka_unit_test(print_shows_values_as_read),
 		cmocka_unit_test(bad_values_are_errors),
 		cmocka_unit_test(signed_or_prefixed_ids_are_errors),
 		cmocka_unit_test(vmd_domain_bdf_with_five_to_eight_digits_parses),
