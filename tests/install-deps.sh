@@ -9,6 +9,8 @@ set -euo pipefail
 packages=(
 	build-essential musl-tools dpkg-dev linux-libc-dev binutils file
 	libcmocka-dev python3 pciutils kmod
+	# run-enforce.py root_confined_*: what --root runs open and call
+	strace
 	# man page, systemd unit and Debian package tests (tests/man, tests/units,
 	# tests/test-deb.sh): groff/man to render, systemd-analyze, dh
 	groff-base man-db systemd debhelper

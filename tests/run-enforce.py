@@ -48,6 +48,9 @@ Nothing else may change. Tests:
                           no byte outside the intended registers
   gate_*                  report file, console/kmsg banner, on_failure,
                           audit mode, rd.gpugate=, --dry-run, --verify
+  root_confined_*         every writing command under strace: no file
+                          opened for writing outside the tree, no real
+                          console or kmsg, no mount, reboot, module load
 
 Prints "ok NAME" or "FAIL NAME: reason" per test, then "N passed, M
 failed"; exits 1 if anything failed.
@@ -1080,6 +1083,85 @@ def gate_run(ctx, sc, policy, *args, cmdline_add=None):
     return root, pol, s0, rc, out, err
 
 
+# Syscalls that act on the machine itself; none may even be tried under
+# --root (SPEC: no module load, no reboot(2), no real console or kmsg).
+CONFINE_CALLS = ("mount", "umount2", "reboot", "init_module", "finit_module",
+                 "delete_module", "kexec_load", "kexec_file_load", "chroot",
+                 "pivot_root", "swapoff", "iopl", "ioperm")
+OPEN_RE = re.compile(r'^\d+ +(open|openat|openat2|creat)\((?:AT_FDCWD, )?'
+                     r'"((?:[^"\\]|\\.)*)"(?:, ([A-Z_|]+))?')
+WRITE_FLAGS = ("O_WRONLY", "O_RDWR", "O_CREAT", "O_TRUNC", "O_APPEND")
+
+
+def confine_problems(log, root, allowed):
+    """What the strace log @log shows outside @root: writes, opens of a
+    console or kmsg, and machine-level syscalls."""
+    probs, opens = [], 0
+    for line in log.splitlines():
+        m = OPEN_RE.match(line)
+        if m:
+            opens += 1
+            path = os.path.normpath(os.path.join(str(root), m.group(2)))
+            inside = path == str(root) or path.startswith(str(root) + "/")
+            flags = (m.group(3) or "").split("|")
+            if inside or any(path.startswith(a) for a in allowed):
+                continue  # the tree, or -o FILE and its FILE.tmp
+            if any(f in WRITE_FLAGS for f in flags):
+                probs.append("write open outside the tree: " + line[:160])
+            elif re.match(r"/dev/(kmsg|console|tty|mem|port)", path):
+                probs.append("device opened outside the tree: " + line[:160])
+            continue
+        call = re.match(r"^\d+ +([a-z0-9_]+)\(", line)
+        if call and call.group(1) in CONFINE_CALLS:
+            probs.append("machine-level syscall: " + line[:160])
+    if not opens:
+        probs.append("strace saw no open at all (tracing broken?)")
+    return probs
+
+
+def test_confined(ctx, name, sc, policy, args):
+    """gpugate --root under strace: every file it opens for writing is in
+    the tree (or the -o report), it opens no console, kmsg or memory device
+    of the real machine, and it never tries mount, reboot, a module load or
+    kexec, even where the tree's policy wants a reboot."""
+    root, pol = ctx.tree(sc, policy)
+    try:
+        log = root.parent / "strace.log"
+        out_file = root.parent / "out.json"
+        extra = ["-o", str(out_file)] if args[0] != "snapshot" else []
+        if args[0] == "snapshot":
+            args = ["snapshot", str(root.parent / "snap.tar")]
+        cmd = ["strace", "-f", "-qq", "-o", str(log), "-e",
+               "trace=open,openat,openat2,creat," + ",".join(CONFINE_CALLS),
+               ctx.binary, "--root", str(root), "-p", str(pol)] + extra + args
+        rc, out, err = run(cmd)
+        if rc in (-999, -998) or not log.exists():
+            return name, ["strace run failed: %s" % err[-200:]]
+        allowed = {str(out_file), str(root.parent / "snap.tar")}
+        return name, confine_problems(log.read_text(), root, allowed)
+    finally:
+        ctx.done(root)
+
+
+def confine_tests(ctx, by):
+    """[(name, callable)]: --root runs of every writing command, traced."""
+    unfix, ats, nouveau, ok = (by["rp_no_acs_cap"], by["gpu_ats_enabled"],
+                               by["gpu_bound_to_nouveau"],
+                               by["intel_single_gpu_pass"])
+    table = [
+        ("root_confined_gate_fail_reboot", unfix,
+         GATE_POL % "on_failure = reboot", ["gate"]),
+        ("root_confined_gate_fixes_ats", ats, "", ["gate"]),
+        ("root_confined_gate_binds", nouveau, "", ["gate"]),
+        ("root_confined_gate_verify", ats, "", ["gate", "--verify"]),
+        ("root_confined_enforce", ats, "", ["enforce"]),
+        ("root_confined_check", ok, "", ["check"]),
+        ("root_confined_baseline", ok, "", ["baseline"]),
+        ("root_confined_snapshot", ok, "", ["snapshot"]),
+    ]
+    return [(t[0], lambda t=t: test_confined(ctx, *t)) for t in table]
+
+
 def report_file(root):
     p = root / "run/gpugate/report.json"
     try:
@@ -1369,7 +1451,7 @@ def main():
         jobs.append((["lockdown_%s_%s_%s" % (
             level, release.split("+")[0].split("-")[0], what.split()[1])],
             lambda a=(by[sc], what, release, level): [test_lockdown(ctx, *a)]))
-    for gname, t in gate_tests(ctx, by):
+    for gname, t in gate_tests(ctx, by) + confine_tests(ctx, by):
         jobs.append(([gname], lambda t=t: [t()]))
     sweeps = [("fault_sweep_enforce_hgx_fixable", variants[2], ["enforce"]),
               ("fault_sweep_gate_gpu_ats_enabled", by["gpu_ats_enabled"],
