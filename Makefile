@@ -271,7 +271,7 @@ FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_FLAGS   := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra -Isrc -I$(DEPS)/include
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c src/%.c src/%.h $(STAMP)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c src/%.c src/%.h $(wildcard tests/fuzz/*.h) $(STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/$*.c
@@ -288,7 +288,7 @@ $(FUZZ_ASAN_DEPS)/lib/libpci.a:
 	$(Q)BUILD=$(abspath $(BUILD)) bash tests/fuzz/build-asan.sh
 
 $(BUILD)/fuzz/fuzz_baseline $(BUILD)/fuzz/fuzz_dump: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c \
-		$(FUZZ_PROG_SRCS) $(wildcard src/*.h) $(FUZZ_ASAN_DEPS)/lib/libpci.a
+		$(FUZZ_PROG_SRCS) $(wildcard src/*.h tests/fuzz/*.h) $(FUZZ_ASAN_DEPS)/lib/libpci.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) -I$(FUZZ_ASAN_DEPS)/include $(FUZZ_FLAGS) $(WRAP_LDFLAGS) -o $@ $< \
