@@ -151,12 +151,16 @@ static int ext_one(struct walk *w, struct caps *out, int pos, uint32_t hdr)
 	}
 }
 
-/* The first extended header: 0 is "no capabilities", as in the kernel. */
+/*
+ * The first extended header: 0 is "no capabilities", as in the kernel. A
+ * space of more than 256 but less than 4096 bytes is cut short (a failed or
+ * short read, a cut dump): what is missing may hold a capability.
+ */
 static int ext_head(struct walk *w, uint32_t *hdr)
 {
-	if (w->len < EXT_FIRST + 4)
-		return walk_fail(w, -ENODATA, "extended config space cut short: %d bytes",
-				 (int)w->len);
+	if (w->len < CFG_SPACE_EXT)
+		return walk_fail(w, -ENODATA, "extended config space cut short: %d of %d bytes",
+				 (int)w->len, CFG_SPACE_EXT);
 	*hdr = cfg_dword(w->cfg, EXT_FIRST);
 	if (*hdr == 0xffffffff)
 		return walk_fail(w, -EIO, "extended config space reads all ones at 0x%03x",
