@@ -33,6 +33,7 @@ struct walk {
 	const uint8_t *cfg;
 	size_t len;
 	bool seen[DWORDS];
+	bool pcix_seen;
 	char *why;
 	size_t whylen;
 };
@@ -128,8 +129,10 @@ static int std_walk(struct walk *w, struct caps *out, int start)
 			if (err)
 				return err;
 		}
-		if (w->cfg[pos] == PCI_CAP_ID_PCIX && !out->pcix_ext)
+		if (w->cfg[pos] == PCI_CAP_ID_PCIX && !w->pcix_seen) {
+			w->pcix_seen = true; /* pci_find_capability(): the first one */
 			std_pcix(w, out, pos);
+		}
 		pos = w->cfg[pos + 1] & ~3;
 	}
 	return 0;
@@ -311,6 +314,12 @@ int caps_parse_std(const uint8_t *cfg, size_t len, struct caps *out, char *why, 
 	err = need_std(&w);
 	start = err ? err : std_start(&w, out);
 	return start < 0 ? start : std_walk(&w, out, start);
+}
+
+void caps_describe(char *buf, size_t len, const struct caps *c)
+{
+	snprintf(buf, len, "PCIe 0x%02x (%s), ACS 0x%03x, ATS 0x%03x, PRI 0x%03x, PASID 0x%03x",
+		 c->pcie, caps_type_name(c->pcie_type), c->acs, c->ats, c->pri, c->pasid);
 }
 
 const char *caps_type_name(int pcie_type)

@@ -57,6 +57,9 @@ static inline uint32_t cfg_dword(const uint8_t *cfg, int pos)
 	       (uint32_t)cfg[pos + 3] << 24;
 }
 
+/* What @c found, one line for -v (0x000: not found). */
+void caps_describe(char *buf, size_t len, const struct caps *c);
+
 /* Name of a PCI_EXP_TYPE_* value, for humans. */
 const char *caps_type_name(int pcie_type);
 
