@@ -308,5 +308,6 @@ sanitize: deps
 	$(Q)$(SAN_ENV) python3 tests/run-trees.py
 	$(Q)set -e; for t in tests/run-enforce.py tests/run-baseline.py; do \
 		if [ -f $$t ]; then $(SAN_ENV) python3 $$t; fi; done
+	$(Q)$(SAN_ENV) python3 tests/run-hostile.py --cases 80
 	$(Q)$(SAN_ENV) python3 tests/fuzz/san-sweep.py
 	$(Q)$(SAN_ENV) python3 tests/fuzz/vanish.py
