@@ -245,6 +245,26 @@ static int std_start(struct walk *w, const struct caps *out)
 	}
 }
 
+/*
+ * Walk the extended list even after the standard one failed with @err, so
+ * that what it holds is known (-v, show); the first reason stays in @why.
+ */
+static int ext_after(struct walk *w, struct caps *out, int err)
+{
+	char *why = w->why, scratch[128];
+	size_t whylen = w->whylen;
+	int ext_err;
+
+	if (err) {
+		w->why = scratch;
+		w->whylen = sizeof(scratch);
+	}
+	ext_err = ext_walk(w, out);
+	w->why = why;
+	w->whylen = whylen;
+	return err ? err : ext_err;
+}
+
 static int caps_walk(struct walk *w, struct caps *out)
 {
 	bool cap_list = cfg_word(w->cfg, PCI_STATUS) & PCI_STATUS_CAP_LIST;
@@ -255,18 +275,15 @@ static int caps_walk(struct walk *w, struct caps *out)
 		return start;
 	if (cap_list)
 		err = std_walk(w, out, start);
+	if (ext)
+		err = ext_after(w, out, err);
 	if (err)
 		return err;
 	if (!ext && out->pcie)
 		return walk_fail(w, -ENODATA,
 				 "cannot read extended config space: %d of %d bytes readable",
 				 (int)w->len, CFG_SPACE_EXT);
-	if (!ext)
-		return 0;
-	err = ext_walk(w, out);
-	if (err)
-		return err;
-	return ext_consistent(w, out, cap_list);
+	return ext ? ext_consistent(w, out, cap_list) : 0;
 }
 
 /* The 64-byte header: the same for every caller. */

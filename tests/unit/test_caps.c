@@ -231,6 +231,8 @@ static void hidden_capabilities_are_errors(void **state)
 	assert_non_null(strstr(why, "no PCI Express capability"));
 	cfg[0x41] = 0x30; /* a next pointer below 0x40 */
 	assert_int_equal(parse(CFG_SPACE_EXT), -EIO);
+	assert_non_null(strstr(why, "outside")); /* the first reason is kept */
+	assert_int_equal(caps.ats, 0x100);	 /* and the extended list walked */
 }
 
 static void capability_id_ff_ends_nothing_cleanly(void **state)
