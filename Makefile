@@ -160,6 +160,7 @@ check: all $(FAULT_BIN)
 	$(Q)python3 tests/run-trees.py
 	$(Q)python3 tests/run-enforce.py
 	$(Q)python3 tests/run-lspci-dump.py
+	$(Q)python3 tests/run-hostile.py
 	$(Q)python3 tests/run-baseline.py
 	$(Q)bash tests/hook/test-hooks.sh
 
@@ -279,7 +280,7 @@ FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_FLAGS   := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra -Isrc -I$(DEPS)/include
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c src/%.c src/%.h $(STAMP)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c src/%.c src/%.h $(wildcard tests/fuzz/*.h) $(STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/$*.c
@@ -296,7 +297,7 @@ $(FUZZ_ASAN_DEPS)/lib/libpci.a:
 	$(Q)BUILD=$(abspath $(BUILD)) bash tests/fuzz/build-asan.sh
 
 $(BUILD)/fuzz/fuzz_baseline $(BUILD)/fuzz/fuzz_dump: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c \
-		$(FUZZ_PROG_SRCS) $(wildcard src/*.h) $(FUZZ_ASAN_DEPS)/lib/libpci.a
+		$(FUZZ_PROG_SRCS) $(wildcard src/*.h tests/fuzz/*.h) $(FUZZ_ASAN_DEPS)/lib/libpci.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) -I$(FUZZ_ASAN_DEPS)/include $(FUZZ_FLAGS) $(WRAP_LDFLAGS) -o $@ $< \
@@ -315,5 +316,6 @@ sanitize: deps
 	$(Q)$(SAN_ENV) python3 tests/run-trees.py
 	$(Q)set -e; for t in tests/run-enforce.py tests/run-baseline.py; do \
 		if [ -f $$t ]; then $(SAN_ENV) python3 $$t; fi; done
+	$(Q)$(SAN_ENV) python3 tests/run-hostile.py --cases 80
 	$(Q)$(SAN_ENV) python3 tests/fuzz/san-sweep.py
 	$(Q)$(SAN_ENV) python3 tests/fuzz/vanish.py

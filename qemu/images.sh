@@ -37,6 +37,9 @@
 #              console and powers off
 #   itpoweroff, itnobinary, itlate, itdrift, itklibc, itklibcnobin, itemergency
 #              initramfs-tools images made by mkinitramfs, see qemu/itools.sh
+#   takesnapshot  poweroff, plus the lab-only labsnapshot module
+#              (qemu/dracut/99labsnapshot): prints `gpugate snapshot` on the
+#              console and powers off; built only by qemu/take-snapshot.sh
 #   baseline   poweroff.conf plus "[baseline] file = $LAB/baseline/baseline",
 #              a baseline taken by booting takebaseline on the rom_a machine
 #              (qemu/baseline/take-baseline.conf); retaken only when its
@@ -57,7 +60,7 @@ DRACUT_DRIVERS="virtio_pci virtio_blk ext4 virtio_gpu bochs pvpanic_mmio"
 
 policy_of() {
 	case "$1" in
-	poweroff | nobinary | busybox | drift | takebaseline | hostonly | systemd | systemdnobin) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	poweroff | nobinary | busybox | drift | takebaseline | takesnapshot | hostonly | systemd | systemdnobin) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	baseline) echo "$BASELINE_DIR/policy.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
@@ -82,6 +85,7 @@ modules_of() {
 	systemd) echo "${DRACUT_MODULES/busybox/systemd systemd-initrd dracut-systemd}" ;;
 	drift) echo "$DRACUT_MODULES labsh labdrift" ;;
 	takebaseline) echo "$DRACUT_MODULES labsh labbaseline" ;;
+	takesnapshot) echo "$DRACUT_MODULES labsh labsnapshot" ;;
 	*) echo "$DRACUT_MODULES labsh" ;;
 	esac
 }

@@ -7,6 +7,7 @@
 #ifndef GPUGATE_CAPS_H
 #define GPUGATE_CAPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,23 +15,35 @@
 #define CFG_SPACE_EXT 4096
 
 struct caps {
-	int pcie;	/* offset of the PCI Express capability, 0 if none */
-	int pcie_type;	/* Device/Port Type (PCI_EXP_TYPE_*), -1 if not PCIe */
-	int acs;	/* offsets of extended capabilities, 0 if absent */
+	int pcie;      /* offset of the PCI Express capability, 0 if none */
+	int pcie_type; /* Device/Port Type (PCI_EXP_TYPE_*), -1 if not PCIe */
+	int acs;       /* offsets of extended capabilities, 0 if absent */
 	int ats;
 	int pri;
 	int pasid;
 	uint8_t hdr_type; /* header layout, multifunction bit masked off */
+	bool pcix_ext;	  /* PCI-X Mode 2 capability (266/533 MHz) */
 	int multifunction;
 };
 
 /*
- * Parse @len bytes of configuration space. Returns 0 and fills @out, or a
- * negative errno (-EIO for malformed data, -ENODATA for a space too short
- * to hold what the header announces) with a human reason in @why.
+ * Parse a configuration space of @len bytes: the size the kernel exposes
+ * (the length of the sysfs config file, the bytes an lspci dump holds).
+ * More than 256 bytes means an extended space, which is always walked.
+ * Returns 0 and fills @out, or a negative errno with a human reason in @why:
+ * -EIO for malformed or inconsistent data (a standard list that does not end
+ * cleanly, a space larger than 256 bytes without the Capabilities List bit
+ * or a PCI Express capability), -ENODATA for a space too short to read what
+ * it announces. @out holds what was found before the error.
  */
-int caps_parse(const uint8_t *cfg, size_t len, struct caps *out, char *why,
-	       size_t whylen);
+int caps_parse(const uint8_t *cfg, size_t len, struct caps *out, char *why, size_t whylen);
+
+/*
+ * The header and the standard list only, for what a function is (its
+ * PCIe Device/Port Type), not what it may hide: the extended space is not
+ * read and its size not judged.
+ */
+int caps_parse_std(const uint8_t *cfg, size_t len, struct caps *out, char *why, size_t whylen);
 
 /* Little-endian accessors; the caller guarantees the bounds. */
 static inline uint16_t cfg_word(const uint8_t *cfg, int pos)
@@ -40,9 +53,12 @@ static inline uint16_t cfg_word(const uint8_t *cfg, int pos)
 
 static inline uint32_t cfg_dword(const uint8_t *cfg, int pos)
 {
-	return (uint32_t)cfg[pos] | (uint32_t)cfg[pos + 1] << 8 |
-	       (uint32_t)cfg[pos + 2] << 16 | (uint32_t)cfg[pos + 3] << 24;
+	return (uint32_t)cfg[pos] | (uint32_t)cfg[pos + 1] << 8 | (uint32_t)cfg[pos + 2] << 16 |
+	       (uint32_t)cfg[pos + 3] << 24;
 }
+
+/* What @c found, one line for -v (0x000: not found). */
+void caps_describe(char *buf, size_t len, const struct caps *c);
 
 /* Name of a PCI_EXP_TYPE_* value, for humans. */
 const char *caps_type_name(int pcie_type);

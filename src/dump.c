@@ -399,9 +399,9 @@ static bool root_bus_type(int type)
 
 /*
  * @d is on a bus that no bridge in the dump leads to. Parse its standard
- * capability list only (a zeroed extended space ends the walk at 0x100)
- * into a private copy, so that its config space counts as loaded only when
- * a check needs it, and see whether PCIe allows it on a root bus.
+ * capability list only into a private copy, so that its config space counts
+ * as loaded only when a check needs it, and see whether PCIe allows it on a
+ * root bus.
  */
 static void check_root_bus(struct pdev *d)
 {
@@ -410,11 +410,8 @@ static void check_root_bus(struct pdev *d)
 	char why[128] = "config space unreadable";
 	int n = pcidev_peek_config(d, cfg, sizeof(cfg)), rc = n;
 
-	if (n > 0) {
-		memset(cfg + CFG_SPACE_STD, 0, CFG_SPACE_EXT - CFG_SPACE_STD);
-		rc = caps_parse(cfg, n < CFG_SPACE_STD ? (size_t)n : CFG_SPACE_EXT, &caps, why,
-				sizeof(why));
-	}
+	if (n > 0)
+		rc = caps_parse_std(cfg, (size_t)n, &caps, why, sizeof(why));
 	if (rc)
 		path_unknown(d, rc, "cannot tell whether it may sit on a root bus: %s", why);
 	else if (!root_bus_type(caps.pcie_type))

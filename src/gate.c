@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "checks.h"
 #include "enforce.h"
 #include "gate.h"
@@ -84,6 +85,22 @@ static struct run *run_new(const struct policy *p, const char *mode)
 	return x;
 }
 
+/* -v: the capabilities found in each config space the checks read. */
+static void describe_config(const struct model *m)
+{
+	char caps[128];
+
+	for (int i = 0; i < m->ndevs; i++) {
+		const struct pdev *d = &m->devs[i];
+
+		if (!d->cfg_loaded)
+			continue;
+		caps_describe(caps, sizeof(caps), &d->caps);
+		fprintf(stderr, "gpugate: config %s: %zu bytes, %s%s%s\n", d->bdf, d->cfg_len, caps,
+			d->cfg_err ? "; undetermined: " : "", d->cfg_err ? d->cfg_why : "");
+	}
+}
+
 /* -v: what was scanned, under which root, and what the policy protects. */
 static void run_describe(const struct run_opts *o, const struct run *x)
 {
@@ -105,6 +122,7 @@ static void run_describe(const struct run_opts *o, const struct run *x)
 			d->matched ? "matched" : "companion", d->group, d->driver[0] ? d->driver : "none");
 	}
 	fprintf(stderr, "gpugate: %d protected function%s\n", n, n == 1 ? "" : "s");
+	describe_config(&x->m);
 }
 
 static void run_free(struct run *x)

@@ -247,6 +247,28 @@ static bool config_not_regular(const struct pdev *d, char *why, size_t whylen)
 	return true;
 }
 
+/*
+ * libpci reads whole blocks only. A 4096-byte read failed and a 256-byte
+ * one worked: find how many bytes there really are, since caps.c decides by
+ * the length whether an extended space exists (pci_cfg_space_size()). A
+ * sysfs config file is 256 or 4096 bytes; a --root tree or an lspci dump
+ * (libpci's dump.c: up to the last byte listed) may hold any count between.
+ */
+static size_t readable_len(struct pci_dev *p, uint8_t *buf)
+{
+	int lo = CFG_SPACE_STD, hi = CFG_SPACE_EXT;
+
+	while (hi - lo > 1) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (read_block(p, buf, mid))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return read_block(p, buf, lo) ? (size_t)lo : 0;
+}
+
 int pcidev_load_config(struct pdev *d)
 {
 	char *why = d->cfg_why;
@@ -267,7 +289,8 @@ int pcidev_load_config(struct pdev *d)
 		return d->cfg_err = -EIO;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		if (read_block(d->handle, d->cfg, sizes[i])) {
-			d->cfg_len = (size_t)sizes[i];
+			d->cfg_len = sizes[i] == CFG_SPACE_STD ? readable_len(d->handle, d->cfg)
+							       : (size_t)sizes[i];
 			d->cfg_err = caps_parse(d->cfg, d->cfg_len, &d->caps, why, whylen);
 			if (!d->cfg_err && dump_name)
 				d->cfg_err = dump_config_check(d, why, whylen);

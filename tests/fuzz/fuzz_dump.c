@@ -23,6 +23,12 @@
  * in address order, exactly the functions beside the function (same parent,
  * or both on the same root bus; none whose place is unknown), and
  * model_slot_first() is the first function of its slot.
+ *
+ * And the gate's own invariant (issue 16): ats.disabled, run on every
+ * protected function, never passes while an ATS, PRI or PASID capability
+ * that the kernel would find in the bytes the dump holds (kernel_caps.h,
+ * restated from drivers/pci/pci.c) has its Enable bit set, nor while the
+ * function's config space could not be parsed.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -31,7 +37,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checks.h"
 #include "dump.h"
+#include "kernel_caps.h"
 #include "model.h"
 #include "policy.h"
 
@@ -87,11 +95,12 @@ static void check_model(const struct model *m)
 		snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%u", d->domain, d->bus, d->dev, d->fn);
 		if (!TERMINATED(d->bdf) || strcmp(bdf, d->bdf) || !TERMINATED(d->path_why))
 			abort();
-		if (prev && (prev->domain > d->domain ||
-			     (prev->domain == d->domain &&
-			      (prev->bus > d->bus ||
-			       (prev->bus == d->bus &&
-				(prev->dev > d->dev || (prev->dev == d->dev && prev->fn >= d->fn)))))))
+		if (prev &&
+		    (prev->domain > d->domain ||
+		     (prev->domain == d->domain &&
+		      (prev->bus > d->bus ||
+		       (prev->bus == d->bus &&
+			(prev->dev > d->dev || (prev->dev == d->dev && prev->fn >= d->fn)))))))
 			abort();
 		if (model_find(m, d->bdf) != i)
 			abort();
@@ -110,7 +119,8 @@ static void check_model(const struct model *m)
 				abort();
 			/* bus numbers fall strictly towards the root, in one domain */
 			if (m->devs[a].domain != d->domain ||
-			    m->devs[a].bus >= (k + 1 < d->path_len ? m->devs[d->path[k + 1]].bus : d->bus))
+			    m->devs[a].bus >=
+				(k + 1 < d->path_len ? m->devs[d->path[k + 1]].bus : d->bus))
 				abort();
 		}
 		if (d->path_len && d->path[d->path_len - 1] != d->parent)
@@ -127,6 +137,30 @@ static void check_model(const struct model *m)
 	}
 	if (m->first_path_err != first)
 		abort();
+}
+
+/* ats.disabled on each protected function of @m, judged against the kernel. */
+static void check_translation(struct model *m, const struct policy *p)
+{
+	struct report r = {.mode = "check"};
+	struct ctx c = {.m = m, .p = p, .r = &r};
+
+	for (int i = 0; i < m->ndevs; i++) {
+		struct pdev *d = &m->devs[i];
+		int first = r.nfindings;
+
+		if (!pdev_protected(d))
+			continue;
+		check_ats_disabled(&c, d);
+		for (int k = first; k < r.nfindings; k++) {
+			if (r.findings[k].status != ST_PASS)
+				continue;
+			if (!d->cfg_loaded || d->cfg_err ||
+			    k_translation_enabled(d->cfg, d->cfg_len))
+				abort();
+		}
+	}
+	report_free(&r);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -163,6 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_model(&m);
 		for (int i = 0; i < m.ndevs; i++)
 			(void)model_config(&m.devs[i]);
+		check_translation(&m, &p);
 	} else if (rc > 0 || !TERMINATED(err)) {
 		abort();
 	}

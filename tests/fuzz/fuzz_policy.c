@@ -12,9 +12,17 @@
  * value holds only hex digits, '*', ':', '.' and blanks (so a sign or "0x"
  * that sscanf/strtoul would take is refused); and the query functions run
  * on the result.
+ *
+ * And fail-closed (issue 16): a setting that guards isolation (the IOMMU,
+ * cmdline, ACS, ATS, binding and NVLink requirements) differs from its
+ * default only if the text names its key: no text weakens a check that it
+ * does not mention.
  */
+#define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +118,41 @@ static void check_policy(const struct policy *p)
 	(void)policy_is_companion_class(p, 0x0403);
 }
 
+#define GUARD(key, field)                                                                          \
+	{                                                                                          \
+		key, offsetof(struct policy, field), sizeof(((struct policy *)0)->field)           \
+	}
+
+static void check_guards(const struct policy *p, const char *text)
+{
+	static const struct {
+		const char *key;
+		size_t off, size;
+	} guards[] = {
+	    GUARD("require_strict", require_strict),
+	    GUARD("forbid_identity", forbid_identity),
+	    GUARD("require_irq_remapping", require_irq_remapping),
+	    GUARD("require_noats", require_noats),
+	    GUARD("require", acs_require),
+	    GUARD("require_disabled", ats_require_disabled),
+	    GUARD("require_blacklisted", require_blacklisted),
+	    GUARD("forbid_nvswitch", forbid_nvswitch),
+	};
+	static struct policy def;
+	static bool have_def;
+
+	if (!have_def)
+		policy_defaults(&def);
+	have_def = true;
+	for (size_t i = 0; i < sizeof(guards) / sizeof(guards[0]); i++) {
+		const char *a = (const char *)p + guards[i].off;
+		const char *b = (const char *)&def + guards[i].off;
+
+		if (memcmp(a, b, guards[i].size) && !strcasestr(text, guards[i].key))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct policy p;
@@ -127,8 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		check_policy(&p);
 		check_id_syntax(text);
-	}
-	else if (rc != -EINVAL || !TERMINATED(err) || strncmp(err, "fuzz.conf:", 10))
+		check_guards(&p, text);
+	} else if (rc != -EINVAL || !TERMINATED(err) || strncmp(err, "fuzz.conf:", 10))
 		abort();
 	free(text);
 	return 0;

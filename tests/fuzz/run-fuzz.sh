@@ -16,7 +16,11 @@
 # build/fuzz/TARGET.log and one line of final stats per target goes to
 # stdout and build/fuzz/summary.txt.
 #
-# Environment: BUILD (default <repo>/build).
+# Environment: BUILD (default <repo>/build); FUZZ_TIMEOUT, libFuzzer's
+# per-input -timeout in seconds (default 10; raise it for long runs at nice
+# 19 on a loaded machine, where a starved process can exceed 10 s of wall
+# time on an input that takes milliseconds).
+FUZZ_TIMEOUT=${FUZZ_TIMEOUT:-10}
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -68,7 +72,7 @@ for t in "$@"; do
 		echo "run-fuzz: $bin missing (make fuzz builds it)" >&2
 		exit 2
 	fi
-	opts=(-max_len="$(max_len "$t")" -timeout=10 -rss_limit_mb=2048
+	opts=(-max_len="$(max_len "$t")" -timeout="$FUZZ_TIMEOUT" -rss_limit_mb=2048
 		-print_final_stats=1 -artifact_prefix="$DIR/artifacts/$t-")
 	[[ -f $HERE/$t.dict ]] && opts+=(-dict="$HERE/$t.dict")
 

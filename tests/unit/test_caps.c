@@ -196,30 +196,109 @@ static void long_chain_terminates(void **state)
 {
 	(void)state;
 	pcie_function(PCI_EXP_TYPE_ENDPOINT);
-	/* every dword of the extended space chained: the longest legal list */
-	for (int pos = 0x100; pos < 0xffc; pos += 4)
+	/* 480 entries: the longest list pci_find_next_ext_capability() walks */
+	for (int pos = 0x100; pos < 0x100 + 479 * 4; pos += 4)
 		ext(pos, 0x0000, pos + 4);
-	ext(0xffc, 0x0000, 0);
+	ext(0x100 + 479 * 4, PCI_EXT_CAP_ID_ATS, 0);
 	assert_int_equal(parse(CFG_SPACE_EXT), 0);
+	assert_int_equal(caps.ats, 0x100 + 479 * 4);
+	/* one more and the kernel would give up before the last entry */
+	ext(0x100 + 479 * 4, 0x0000, 0x100 + 480 * 4);
+	ext(0x100 + 480 * 4, PCI_EXT_CAP_ID_ATS, 0);
+	assert_int_equal(parse(CFG_SPACE_EXT), -EIO);
+	assert_non_null(strstr(why, "longer than 480"));
+}
+
+/* Each way of hiding an enabled ATS from issue 16: the extended walk still runs. */
+static void hidden_capabilities_are_errors(void **state)
+{
+	(void)state;
+	pcie_function(PCI_EXP_TYPE_ENDPOINT);
+	ext(0x100, PCI_EXT_CAP_ID_ATS, 0);
+	put16(PCI_STATUS, 0); /* Capabilities List bit cleared */
+	assert_int_equal(parse(CFG_SPACE_EXT), -EIO);
+	assert_non_null(strstr(why, "Capabilities List bit clear"));
+	assert_int_equal(caps.ats, 0x100);
+	pcie_function(PCI_EXP_TYPE_ENDPOINT);
+	ext(0x100, PCI_EXT_CAP_ID_ATS, 0);
+	cfg[0x41] = 0; /* the list ends before the PCIe capability */
+	assert_int_equal(parse(CFG_SPACE_EXT), -EIO);
+	assert_non_null(strstr(why, "no PCI Express capability"));
+	assert_int_equal(caps.ats, 0x100);
+	cfg[0x41] = 0x61; /* a next pointer into nothing: 0x60 masked, ID 0 */
+	cfg[0x60] = 0;
+	assert_int_equal(parse(CFG_SPACE_EXT), -EIO);
+	assert_non_null(strstr(why, "no PCI Express capability"));
+	cfg[0x41] = 0x30; /* a next pointer below 0x40 */
+	assert_int_equal(parse(CFG_SPACE_EXT), -EIO);
+	assert_non_null(strstr(why, "outside")); /* the first reason is kept */
+	assert_int_equal(caps.ats, 0x100);	 /* and the extended list walked */
+}
+
+static void capability_id_ff_ends_nothing_cleanly(void **state)
+{
+	(void)state;
+	pcie_function(PCI_EXP_TYPE_ENDPOINT);
+	cfg[0x40] = 0xff; /* __pci_find_next_cap_ttl() stops here */
+	assert_int_equal(parse(CFG_SPACE_EXT), -EIO);
+	assert_non_null(strstr(why, "ID 0xff"));
+}
+
+/* pci_cfg_space_size(): host bridges and PCI-X Mode 2 get 4096 bytes too. */
+static void extended_space_without_pcie(void **state)
+{
+	(void)state;
+	memset(cfg, 0, sizeof(cfg));
+	put32(0, 0x29c08086); /* a q35 host bridge: no capabilities at all */
+	put16(PCI_CLASS_DEVICE, PCI_CLASS_BRIDGE_HOST);
+	assert_int_equal(parse(CFG_SPACE_EXT), 0);
+	ext(0x100, PCI_EXT_CAP_ID_ATS, 0);
+	assert_int_equal(parse(CFG_SPACE_EXT), 0);
+	assert_int_equal(caps.ats, 0x100);
+	pcie_function(PCI_EXP_TYPE_ENDPOINT);
+	cfg[0x60] = PCI_CAP_ID_PCIX;
+	put32(0x64, PCI_PCIX_STATUS_266MHZ);
+	assert_int_equal(parse(CFG_SPACE_EXT), 0);
+	put32(0x64, 0);
+	assert_int_equal(parse(CFG_SPACE_EXT), -EIO);
+}
+
+static void cut_extended_space(void **state)
+{
+	(void)state;
+	pcie_function(PCI_EXP_TYPE_ENDPOINT);
+	ext(0x100, PCI_EXT_CAP_ID_AER, 0x200);
+	ext(0x200, PCI_EXT_CAP_ID_ATS, 0);
+	assert_int_equal(parse(0x200), -ENODATA);
+	assert_int_equal(parse(0x208), -ENODATA); /* the rest might hold more */
+	assert_non_null(strstr(why, "cut short"));
+	assert_int_equal(parse(CFG_SPACE_EXT), 0);
+	assert_int_equal(caps.ats, 0x200);
+	put16(PCI_STATUS, 0);
+	assert_int_equal(parse(64), -ENODATA); /* 64 bytes cannot tell */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(finds_acs_and_ats_in_nvidia_order),
-		cmocka_unit_test(root_port_type),
-		cmocka_unit_test(short_config_is_not_absent_caps),
-		cmocka_unit_test(all_ones_is_an_error),
-		cmocka_unit_test(standard_loop_is_detected),
-		cmocka_unit_test(extended_loop_is_detected),
-		cmocka_unit_test(pointers_out_of_range_are_errors),
-		cmocka_unit_test(reserved_pointer_bits_are_masked),
-		cmocka_unit_test(capability_past_the_end_is_an_error),
-		cmocka_unit_test(duplicate_acs_is_an_error),
-		cmocka_unit_test(aliased_extended_space_is_an_error),
-		cmocka_unit_test(late_pcie_v1_capability_fits),
-		cmocka_unit_test(conventional_device_has_no_extended_walk),
-		cmocka_unit_test(long_chain_terminates),
+	    cmocka_unit_test(finds_acs_and_ats_in_nvidia_order),
+	    cmocka_unit_test(root_port_type),
+	    cmocka_unit_test(short_config_is_not_absent_caps),
+	    cmocka_unit_test(all_ones_is_an_error),
+	    cmocka_unit_test(standard_loop_is_detected),
+	    cmocka_unit_test(extended_loop_is_detected),
+	    cmocka_unit_test(pointers_out_of_range_are_errors),
+	    cmocka_unit_test(reserved_pointer_bits_are_masked),
+	    cmocka_unit_test(capability_past_the_end_is_an_error),
+	    cmocka_unit_test(duplicate_acs_is_an_error),
+	    cmocka_unit_test(aliased_extended_space_is_an_error),
+	    cmocka_unit_test(late_pcie_v1_capability_fits),
+	    cmocka_unit_test(conventional_device_has_no_extended_walk),
+	    cmocka_unit_test(long_chain_terminates),
+	    cmocka_unit_test(hidden_capabilities_are_errors),
+	    cmocka_unit_test(capability_id_ff_ends_nothing_cleanly),
+	    cmocka_unit_test(extended_space_without_pcie),
+	    cmocka_unit_test(cut_extended_space),
 	};
 
 	return cmocka_run_group_tests_name("caps", tests, NULL, NULL);
