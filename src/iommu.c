@@ -222,6 +222,13 @@ static int irq_chips(bool *remapped, bool *plain, char *irq, size_t irqlen)
 		return -errno;
 	*remapped = *plain = false;
 	while (fgets(line, sizeof(line), fp)) {
+		/*
+		 * The AMD IOMMU's own event interrupt ("AMD-Vi", requested by
+		 * iommu_setup_msi() on the IOMMU's PCI function) cannot be
+		 * remapped by the unit that raises it; it is no device DMA.
+		 */
+		if (strstr(line, " AMD-Vi"))
+			continue;
 		if (strstr(line, " IR-IO-APIC") || strstr(line, " IR-PCI-MSI")) {
 			*remapped = true;
 		} else if (!*plain && (strstr(line, " IO-APIC") || strstr(line, " PCI-MSI"))) {
