@@ -215,6 +215,13 @@ judge() {
 	[ ${#WHY[@]} -eq 0 ] || VERDICT=FAIL
 }
 
+# A panic of the kernel's own early boot, before it started the initramfs'
+# /init, in a scenario that does not expect a panic.
+early_panic() {
+	[ "$OBSERVED" = panic ] && [ "$EXPECT" != panic ] &&
+		! grep -aq 'Run /init as init process' "$1"
+}
+
 main() {
 	local quiet=no build=yes name kver dir
 	while getopts qn o; do
@@ -244,8 +251,18 @@ main() {
 	printf '%q ' "${QEMU[@]}" >"$dir/cmd"
 	echo >>"$dir/cmd"
 	[ $quiet = yes ] || log "$name: $DESC"
+	rm -f "$dir/early-panic.log"
 	boot "$dir/serial.log" "$dir/qemu.err"
 	judge "$dir/serial.log"
+	if early_panic "$dir/serial.log"; then
+		# the kernel died before it ran /init: nothing of gpugate's had run
+		# (TCG timing under load); keep that log and boot once more
+		mv "$dir/serial.log" "$dir/early-panic.log"
+		log "$name: kernel panic before /init (log early-panic.log); booting once more"
+		boot "$dir/serial.log" "$dir/qemu.err"
+		judge "$dir/serial.log"
+		DETAIL+=" (2nd boot: 1st panicked before /init)"
+	fi
 	if [ $quiet = no ]; then
 		grep -aE 'gpugate:|LAB-' "$dir/serial.log" | sed 's/^/    | /' >&2 || true
 		if [ -s "$dir/qemu.err" ]; then sed 's/^/    qemu: /' "$dir/qemu.err" >&2; fi

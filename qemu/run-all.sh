@@ -11,10 +11,26 @@ set -euo pipefail
 # shellcheck source=qemu/common.sh
 . "$(dirname "$0")/common.sh"
 
+# A boot log's panic or oops lines, if any, then its last 20 lines.
+log_tail() {
+	grep -aE -m 5 -B 3 'Kernel panic|not syncing|BUG:|Oops' "$1" 2>/dev/null | sed 's/^/    ! /'
+	tail -n 20 "$1" 2>/dev/null | sed 's/^/    | /'
+}
+
+# What a failed boot printed last, for a log read far from this machine
+# (CI keeps only the output).
+failure_detail() {
+	local dir=$RUNS/$1
+	echo
+	echo "--- $1 failed: $(cat "$dir/result" 2>/dev/null); its serial log:"
+	log_tail "$dir/serial.log"
+	if [ -s "$dir/qemu.err" ]; then sed 's/^/    qemu: /' "$dir/qemu.err"; fi
+}
+
 row() { printf '%-18s | %-40s | %-56s | %6s | %s\n' "$@"; }
 
 main() {
-	local names=("$@") t0 name line passed=0 failed=0 rows=()
+	local names=("$@") t0 name line passed=0 failed=0 rows=() failures=()
 	if [ ${#names[@]} -eq 0 ]; then
 		for f in "$QEMU_DIR"/scenarios/*.conf; do
 			f=${f##*/}
@@ -32,6 +48,7 @@ main() {
 			passed=$((passed + 1))
 		else
 			failed=$((failed + 1))
+			failures+=("$name")
 		fi
 		line=${line#RESULT }
 		IFS='|' read -r n expected observed wall verdict <<<"$line"
@@ -49,6 +66,15 @@ main() {
 	echo
 	echo "total wall time: $(($(date +%s) - t0)) s (logs in $RUNS/)"
 	echo "$passed passed, $failed failed"
+	for name in "${failures[@]}"; do
+		failure_detail "$name"
+	done
+	for name in "${names[@]}"; do
+		[ -f "$RUNS/$name/early-panic.log" ] || continue
+		echo
+		echo "--- $name: the first boot panicked before /init:"
+		log_tail "$RUNS/$name/early-panic.log"
+	done
 	[ "$failed" -eq 0 ]
 }
 
