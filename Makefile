@@ -172,7 +172,7 @@ check: all $(FAULT_BIN)
 check-pkg: all
 	$(Q)python3 tests/man/test-man.py
 	$(Q)python3 tests/prom/test-prometheus.py
-	$(Q)python3 tests/units/test-units.py
+	$(Q)python3 tests/systemd/test-systemd.py
 	$(Q)bash tests/test-deb.sh
 
 # Everything CI runs: system packages (installed when missing), build, tests.

@@ -11,7 +11,7 @@ packages=(
 	libcmocka-dev python3 pciutils kmod
 	# run-enforce.py root_confined_*: what --root runs open and call
 	strace
-	# man page, systemd unit and Debian package tests (tests/man, tests/units,
+	# man page, systemd unit and Debian package tests (tests/man, tests/systemd,
 	# tests/test-deb.sh): groff/man to render, systemd-analyze, dh
 	groff-base man-db systemd debhelper
 	# make fuzz / make sanitize (tests/fuzz): clang with libFuzzer and the

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """gpugate-check.service / .timer and gpugate-textfile, as installed.
 
-    tests/units/test-units.py
+    tests/systemd/test-systemd.py
 
 1. `make install DESTDIR=TMP PREFIX=/usr` installs the units, the textfile
    helper and the man pages where SPEC.md's install layout says.
