@@ -129,6 +129,15 @@ $(FAULT_BIN): $(FAULT_OBJS) $(DEPLIBS)
 
 fault: $(FAULT_BIN)
 
+# The ids of the check table, one a line, read through its accessor
+# check_id() (tests/lib/check-ids.c): the suites' list of checks. Linked
+# with every object but main.o.
+CHECK_IDS := $(BUILD)/check-ids
+$(CHECK_IDS): tests/lib/check-ids.c $(filter-out $(OBJDIR)/main.o,$(OBJS)) $(DEPLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(ALL_CPPFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ \
+		$< $(filter %.o,$^) $(DEPLIBS) $(LDLIBS)
+
 -include $(FAULT_OBJS:.o=.d)
 
 -include $(OBJS:.o=.d)
@@ -156,7 +165,7 @@ unit: $(UNIT_BINS) $(UNIT_DIR)/cmdline_dump
 	$(Q)python3 tests/cmdline/differential.py $(UNIT_DIR)/cmdline_dump
 
 # Acceptance tests: the real binary against generated sysfs trees.
-check: all $(FAULT_BIN)
+check: all $(FAULT_BIN) $(CHECK_IDS)
 	$(Q)python3 tests/run-trees.py
 	$(Q)python3 tests/run-enforce.py
 	$(Q)python3 tests/run-lspci-dump.py
@@ -226,7 +235,7 @@ install: all
 
 # --- cleaning --------------------------------------------------------------
 clean:
-	rm -rf $(OBJDIR) $(BIN) $(FAULT_OBJDIR) $(FAULT_BIN) $(UNIT_DIR)
+	rm -rf $(OBJDIR) $(BIN) $(FAULT_OBJDIR) $(FAULT_BIN) $(UNIT_DIR) $(CHECK_IDS)
 
 distclean:
 	rm -rf $(BUILD)
@@ -311,7 +320,7 @@ SAN_ENV := GPUGATE=$(abspath $(BUILD))/gpugate-asan \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 
-sanitize: deps
+sanitize: deps $(CHECK_IDS)
 	$(Q)BUILD=$(abspath $(BUILD)) bash tests/fuzz/build-asan.sh
 	$(Q)$(SAN_ENV) python3 tests/run-trees.py
 	$(Q)set -e; for t in tests/run-enforce.py tests/run-baseline.py; do \
