@@ -96,7 +96,7 @@ def scratch_base():
 def generator_sources():
     """The files whose content decides the generated trees."""
     return sorted(GEN.glob("mktree*.py")) + \
-        sorted((GEN / "tree").glob("*.py")) + \
+        sorted((GEN / "sysfstree").glob("*.py")) + \
         [TESTS / "trees" / "scenarios.py"]
 
 
