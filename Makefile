@@ -39,8 +39,10 @@ endif
 # first deps build the file does not exist yet; make builds it (rule below)
 # and restarts, so objects never compile with the "unknown" fallback.
 # Cleaning goals must not trigger a deps build and `deps` needs no versions,
-# so they skip the include.
-NO_VERSIONS_GOALS := clean distclean deps
+# so they skip the include; so do the goals that install packages first and
+# then run `$(MAKE) all` (on a fresh machine the deps build would otherwise
+# run, and fail for want of musl-gcc, before anything is installed).
+NO_VERSIONS_GOALS := clean distclean deps test bench qemu-test demo
 ifneq ($(filter-out $(NO_VERSIONS_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include $(DEPS)/versions.mk
 endif
