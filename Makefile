@@ -180,7 +180,7 @@ check: all $(FAULT_BIN) $(CHECK_IDS)
 # exposition format, the Debian package builds and installs (in a
 # throwaway root).
 .PHONY: check-pkg
-check-pkg: all
+check-pkg: all $(CHECK_IDS)
 	$(Q)python3 tests/man/test-man.py
 	$(Q)python3 tests/prom/test-prometheus.py
 	$(Q)python3 tests/systemd/test-systemd.py
@@ -280,9 +280,10 @@ demo:
 # tests/fuzz/regressions/ and fuzzes each target FUZZ_SECONDS; any crash,
 # leak or sanitizer report fails it. `make sanitize` builds the whole
 # program and its libraries with ASan + UBSan (tests/fuzz/build-asan.sh ->
-# build/gpugate-asan) and runs the acceptance suites with it, plus every
-# command on every tree (san-sweep.py) and devices that vanish mid-run
-# (vanish.py).
+# build/gpugate-asan) and runs the acceptance suites with it (the lspci
+# dump and hook suites through san-run.sh, which fails on any sanitizer
+# report), plus every command on every tree (san-sweep.py) and devices
+# that vanish mid-run (vanish.py).
 .PHONY: fuzz sanitize
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -330,3 +331,5 @@ sanitize: deps $(CHECK_IDS)
 	$(Q)$(SAN_ENV) python3 tests/run-hostile.py --cases 80
 	$(Q)$(SAN_ENV) python3 tests/fuzz/san-sweep.py
 	$(Q)$(SAN_ENV) python3 tests/fuzz/vanish.py
+	$(Q)$(SAN_ENV) bash tests/fuzz/san-run.sh python3 tests/run-lspci-dump.py
+	$(Q)$(SAN_ENV) bash tests/fuzz/san-run.sh bash tests/hook/test-hooks.sh
