@@ -39,8 +39,10 @@ endif
 # first deps build the file does not exist yet; make builds it (rule below)
 # and restarts, so objects never compile with the "unknown" fallback.
 # Cleaning goals must not trigger a deps build and `deps` needs no versions,
-# so they skip the include.
-NO_VERSIONS_GOALS := clean distclean deps
+# so they skip the include; so do the goals that install packages first and
+# then run `$(MAKE) all` (on a fresh machine the deps build would otherwise
+# run, and fail for want of musl-gcc, before anything is installed).
+NO_VERSIONS_GOALS := clean distclean deps test bench qemu-test demo
 ifneq ($(filter-out $(NO_VERSIONS_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include $(DEPS)/versions.mk
 endif
@@ -129,6 +131,15 @@ $(FAULT_BIN): $(FAULT_OBJS) $(DEPLIBS)
 
 fault: $(FAULT_BIN)
 
+# The ids of the check table, one a line, read through its accessor
+# check_id() (tests/lib/check-ids.c): the suites' list of checks. Linked
+# with every object but main.o.
+CHECK_IDS := $(BUILD)/check-ids
+$(CHECK_IDS): tests/lib/check-ids.c $(filter-out $(OBJDIR)/main.o,$(OBJS)) $(DEPLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(ALL_CPPFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ \
+		$< $(filter %.o,$^) $(DEPLIBS) $(LDLIBS)
+
 -include $(FAULT_OBJS:.o=.d)
 
 -include $(OBJS:.o=.d)
@@ -156,7 +167,7 @@ unit: $(UNIT_BINS) $(UNIT_DIR)/cmdline_dump
 	$(Q)python3 tests/cmdline/differential.py $(UNIT_DIR)/cmdline_dump
 
 # Acceptance tests: the real binary against generated sysfs trees.
-check: all $(FAULT_BIN)
+check: all $(FAULT_BIN) $(CHECK_IDS)
 	$(Q)python3 tests/run-trees.py
 	$(Q)python3 tests/run-enforce.py
 	$(Q)python3 tests/run-lspci-dump.py
@@ -169,10 +180,10 @@ check: all $(FAULT_BIN)
 # exposition format, the Debian package builds and installs (in a
 # throwaway root).
 .PHONY: check-pkg
-check-pkg: all
+check-pkg: all $(CHECK_IDS)
 	$(Q)python3 tests/man/test-man.py
 	$(Q)python3 tests/prom/test-prometheus.py
-	$(Q)python3 tests/units/test-units.py
+	$(Q)python3 tests/systemd/test-systemd.py
 	$(Q)bash tests/test-deb.sh
 
 # Everything CI runs: system packages (installed when missing), build, tests.
@@ -226,7 +237,7 @@ install: all
 
 # --- cleaning --------------------------------------------------------------
 clean:
-	rm -rf $(OBJDIR) $(BIN) $(FAULT_OBJDIR) $(FAULT_BIN) $(UNIT_DIR)
+	rm -rf $(OBJDIR) $(BIN) $(FAULT_OBJDIR) $(FAULT_BIN) $(UNIT_DIR) $(CHECK_IDS)
 
 distclean:
 	rm -rf $(BUILD)
@@ -269,9 +280,10 @@ demo:
 # tests/fuzz/regressions/ and fuzzes each target FUZZ_SECONDS; any crash,
 # leak or sanitizer report fails it. `make sanitize` builds the whole
 # program and its libraries with ASan + UBSan (tests/fuzz/build-asan.sh ->
-# build/gpugate-asan) and runs the acceptance suites with it, plus every
-# command on every tree (san-sweep.py) and devices that vanish mid-run
-# (vanish.py).
+# build/gpugate-asan) and runs the acceptance suites with it (the lspci
+# dump and hook suites through san-run.sh, which fails on any sanitizer
+# report), plus every command on every tree (san-sweep.py) and devices
+# that vanish mid-run (vanish.py).
 .PHONY: fuzz sanitize
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
@@ -311,7 +323,7 @@ SAN_ENV := GPUGATE=$(abspath $(BUILD))/gpugate-asan \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1
 
-sanitize: deps
+sanitize: deps $(CHECK_IDS)
 	$(Q)BUILD=$(abspath $(BUILD)) bash tests/fuzz/build-asan.sh
 	$(Q)$(SAN_ENV) python3 tests/run-trees.py
 	$(Q)set -e; for t in tests/run-enforce.py tests/run-baseline.py; do \
@@ -319,3 +331,5 @@ sanitize: deps
 	$(Q)$(SAN_ENV) python3 tests/run-hostile.py --cases 80
 	$(Q)$(SAN_ENV) python3 tests/fuzz/san-sweep.py
 	$(Q)$(SAN_ENV) python3 tests/fuzz/vanish.py
+	$(Q)$(SAN_ENV) bash tests/fuzz/san-run.sh python3 tests/run-lspci-dump.py
+	$(Q)$(SAN_ENV) bash tests/fuzz/san-run.sh bash tests/hook/test-hooks.sh

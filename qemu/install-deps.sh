@@ -7,8 +7,10 @@
 # with initramfs-tools, would replace it. Likewise initramfs-tools-core
 # (mkinitramfs), never initramfs-tools, whose kernel hooks would rebuild the
 # host's own images. Every install is simulated first and refused if apt
-# would remove anything.
+# would remove anything. apt's output goes to a log (tests/apt-install.sh).
 set -euo pipefail
+# shellcheck source=tests/apt-install.sh
+. "$(dirname "$0")/../tests/apt-install.sh"
 
 packages=(
 	qemu-system-x86 # qemu-system-x86_64, pvh.bin
@@ -37,14 +39,13 @@ main() {
 		return 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
-	echo "qemu/install-deps: installing ${missing[*]}"
-	apt-get update -qq
+	apt_update qemu/install-deps
 	if apt-get -s install --no-install-recommends "${missing[@]}" | grep -q '^Remv '; then
 		echo "qemu/install-deps: installing ${missing[*]} would remove packages:" >&2
 		apt-get -s install --no-install-recommends "${missing[@]}" | grep '^Remv ' >&2
 		return 1
 	fi
-	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	apt_get_install qemu/install-deps "${missing[@]}"
 }
 
 main "$@"

@@ -3,15 +3,17 @@
 #
 # Install the Debian 12 packages that building and testing gpugate needs,
 # only those that are missing. Needs root (apt-get); does nothing when all
-# are present.
+# are present. apt's output goes to a log (tests/apt-install.sh).
 set -euo pipefail
+# shellcheck source=tests/apt-install.sh
+. "$(dirname "$0")/apt-install.sh"
 
 packages=(
 	build-essential musl-tools dpkg-dev linux-libc-dev binutils file
 	libcmocka-dev python3 pciutils kmod
 	# run-enforce.py root_confined_*: what --root runs open and call
 	strace
-	# man page, systemd unit and Debian package tests (tests/man, tests/units,
+	# man page, systemd unit and Debian package tests (tests/man, tests/systemd,
 	# tests/test-deb.sh): groff/man to render, systemd-analyze, dh
 	groff-base man-db systemd debhelper
 	# make fuzz / make sanitize (tests/fuzz): clang with libFuzzer and the
@@ -27,7 +29,4 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt_install install-deps "${missing[@]}"

@@ -65,7 +65,6 @@ failed"; exits 1 if anything failed.
 import argparse
 import concurrent.futures
 import hashlib
-import importlib.util
 import json
 import os
 import queue
@@ -82,15 +81,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-sys.path.insert(0, str(HERE / "gen"))
-sys.path.insert(0, str(HERE / "report"))
+sys.path.insert(0, str(HERE / "lib"))
+import gpugate_test as gt  # noqa: E402
+from gpugate_test import mktree  # noqa: E402
 import report_schema  # noqa: E402  (every report is validated)
-import mktree  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("run_trees",
-                                               HERE / "run-trees.py")
-rt = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(rt)
 
 TIMEOUT = 120
 DRIVER = "vfio-pci"
@@ -219,7 +213,7 @@ def name_eq(a, b):
 
 def snapshot(root):
     """{relative path: (type, mode, bytes | link target | None)}."""
-    return rt.snapshot(root, raw=True)
+    return gt.snapshot(root, raw=True)
 
 
 def describe_bytes(old, new):
@@ -324,7 +318,7 @@ class Ctx:
 
     def tree(self, sc, policy=None, tweak=None):
         """A scratch copy of sc's tree with the policy written into it."""
-        src = rt.pristine(sc, self.cache)
+        src = gt.pristine(sc, self.cache)
         work = Path(tempfile.mkdtemp(prefix=sc.name + ".", dir=self.work))
         root = work / "root"
         shutil.copytree(src, root, symlinks=True)
@@ -1395,11 +1389,8 @@ def main():
     scs = mktree.load_scenarios()
     variants = _variants()
     by = {sc.name: sc for sc in scs + variants}
-    base = rt.scratch_base()
-    top = base / ("gpugate-trees-%d" % os.getuid())
-    cache = top / rt.source_key()
-    cache.mkdir(parents=True, exist_ok=True)
-    mktree.modindex_dir()
+    base = gt.scratch_base()
+    cache = gt.tree_cache(base)
     work = Path(tempfile.mkdtemp(prefix="gpugate-enforce-", dir=base))
     # private copies: a rebuild during the run cannot swap them
     binary = shutil.copy2(binary, work / "gpugate")

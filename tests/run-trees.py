@@ -25,8 +25,6 @@ base, default /dev/shm when writable, else the system temp dir).
 
 import argparse
 import concurrent.futures
-import hashlib
-import json
 import os
 import re
 import shutil
@@ -36,105 +34,19 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-sys.path.insert(0, str(HERE / "gen"))
-sys.path.insert(0, str(HERE / "report"))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
+import gpugate_test as gt  # noqa: E402
+from gpugate_test import mktree  # noqa: E402
 import report_schema  # noqa: E402  (every report is validated)
-import mktree  # noqa: E402
 
 RESULT = {0: "pass", 1: "fail", 3: "error"}
-# ids a default-policy run with at least one protected device must report
-CORE_IDS = {"cmdline.iommu", "cmdline.identity", "cmdline.strict",
-            "cmdline.noats", "cmdline.forbidden", "iommu.active",
-            "iommu.domain", "iommu.irq_remap", "group.isolated", "acs.path",
-            "acs.peers", "ats.disabled", "bind.vfio", "driver.host",
-            "nvlink.nvswitch"}
 OK_STATUS = {"pass", "warn", "skip"}
 TIMEOUT = 120
 
 
-def scratch_base():
-    env = os.environ.get("GPUGATE_TREES_TMP")
-    if env:
-        return Path(env)
-    shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
-        return shm
-    return Path(tempfile.gettempdir())
-
-
-def source_key():
-    h = hashlib.sha256()
-    for p in (HERE / "gen" / "mktree.py", HERE / "trees" / "scenarios.py"):
-        h.update(p.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def pristine(sc, cache):
-    """Build sc's tree once (safe against a concurrent run); return it."""
-    done = cache / (sc.name + ".done")
-    root = cache / sc.name
-    if done.exists():
-        return root
-    tmp = Path(tempfile.mkdtemp(prefix=sc.name + ".", dir=cache))
-    mktree.write_tree(sc.build(), tmp / "root")
-    for attempt in (0, 1):
-        try:
-            os.rename(tmp / "root", root)
-            done.write_text("")
-            break
-        except OSError:
-            if done.exists():                 # another run finished first
-                break
-            if attempt == 0:                  # stale leftover of a crash
-                shutil.rmtree(root, ignore_errors=True)
-            else:
-                raise
-    shutil.rmtree(tmp, ignore_errors=True)
-    return root
-
-
-def snapshot(root, raw=False):
-    """{relative path: (type, mode, content hash or link target)}; with
-    @raw the file contents themselves instead of their hash."""
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            p = os.path.join(dirpath, name)
-            rel = os.path.relpath(p, root)
-            st = os.lstat(p)
-            if os.path.islink(p):
-                out[rel] = ("l", st.st_mode, os.readlink(p))
-            elif os.path.isdir(p):
-                out[rel] = ("d", st.st_mode, None)
-            else:
-                with open(p, "rb") as f:
-                    data = f.read()
-                    out[rel] = ("f", st.st_mode, data if raw else
-                                hashlib.sha1(data).hexdigest())
-    return out
-
-
-def tree_diff(a, b):
-    changed = [k for k in a if k in b and a[k] != b[k]]
-    gone = [k for k in a if k not in b]
-    new = [k for k in b if k not in a]
-    parts = []
-    for what, lst in (("changed", changed), ("removed", gone),
-                      ("created", new)):
-        if lst:
-            parts.append("%s %s" % (what, ", ".join(sorted(lst)[:3])))
-    return "; ".join(parts)
-
-
-def untimed(out):
-    """The JSON report without its "time" value."""
-    return re.sub(r'"time":"[^"]*"', '"time":null', out, count=1)
-
-
 def check_report(sc, host, rc, out, err):
     """Return a list of problems (empty: scenario passed)."""
+    core = gt.core_ids()     # what a default-policy run must report
     probs = []
     if rc != sc.exit:
         probs.append("exit %d, expected %d" % (rc, sc.exit))
@@ -182,9 +94,9 @@ def check_report(sc, host, rc, out, err):
     want = (sorted(sc.expected_protected(host))
             if sc.protected is not None else None)
     if want and sc.policy == "" and sc.policy_file is None and \
-            sc.exit in (0, 1) and not CORE_IDS <= ids:
+            sc.exit in (0, 1) and not core <= ids:
         probs.append("checks not reported: %s" % " ".join(
-            sorted(CORE_IDS - ids)))
+            sorted(core - ids)))
     if want is not None and sc.exit in (0, 1):
         devs = rep.get("devices")
         if not isinstance(devs, list):
@@ -205,7 +117,7 @@ def run_one(sc, cache, binary, work_base, keep):
     if policy is None:
         return ["policy file %s missing" % sc.policy_file], None
     try:
-        src = pristine(sc, cache)
+        src = gt.pristine(sc, cache)
     except Exception as e:                           # noqa: BLE001
         return ["building the tree failed: %r" % e], None
     host = sc.build()
@@ -216,7 +128,7 @@ def run_one(sc, cache, binary, work_base, keep):
     pol = root / "etc/gpugate/policy.conf"
     pol.parent.mkdir(parents=True, exist_ok=True)
     pol.write_text(policy)
-    before = snapshot(root)
+    before = gt.snapshot(root)
     cmd = [binary, "--root", str(root), "-p", str(pol), "--format", "json",
            "check"]
     try:
@@ -227,8 +139,8 @@ def run_one(sc, cache, binary, work_base, keep):
             r2 = subprocess.run(cmd, capture_output=True, text=True,
                                 timeout=TIMEOUT, stdin=subprocess.DEVNULL)
             # the same bytes, but for when the run began (docs/report.md)
-            if (r2.returncode, untimed(r2.stdout)) != (r.returncode,
-                                                      untimed(r.stdout)):
+            if (r2.returncode, gt.untimed(r2.stdout)) != (r.returncode,
+                                                      gt.untimed(r.stdout)):
                 probs.append("a second run gave different output")
         if r.returncode < 0:
             probs.insert(0, "killed by signal %d" % -r.returncode)
@@ -236,7 +148,7 @@ def run_one(sc, cache, binary, work_base, keep):
         probs = ["timed out after %ds" % TIMEOUT]
     except OSError as e:
         probs = ["cannot run %s: %s" % (binary, e)]
-    diff = tree_diff(before, snapshot(root))
+    diff = gt.tree_diff(before, gt.snapshot(root))
     if diff:
         probs.append("check modified the tree: " + diff)
     if keep:
@@ -267,16 +179,21 @@ def main():
     if a.list:
         list_scenarios(scs)
         return 0
-    binary = os.environ.get("GPUGATE", str(REPO / "build" / "gpugate"))
-    base = scratch_base()
-    top = base / ("gpugate-trees-%d" % os.getuid())
-    cache = top / source_key()
+    binary = gt.binary()
+    try:
+        gt.core_ids()
+    except RuntimeError as e:
+        print("FAIL setup: the check table: %s" % e)
+        print("0 passed, 1 failed")
+        return 1
+    base = gt.scratch_base()
+    top = gt.tree_top(base)
+    cache = top / gt.source_key()
     if top.is_dir():                      # drop trees of older sources
         for old in top.iterdir():
             if old != cache and time.time() - old.stat().st_mtime > 3600:
                 shutil.rmtree(old, ignore_errors=True)
-    cache.mkdir(parents=True, exist_ok=True)
-    mktree.modindex_dir()                 # build the module cache once
+    cache = gt.tree_cache(base)           # and build the module cache once
     work_base = Path(tempfile.mkdtemp(prefix="gpugate-run-", dir=base))
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(max(1, a.j)) as ex:

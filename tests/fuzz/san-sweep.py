@@ -22,7 +22,6 @@ Env: GPUGATE (default build/gpugate-asan), ASAN_OPTIONS / UBSAN_OPTIONS
 """
 import argparse
 import concurrent.futures
-import importlib.util
 import os
 import re
 import shutil
@@ -33,10 +32,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-spec = importlib.util.spec_from_file_location("run_trees", REPO / "tests" / "run-trees.py")
-rt = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(rt)
-mktree = rt.mktree
+sys.path.insert(0, str(REPO / "tests" / "lib"))
+import gpugate_test as gt  # noqa: E402
+from gpugate_test import mktree  # noqa: E402
 
 SAN_ENV = {
     "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=1:strict_string_checks=1:"
@@ -93,7 +91,7 @@ def fresh(src, work, name):
 
 def sweep_one(sc, cache, work, binary, env):
     """Return (number of runs, list of problems)."""
-    src = rt.pristine(sc, cache)
+    src = gt.pristine(sc, cache)
     policy = sc.policy_text()
     if policy is None:
         return 0, []
@@ -121,10 +119,8 @@ def main():
         env.setdefault(k, v)
     scs = [sc for sc in mktree.load_scenarios()
            if a.k in sc.name and not sc.bench]
-    base = rt.scratch_base()
-    cache = base / ("gpugate-trees-%d" % os.getuid()) / rt.source_key()
-    cache.mkdir(parents=True, exist_ok=True)
-    mktree.modindex_dir()
+    base = gt.scratch_base()
+    cache = gt.tree_cache(base)
     work = Path(tempfile.mkdtemp(prefix="gpugate-san-", dir=base))
     runs = bad = 0
     try:

@@ -37,7 +37,6 @@ Env: GPUGATE (default build/gpugate), GPUGATE_FAULT (default
 build/gpugate-fault).
 """
 import argparse
-import importlib.util
 import json
 import os
 import random
@@ -52,10 +51,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-spec = importlib.util.spec_from_file_location("run_trees", REPO / "tests" / "run-trees.py")
-rt = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(rt)
-mktree = rt.mktree
+sys.path.insert(0, str(REPO / "tests" / "lib"))
+import gpugate_test as gt  # noqa: E402
+from gpugate_test import mktree  # noqa: E402
 TIMEOUT = 60
 FIFO_LIMIT = 10
 
@@ -246,11 +244,9 @@ def main():
     binary = os.environ.get("GPUGATE", str(REPO / "build" / "gpugate"))
     fault_bin = os.environ.get("GPUGATE_FAULT", str(REPO / "build" / "gpugate-fault"))
     sc = next(s for s in mktree.load_scenarios() if s.name == "hgx_pass")
-    base = rt.scratch_base()
-    cache = base / ("gpugate-trees-%d" % os.getuid()) / rt.source_key()
-    cache.mkdir(parents=True, exist_ok=True)
-    mktree.modindex_dir()
-    src = rt.pristine(sc, cache)
+    base = gt.scratch_base()
+    cache = gt.tree_cache(base)
+    src = gt.pristine(sc, cache)
     work = Path(tempfile.mkdtemp(prefix="gpugate-vanish-", dir=base))
     bad = 0
     try:

@@ -12,8 +12,11 @@
    - every long option of longopts[] and every short option of the
      getopt string (OPTIONS),
    - every exit status of enum exit_status (EXIT STATUS),
-   - every check id of the table in src/checks.c (CHECKS); docs/checks.md
-     must have a section for each id too.
+   - every check id of the check table (build/check-ids, through
+     tests/lib/gpugate_test.py) and the post-boot check of src/gate.c
+     (CHECKS); docs/checks.md must have a section for each id too, opening
+     with the man page's text for it (tests/man/checks_summary.py writes
+     those paragraphs; this test fails when they are out of date).
 3. gpugate.conf.5 documents every (section, key) of the key table in
    src/policy.c under .SH "[section]", and no key that does not exist; each
    key's "Default:" equals the value config/policy.conf gives it (that file
@@ -39,6 +42,10 @@ from pathlib import Path
 sys.dont_write_bytecode = True
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "lib"))
+sys.path.insert(0, str(REPO / "tests" / "man"))
+import gpugate_test as gt  # noqa: E402
+import checks_summary  # noqa: E402
 MAN8 = REPO / "docs" / "man" / "gpugate.8"
 MAN5 = REPO / "docs" / "man" / "gpugate.conf.5"
 
@@ -156,21 +163,32 @@ def check_gpugate8(secs):
     if sorted(codes) != sorted(got):
         bad("gpugate.8 EXIT STATUS lists %s, src/main.c has %s" % (got, codes))
 
-    ids = c_table(REPO / "src" / "checks.c", r"\[\] = \{", r'\{ "([a-z_]+\.[a-z_.]+)", SCOPE_')
+    try:
+        ids = list(gt.table_ids())
+    except RuntimeError as e:
+        bad("the check table: %s" % e)
+        ids = []
     # the post-boot check of the boot report, added by `check` in gate.c
     ids += [i for i in re.findall(r'check_add\(&x->c, "([a-z_]+\.[a-z_.]+)"',
                                   (REPO / "src" / "gate.c").read_text()) if i not in ids]
     if len(ids) < 10:
-        bad("src/checks.c: found only %d check ids" % len(ids))
+        bad("the check table: found only %d check ids" % len(ids))
     got = [t for t, _ in tags(secs.get("CHECKS", []))]
     if got != ids:
-        bad("gpugate.8 CHECKS %s differ from src/checks.c (in order) %s" % (
+        bad("gpugate.8 CHECKS %s differ from the check table (in order) %s" % (
             sorted(set(got) ^ set(ids)) or "order", ids))
     md = set(re.findall(r"^## ([a-z_]+\.[a-z_.]+)\s*$",
                         (REPO / "docs" / "checks.md").read_text(), re.M))
     for i in ids:
         if i not in md:
             bad("docs/checks.md has no section for %s" % i)
+    try:
+        md = (REPO / "docs" / "checks.md").read_text()
+        if checks_summary.render(md, checks_summary.man_texts(MAN8)) != md:
+            bad("docs/checks.md: the check texts differ from gpugate.8 CHECKS;"
+                " run tests/man/checks_summary.py")
+    except checks_summary.Error as e:
+        bad(str(e))
     return cmds, ids
 
 

@@ -26,7 +26,6 @@ Env: GPUGATE (binary, default build/gpugate).
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import shutil
@@ -40,19 +39,11 @@ sys.dont_write_bytecode = True
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(REPO / "tests" / "gen"))
-sys.path.insert(0, str(REPO / "tests" / "report"))
+sys.path.insert(0, str(REPO / "tests" / "lib"))
+import gpugate_test as gt  # noqa: E402
+from gpugate_test import mktree  # noqa: E402
 import report_schema  # noqa: E402
 import validate  # noqa: E402
-import mktree  # noqa: E402
-
-
-def load_run_trees():
-    spec = importlib.util.spec_from_file_location("run_trees",
-                                                  REPO / "tests" / "run-trees.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 # (input, substring of the expected problem); each must be rejected
@@ -210,11 +201,8 @@ def main():
         failed += 1
     if not failed:
         print("ok validator rejects %d bad and accepts %d good inputs" % (len(BAD), len(GOOD)))
-    rt = load_run_trees()
     binary = os.environ.get("GPUGATE", str(REPO / "build" / "gpugate"))
-    cache = rt.scratch_base() / ("gpugate-trees-%d" % os.getuid()) / rt.source_key()
-    cache.mkdir(parents=True, exist_ok=True)
-    mktree.modindex_dir()
+    cache = gt.tree_cache()
     scs = [sc for sc in mktree.load_scenarios() if a.k in sc.name and not sc.bench]
     n = 0
     with tempfile.TemporaryDirectory(prefix="gpugate-prom-") as tmp:
@@ -222,7 +210,7 @@ def main():
             text = sc.policy_text()
             if text is None:
                 continue
-            root = rt.pristine(sc, cache)
+            root = gt.pristine(sc, cache)
             pol = Path(tmp) / (sc.name + ".conf")
             pol.write_text(text)
             probs = check_one(binary, sc, root, pol)
@@ -232,7 +220,7 @@ def main():
                 print("FAIL %s: %s" % (sc.name, "; ".join(probs[:5])))
         sc = next((sc for sc in scs if sc.name == "pass_basic"), None) or scs[0]
         work = Path(tmp) / "boot"
-        shutil.copytree(rt.pristine(sc, cache), work, symlinks=True)
+        shutil.copytree(gt.pristine(sc, cache), work, symlinks=True)
         pol = Path(tmp) / "boot.conf"
         pol.write_text(sc.policy_text() or "")
         for p in boot_gate_metrics(binary, work, pol):

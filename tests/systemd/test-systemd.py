@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """gpugate-check.service / .timer and gpugate-textfile, as installed.
 
-    tests/units/test-units.py
+    tests/systemd/test-systemd.py
 
 1. `make install DESTDIR=TMP PREFIX=/usr` installs the units, the textfile
    helper and the man pages where SPEC.md's install layout says.
@@ -25,7 +25,6 @@
 """
 
 import configparser
-import importlib.util
 import os
 import shlex
 import shutil
@@ -38,9 +37,10 @@ sys.dont_write_bytecode = True
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "prom"))
-sys.path.insert(0, str(REPO / "tests" / "gen"))
+sys.path.insert(0, str(REPO / "tests" / "lib"))
+import gpugate_test as gt  # noqa: E402
+from gpugate_test import mktree  # noqa: E402
 import validate  # noqa: E402
-import mktree  # noqa: E402
 
 UNITDIR = "usr/lib/systemd/system"
 TEXTFILE_DIR = "/var/lib/prometheus/node-exporter"
@@ -133,12 +133,6 @@ def check_units(dest):
     return execs
 
 
-def load_run_trees():
-    spec = importlib.util.spec_from_file_location("run_trees", REPO / "tests" / "run-trees.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
 
 def run_service(execs, dest, root, policy, textdir):
     """Run the ExecStart lines like systemd; return the unit's result code."""
@@ -175,10 +169,7 @@ def prom_result(path):
 
 
 def check_runs(execs, dest):
-    rt = load_run_trees()
-    cache = rt.scratch_base() / ("gpugate-trees-%d" % os.getuid()) / rt.source_key()
-    cache.mkdir(parents=True, exist_ok=True)
-    mktree.modindex_dir()
+    cache = gt.tree_cache()
     scs = {sc.name: sc for sc in mktree.load_scenarios()}
     cases = [("intel_single_gpu_pass", 0), ("gpu_ats_enabled", 1),
              ("gpu_config_ones", 3), ("policy_bad_value", 2)]
@@ -188,7 +179,7 @@ def check_runs(execs, dest):
         prom = textdir / "gpugate.prom"
         for name, want in cases:
             sc = scs[name]
-            root = rt.pristine(sc, cache)
+            root = gt.pristine(sc, cache)
             pol = Path(tmp) / "policy.conf"
             pol.write_text(sc.policy_text())
             before = prom.stat().st_ino if prom.exists() else None
@@ -212,7 +203,7 @@ def check_runs(execs, dest):
         sc = scs["gpu_ats_enabled"]
         pol = Path(tmp) / "policy.conf"
         pol.write_text(sc.policy_text())
-        rc = run_service(execs, dest, rt.pristine(sc, cache), pol, textdir)
+        rc = run_service(execs, dest, gt.pristine(sc, cache), pol, textdir)
         if rc != 1 or textdir.exists():
             bad("without the textfile directory: unit result %d (expected 1), directory %s" % (
                 rc, "created" if textdir.exists() else "absent"))
