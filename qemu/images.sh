@@ -23,6 +23,10 @@
 #   drift      poweroff, plus the lab-only labdrift module (qemu/dracut/99labdrift)
 #              that can undo the gate's work before the pre-pivot check
 #   nobinary   the poweroff image with /usr/sbin/gpugate deleted
+#   compressed the poweroff image with the VFIO modules compressed as a
+#              distribution kernel ships them (.ko.xz; vfio-pci .ko.zst)
+#              and depmod run again: on 6.1, which cannot decompress
+#              modules, gpugate must decompress them itself
 #   auditmode  qemu/policies/audit-mode.conf  [gate] mode = audit
 #   auditcrash the auditmode image with /usr/sbin/gpugate a script that
 #              kills itself with SIGSEGV
@@ -50,7 +54,7 @@ set -euo pipefail
 # shellcheck source=qemu/itools.sh
 . "$QEMU_DIR/itools.sh"
 
-VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary busybox takebaseline baseline hostonly systemd systemdnobin
+VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary compressed busybox takebaseline baseline hostonly systemd systemdnobin
 	"${ITOOLS_VARIANTS[@]}")
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
@@ -60,7 +64,7 @@ DRACUT_DRIVERS="virtio_pci virtio_blk ext4 virtio_gpu bochs pvpanic_mmio"
 
 policy_of() {
 	case "$1" in
-	poweroff | nobinary | busybox | drift | takebaseline | takesnapshot | hostonly | systemd | systemdnobin) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	poweroff | nobinary | compressed | busybox | drift | takebaseline | takesnapshot | hostonly | systemd | systemdnobin) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	baseline) echo "$BASELINE_DIR/policy.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
@@ -153,6 +157,34 @@ without_binary_of() {
 	esac
 }
 
+# compress_modules IN OUT: IN with the VFIO modules and their dependencies
+# compressed as kbuild does (scripts/Makefile.modinst: xz --check=crc32
+# --lzma2=dict=1MiB up to 6.1; zstd -T0), vfio-pci as .ko.zst, the others
+# as .ko.xz, and the module index rebuilt for the new names.
+compress_modules() {
+	local in=$1 out=$2 dir=$LAB/tmp/compressed kver mods f
+	kver=$(lab_kver)
+	log "${out##*/}: ${in##*/} with .ko.xz/.ko.zst VFIO modules"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && cpio -id --quiet <"$in")
+	mods=$dir/usr/lib/modules/$kver
+	for f in "$mods"/kernel/drivers/vfio/*.ko "$mods"/kernel/drivers/vfio/pci/*.ko \
+		"$mods"/kernel/virt/lib/irqbypass.ko; do
+		[ -f "$f" ] || die "compressed: no $f"
+		case ${f##*/} in
+		vfio-pci.ko) zstd -q -T0 --rm "$f" ;;
+		*) xz --check=crc32 --lzma2=dict=1MiB "$f" ;;
+		esac
+	done
+	depmod -b "$dir/usr" "$kver"
+	grep -q 'vfio-pci\.ko\.zst:.*vfio-pci-core\.ko\.xz' "$mods/modules.dep" ||
+		die "compressed: depmod did not index the compressed modules"
+	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
+	rm -rf "$dir"
+	mv "$out.tmp" "$out"
+}
+
 # The image a crashing-binary variant is made from (empty for the others).
 crashing_binary_of() {
 	case "$1" in
@@ -174,6 +206,9 @@ build_initrd() {
 	if [ -n "$base" ]; then
 		build_initrd "$base" "$kver"
 		strip_binary "$IMAGES/initrd-$base.img" "$out"
+	elif [ "$variant" = compressed ]; then
+		build_initrd poweroff "$kver"
+		compress_modules "$IMAGES/initrd-poweroff.img" "$out"
 	elif [ -n "$(crashing_binary_of "$variant")" ]; then
 		base=$(crashing_binary_of "$variant")
 		build_initrd "$base" "$kver"

@@ -44,11 +44,12 @@ struct modload {
  * - the kernel, by default: finit_module() with MODULE_INIT_COMPRESSED_FILE
  *   (CONFIG_MODULE_DECOMPRESS, Linux 5.17+);
  * - gpugate itself, with liblzma, libzstd or zlib, when the kernel cannot:
- *   its /sys/module/compression (6.4+) names another format, or, where that
- *   file is absent, finit_module() refused the flag or the format: EINVAL
- *   below 5.17 (an unknown flag) and on 5.17-6.3 built for another format
- *   (a wrong magic), EOPNOTSUPP without CONFIG_MODULE_DECOMPRESS, ENOSYS
- *   without finit_module(). The whole image is then handed to init_module().
+ *   its /sys/module/compression (kernel/module/decompress.c, 5.17+, with
+ *   CONFIG_MODULE_DECOMPRESS and sysfs) names another format, or, where
+ *   that file is absent, finit_module() refused the flag: EINVAL below
+ *   5.17 (an unknown flag), EOPNOTSUPP without CONFIG_MODULE_DECOMPRESS
+ *   (module_decompress() is a stub), ENOSYS without finit_module(). The
+ *   whole image is then handed to init_module().
  *
  * Either way the kernel checks the signature: distributions sign the .ko,
  * then compress it, so the signature is inside the payload, and
@@ -344,7 +345,7 @@ int finit_module(int fd, const char *uargs, int flags)
 	int err;
 
 	if (c) {
-		/* /sys/module/compression names the one format it decompresses (6.4+). */
+		/* /sys/module/compression names the one format it decompresses. */
 		if (!sysroot_read_line("/sys/module/compression", kernel, sizeof(kernel)) && *kernel)
 			known = kernel;
 		if (modload_decompress_here(c->name, known, 0))
