@@ -27,6 +27,8 @@
 #              distribution kernel ships them (.ko.xz; vfio-pci .ko.zst)
 #              and depmod run again: on 6.1, which cannot decompress
 #              modules, gpugate must decompress them itself
+#   unsigned   the compressed image with vfio-pci's signature cut off
+#              before it was compressed
 #   auditmode  qemu/policies/audit-mode.conf  [gate] mode = audit
 #   auditcrash the auditmode image with /usr/sbin/gpugate a script that
 #              kills itself with SIGSEGV
@@ -54,7 +56,7 @@ set -euo pipefail
 # shellcheck source=qemu/itools.sh
 . "$QEMU_DIR/itools.sh"
 
-VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary compressed busybox takebaseline baseline hostonly systemd systemdnobin
+VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary compressed unsigned busybox takebaseline baseline hostonly systemd systemdnobin
 	"${ITOOLS_VARIANTS[@]}")
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
@@ -64,7 +66,7 @@ DRACUT_DRIVERS="virtio_pci virtio_blk ext4 virtio_gpu bochs pvpanic_mmio"
 
 policy_of() {
 	case "$1" in
-	poweroff | nobinary | compressed | busybox | drift | takebaseline | takesnapshot | hostonly | systemd | systemdnobin) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	poweroff | nobinary | compressed | unsigned | busybox | drift | takebaseline | takesnapshot | hostonly | systemd | systemdnobin) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	baseline) echo "$BASELINE_DIR/policy.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
@@ -157,10 +159,11 @@ without_binary_of() {
 	esac
 }
 
-# compress_modules IN OUT: IN with the VFIO modules and their dependencies
+# compress_modules IN OUT [unsigned]: IN with the VFIO modules and their dependencies
 # compressed as kbuild does (scripts/Makefile.modinst: xz --check=crc32
 # --lzma2=dict=1MiB up to 6.1; zstd -T0), vfio-pci as .ko.zst, the others
-# as .ko.xz, and the module index rebuilt for the new names.
+# as .ko.xz, and the module index rebuilt for the new names. "unsigned":
+# vfio-pci.ko's appended signature is cut off first.
 compress_modules() {
 	local in=$1 out=$2 dir=$LAB/tmp/compressed kver mods f
 	kver=$(lab_kver)
@@ -172,6 +175,9 @@ compress_modules() {
 	for f in "$mods"/kernel/drivers/vfio/*.ko "$mods"/kernel/drivers/vfio/pci/*.ko \
 		"$mods"/kernel/virt/lib/irqbypass.ko; do
 		[ -f "$f" ] || die "compressed: no $f"
+		if [ "${3:-}" = unsigned ] && [ "${f##*/}" = vfio-pci.ko ]; then
+			unsign_module "$f"
+		fi
 		case ${f##*/} in
 		vfio-pci.ko) zstd -q -T0 --rm "$f" ;;
 		*) xz --check=crc32 --lzma2=dict=1MiB "$f" ;;
@@ -183,6 +189,22 @@ compress_modules() {
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
 	rm -rf "$dir"
 	mv "$out.tmp" "$out"
+}
+
+# unsign_module FILE: cut the signature off a signed module (the image,
+# then the signature, a 12-byte struct module_signature whose last four
+# bytes are the signature's length, big-endian, then the 28-byte magic).
+unsign_module() {
+	python3 - "$1" <<'PY'
+import struct, sys
+path = sys.argv[1]
+data = open(path, "rb").read()
+magic = b"~Module signature appended~\n"
+if not data.endswith(magic):
+    sys.exit(f"{path}: not signed")
+sig_len = struct.unpack(">I", data[-len(magic) - 4:-len(magic)])[0]
+open(path, "wb").write(data[:-len(magic) - 12 - sig_len])
+PY
 }
 
 # The image a crashing-binary variant is made from (empty for the others).
@@ -206,9 +228,9 @@ build_initrd() {
 	if [ -n "$base" ]; then
 		build_initrd "$base" "$kver"
 		strip_binary "$IMAGES/initrd-$base.img" "$out"
-	elif [ "$variant" = compressed ]; then
+	elif [ "$variant" = compressed ] || [ "$variant" = unsigned ]; then
 		build_initrd poweroff "$kver"
-		compress_modules "$IMAGES/initrd-poweroff.img" "$out"
+		compress_modules "$IMAGES/initrd-poweroff.img" "$out" "$variant"
 	elif [ -n "$(crashing_binary_of "$variant")" ]; then
 		base=$(crashing_binary_of "$variant")
 		build_initrd "$base" "$kver"
