@@ -29,6 +29,8 @@
 #              modules, gpugate must decompress them itself
 #   unsigned   the compressed image with vfio-pci's signature cut off
 #              before it was compressed
+#   truncated  the compressed image with vfio-pci.ko.zst cut to half its
+#              size after depmod
 #   auditmode  qemu/policies/audit-mode.conf  [gate] mode = audit
 #   auditcrash the auditmode image with /usr/sbin/gpugate a script that
 #              kills itself with SIGSEGV
@@ -56,7 +58,7 @@ set -euo pipefail
 # shellcheck source=qemu/itools.sh
 . "$QEMU_DIR/itools.sh"
 
-VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary compressed unsigned busybox takebaseline baseline hostonly systemd systemdnobin
+VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary compressed unsigned truncated busybox takebaseline baseline hostonly systemd systemdnobin
 	"${ITOOLS_VARIANTS[@]}")
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
@@ -66,7 +68,7 @@ DRACUT_DRIVERS="virtio_pci virtio_blk ext4 virtio_gpu bochs pvpanic_mmio"
 
 policy_of() {
 	case "$1" in
-	poweroff | nobinary | compressed | unsigned | busybox | drift | takebaseline | takesnapshot | hostonly | systemd | systemdnobin) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	poweroff | nobinary | compressed | unsigned | truncated | busybox | drift | takebaseline | takesnapshot | hostonly | systemd | systemdnobin) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	baseline) echo "$BASELINE_DIR/policy.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
@@ -159,11 +161,12 @@ without_binary_of() {
 	esac
 }
 
-# compress_modules IN OUT [unsigned]: IN with the VFIO modules and their dependencies
+# compress_modules IN OUT [unsigned|truncated]: IN with the VFIO modules and their dependencies
 # compressed as kbuild does (scripts/Makefile.modinst: xz --check=crc32
 # --lzma2=dict=1MiB up to 6.1; zstd -T0), vfio-pci as .ko.zst, the others
 # as .ko.xz, and the module index rebuilt for the new names. "unsigned":
-# vfio-pci.ko's appended signature is cut off first.
+# vfio-pci.ko's appended signature is cut off first; "truncated":
+# vfio-pci.ko.zst is cut to half its size after depmod read it.
 compress_modules() {
 	local in=$1 out=$2 dir=$LAB/tmp/compressed kver mods f
 	kver=$(lab_kver)
@@ -186,6 +189,10 @@ compress_modules() {
 	depmod -b "$dir/usr" "$kver"
 	grep -q 'vfio-pci\.ko\.zst:.*vfio-pci-core\.ko\.xz' "$mods/modules.dep" ||
 		die "compressed: depmod did not index the compressed modules"
+	if [ "${3:-}" = truncated ]; then
+		f=$mods/kernel/drivers/vfio/pci/vfio-pci.ko.zst
+		truncate -s $(($(stat -c %s "$f") / 2)) "$f"
+	fi
 	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
 	rm -rf "$dir"
 	mv "$out.tmp" "$out"
@@ -228,7 +235,7 @@ build_initrd() {
 	if [ -n "$base" ]; then
 		build_initrd "$base" "$kver"
 		strip_binary "$IMAGES/initrd-$base.img" "$out"
-	elif [ "$variant" = compressed ] || [ "$variant" = unsigned ]; then
+	elif [ "$variant" = compressed ] || [ "$variant" = unsigned ] || [ "$variant" = truncated ]; then
 		build_initrd poweroff "$kver"
 		compress_modules "$IMAGES/initrd-poweroff.img" "$out" "$variant"
 	elif [ -n "$(crashing_binary_of "$variant")" ]; then
