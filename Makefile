@@ -63,7 +63,7 @@ LDFLAGS  ?= -static -Wl,--gc-sections -s
 # glibc's headers make of open() with _FILE_OFFSET_BITS=64 (the sanitizer
 # build). Not part of LDFLAGS, which the sanitizer build overrides.
 WRAP_LDFLAGS := -Wl,--wrap=open -Wl,--wrap=open64
-DEPLIBS  := $(DEPS)/lib/libpci.a $(DEPS)/lib/libkmod.a $(DEPS)/lib/libmd.a
+DEPLIBS  := $(addprefix $(DEPS)/lib/,libpci.a libkmod.a libmd.a liblzma.a libzstd.a libz.a)
 LDLIBS   ?=
 
 ALL_CPPFLAGS := -I$(DEPS)/include -Isrc \
@@ -162,9 +162,16 @@ $(UNIT_DIR)/cmdline_dump: tests/cmdline/cmdline_dump.c src/cmdline.c src/cmdline
 	@mkdir -p $(UNIT_DIR)
 	$(Q)$(HOSTCC) $(UNIT_FLAGS) -o $@ $< src/cmdline.c
 
-unit: $(UNIT_BINS) $(UNIT_DIR)/cmdline_dump
+# modload.c's user-space module decompression, linked as gpugate is.
+$(UNIT_DIR)/modload_decompress: tests/modload/modload_decompress.c $(filter-out $(OBJDIR)/main.o,$(OBJS)) $(DEPLIBS)
+	@mkdir -p $(UNIT_DIR)
+	$(Q)$(CC) $(CFLAGS) $(ALL_CPPFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ $< \
+		$(filter-out $(OBJDIR)/main.o,$(OBJS)) $(DEPLIBS) $(LDLIBS)
+
+unit: $(UNIT_BINS) $(UNIT_DIR)/cmdline_dump $(UNIT_DIR)/modload_decompress
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
 	$(Q)python3 tests/cmdline/differential.py $(UNIT_DIR)/cmdline_dump
+	$(Q)python3 tests/modload/test-decompress.py $(UNIT_DIR)/modload_decompress
 
 # Acceptance tests: the real binary against generated sysfs trees.
 check: all $(FAULT_BIN) $(CHECK_IDS)
@@ -302,7 +309,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c src/%.c src/%.h $(wildcard tests/fuzz/
 # every source but main.c, with the libraries that tests/fuzz/build-asan.sh
 # builds with clang + ASan + UBSan (built here when missing).
 FUZZ_ASAN_DEPS := $(BUILD)/asan/deps
-FUZZ_ASAN_LIBS := $(addprefix $(FUZZ_ASAN_DEPS)/lib/,libpci.a libkmod.a libmd.a)
+FUZZ_ASAN_LIBS := $(addprefix $(FUZZ_ASAN_DEPS)/lib/,libpci.a libkmod.a libmd.a liblzma.a libzstd.a libz.a)
 FUZZ_PROG_SRCS := $(filter-out src/main.c,$(SRCS))
 
 $(FUZZ_ASAN_DEPS)/lib/libpci.a:

@@ -23,6 +23,14 @@
 #   drift      poweroff, plus the lab-only labdrift module (qemu/dracut/99labdrift)
 #              that can undo the gate's work before the pre-pivot check
 #   nobinary   the poweroff image with /usr/sbin/gpugate deleted
+#   compressed the poweroff image with the VFIO modules compressed as a
+#              distribution kernel ships them (.ko.xz; vfio-pci .ko.zst)
+#              and depmod run again: on 6.1, which cannot decompress
+#              modules, gpugate must decompress them itself
+#   unsigned   the compressed image with vfio-pci's signature cut off
+#              before it was compressed
+#   truncated  the compressed image with vfio-pci.ko.zst cut to half its
+#              size after depmod
 #   auditmode  qemu/policies/audit-mode.conf  [gate] mode = audit
 #   auditcrash the auditmode image with /usr/sbin/gpugate a script that
 #              kills itself with SIGSEGV
@@ -50,7 +58,7 @@ set -euo pipefail
 # shellcheck source=qemu/itools.sh
 . "$QEMU_DIR/itools.sh"
 
-VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary busybox takebaseline baseline hostonly systemd systemdnobin
+VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary compressed unsigned truncated busybox takebaseline baseline hostonly systemd systemdnobin
 	"${ITOOLS_VARIANTS[@]}")
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
@@ -60,7 +68,7 @@ DRACUT_DRIVERS="virtio_pci virtio_blk ext4 virtio_gpu bochs pvpanic_mmio"
 
 policy_of() {
 	case "$1" in
-	poweroff | nobinary | busybox | drift | takebaseline | takesnapshot | hostonly | systemd | systemdnobin) echo "$QEMU_DIR/policies/poweroff.conf" ;;
+	poweroff | nobinary | compressed | unsigned | truncated | busybox | drift | takebaseline | takesnapshot | hostonly | systemd | systemdnobin) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	baseline) echo "$BASELINE_DIR/policy.conf" ;;
 	halt) echo "$REPO/config/policy-qemu.conf" ;;
 	audit) echo "$QEMU_DIR/policies/audit-allowed.conf" ;;
@@ -153,6 +161,59 @@ without_binary_of() {
 	esac
 }
 
+# compress_modules IN OUT [unsigned|truncated]: IN with the VFIO modules and their dependencies
+# compressed as kbuild does (scripts/Makefile.modinst: xz --check=crc32
+# --lzma2=dict=1MiB up to 6.1; zstd -T0), vfio-pci as .ko.zst, the others
+# as .ko.xz, and the module index rebuilt for the new names. "unsigned":
+# vfio-pci.ko's appended signature is cut off first; "truncated":
+# vfio-pci.ko.zst is cut to half its size after depmod read it.
+compress_modules() {
+	local in=$1 out=$2 dir=$LAB/tmp/compressed kver mods f
+	kver=$(lab_kver)
+	log "${out##*/}: ${in##*/} with .ko.xz/.ko.zst VFIO modules"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && cpio -id --quiet <"$in")
+	mods=$dir/usr/lib/modules/$kver
+	for f in "$mods"/kernel/drivers/vfio/*.ko "$mods"/kernel/drivers/vfio/pci/*.ko \
+		"$mods"/kernel/virt/lib/irqbypass.ko; do
+		[ -f "$f" ] || die "compressed: no $f"
+		if [ "${3:-}" = unsigned ] && [ "${f##*/}" = vfio-pci.ko ]; then
+			unsign_module "$f"
+		fi
+		case ${f##*/} in
+		vfio-pci.ko) zstd -q -T0 --rm "$f" ;;
+		*) xz --check=crc32 --lzma2=dict=1MiB "$f" ;;
+		esac
+	done
+	depmod -b "$dir/usr" "$kver"
+	grep -q 'vfio-pci\.ko\.zst:.*vfio-pci-core\.ko\.xz' "$mods/modules.dep" ||
+		die "compressed: depmod did not index the compressed modules"
+	if [ "${3:-}" = truncated ]; then
+		f=$mods/kernel/drivers/vfio/pci/vfio-pci.ko.zst
+		truncate -s $(($(stat -c %s "$f") / 2)) "$f"
+	fi
+	(cd "$dir" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out.tmp"
+	rm -rf "$dir"
+	mv "$out.tmp" "$out"
+}
+
+# unsign_module FILE: cut the signature off a signed module (the image,
+# then the signature, a 12-byte struct module_signature whose last four
+# bytes are the signature's length, big-endian, then the 28-byte magic).
+unsign_module() {
+	python3 - "$1" <<'PY'
+import struct, sys
+path = sys.argv[1]
+data = open(path, "rb").read()
+magic = b"~Module signature appended~\n"
+if not data.endswith(magic):
+    sys.exit(f"{path}: not signed")
+sig_len = struct.unpack(">I", data[-len(magic) - 4:-len(magic)])[0]
+open(path, "wb").write(data[:-len(magic) - 12 - sig_len])
+PY
+}
+
 # The image a crashing-binary variant is made from (empty for the others).
 crashing_binary_of() {
 	case "$1" in
@@ -174,6 +235,9 @@ build_initrd() {
 	if [ -n "$base" ]; then
 		build_initrd "$base" "$kver"
 		strip_binary "$IMAGES/initrd-$base.img" "$out"
+	elif [ "$variant" = compressed ] || [ "$variant" = unsigned ] || [ "$variant" = truncated ]; then
+		build_initrd poweroff "$kver"
+		compress_modules "$IMAGES/initrd-poweroff.img" "$out" "$variant"
 	elif [ -n "$(crashing_binary_of "$variant")" ]; then
 		base=$(crashing_binary_of "$variant")
 		build_initrd "$base" "$kver"

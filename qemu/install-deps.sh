@@ -20,7 +20,8 @@ packages=(
 	e2fsprogs       # mke2fs -d for the root disk
 	cpio            # unpacking and repacking an initramfs
 	python3         # vmlinux extraction (lzma)
-	zstd            # vmlinux extraction for 6.12 (a zstd bzImage)
+	zstd            # vmlinux extraction for 6.12 (a zstd bzImage); .ko.zst modules
+	xz-utils        # .ko.xz modules for the compressed image
 	kmod            # depmod -b for the guest kernel's modules
 )
 

@@ -55,6 +55,23 @@ int modload_probe(struct modload *ml, const char *name, bool dry_run,
  */
 const char *modload_load_error(void);
 
+/*
+ * Compressed modules (modload.c): should gpugate decompress a @format
+ * ("xz", "zstd", "gzip") module itself? @kernel: what
+ * /sys/module/compression says the kernel decompresses, NULL when that file
+ * is absent; @err: 0 before finit_module() is tried, else its errno.
+ */
+bool modload_decompress_here(const char *format, const char *kernel, int err);
+
+/*
+ * Decompress @inlen bytes of @format into a malloc'ed *@image of *@len
+ * bytes, at most @max. Returns 0, or -EBADMSG (corrupt, truncated, trailing
+ * data), -EFBIG (over @max), -ENOMEM, -EPROTONOSUPPORT (unknown @format),
+ * with *@image NULL and the reason in @why.
+ */
+int modload_decompress(const char *format, const void *in, size_t inlen, size_t max,
+		       void **image, size_t *len, char *why, size_t whylen);
+
 void modload_close(struct modload *ml);
 
 /* libkmod's version as built in. */

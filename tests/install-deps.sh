@@ -13,6 +13,8 @@ packages=(
 	libcmocka-dev python3 pciutils kmod
 	# run-enforce.py root_confined_*: what --root runs open and call
 	strace
+	# tests/modload/test-decompress.py: .zst fixtures
+	zstd
 	# man page, systemd unit and Debian package tests (tests/man, tests/systemd,
 	# tests/test-deb.sh): groff/man to render, systemd-analyze, dh
 	groff-base man-db systemd debhelper

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# fetch-build.sh - fetch Debian's pciutils, kmod and libmd *source* packages
-# and build static, musl-linked libpci.a, libkmod.a and libmd.a (SHA-2 only)
-# for gpugate.
+# fetch-build.sh - fetch Debian's pciutils, kmod, libmd, xz-utils, libzstd
+# and zlib *source* packages and build static, musl-linked libpci.a,
+# libkmod.a, libmd.a (SHA-2 only) and the decoders liblzma.a, libzstd.a and
+# libz.a (inflate only) for gpugate.
 #
 # Everything this script writes goes under build/ (or $BUILD):
 #   build/apt/         private apt configuration, lists and cache (deb-src only)
@@ -43,6 +44,8 @@ WORK_DIR=$BUILD/deps-build
 OUT=$BUILD/deps
 SHIM=$OUT/shim
 KMOD_CONFIG_H=$SCRIPT_DIR/kmod-config.h
+# The Debian source packages built here.
+SRC_PKGS="pciutils kmod libmd xz-utils libzstd zlib"
 
 # Flags shared by both libraries: small code, one section per function so
 # the final link with --gc-sections drops what gpugate does not call.
@@ -86,7 +89,8 @@ check_tools() {
 deps_up_to_date() {
 	local lib
 	[[ -f $OUT/versions.mk ]] || return 1
-	for lib in "$OUT/lib/libpci.a" "$OUT/lib/libkmod.a" "$OUT/lib/libmd.a"; do
+	for lib in "$OUT/lib/libpci.a" "$OUT/lib/libkmod.a" "$OUT/lib/libmd.a" \
+		"$OUT/lib/liblzma.a" "$OUT/lib/libzstd.a" "$OUT/lib/libz.a"; do
 		[[ -f $lib && $lib -nt $SCRIPT && $lib -nt $KMOD_CONFIG_H ]] ||
 			return 1
 	done
@@ -290,7 +294,7 @@ have_source() {
 
 fetch_sources() {
 	local pkg want=()
-	for pkg in pciutils kmod libmd; do
+	for pkg in $SRC_PKGS; do
 		have_source "$pkg" || want+=("$pkg")
 	done
 	if ((${#want[@]} == 0)); then
@@ -301,9 +305,14 @@ fetch_sources() {
 	mkdir -p "$PKG_DIR"
 	setup_apt
 	run_logged "$APT_DIR/update.log" apt_get update
-	(cd "$PKG_DIR" && run_logged "$APT_DIR/source.log" \
-		apt_get source --download-only "${want[@]}")
+	# The newest version can sit on a security mirror that does not carry
+	# the source (seen: 404 for libzstd and zlib from bookworm-security);
+	# then the release's own version is taken.
 	for pkg in "${want[@]}"; do
+		(cd "$PKG_DIR" && apt_get source --download-only "$pkg" \
+			>"$APT_DIR/source-$pkg.log" 2>&1) ||
+			(cd "$PKG_DIR" && run_logged "$APT_DIR/source-$pkg.log" \
+				apt_get source --download-only "$pkg/$(os_codename)")
 		have_source "$pkg" || die "apt-get source did not fetch $pkg"
 	done
 }
@@ -419,6 +428,75 @@ build_libmd() {
 	install -m 644 "$src/include/sha2.h" "$OUT/include/sha2.h"
 }
 
+# The decompressors for modules the kernel cannot decompress itself
+# (src/modload.c, "Compressed modules" in docs/design.md): decoders only.
+
+# liblzma with its own configure: the .xz container, LZMA2 (which needs
+# LZMA1) and the x86 BCJ filter, the CRC32/CRC64/SHA-256 checks; no
+# encoders, no threads, no tools.
+build_liblzma() {
+	local src=$WORK_DIR/xz-utils
+	log "building liblzma.a (decoder)"
+	# shellcheck disable=SC2086 # DEP_CFLAGS is a word list
+	(cd "$src" && run_logged "$WORK_DIR/xz-utils-configure.log" \
+		./configure CC="$CC" AR="$AR" RANLIB="$RANLIB" CFLAGS="$DEP_CFLAGS" \
+		--disable-shared --enable-static --disable-encoders \
+		--enable-decoders=lzma1,lzma2,x86 --enable-checks=crc32,crc64,sha256 \
+		--disable-microlzma --disable-lzip-decoder --enable-small \
+		--enable-threads=no --disable-xz --disable-xzdec --disable-lzmadec \
+		--disable-lzmainfo --disable-lzma-links --disable-scripts \
+		--disable-doc --disable-nls --disable-symbol-versions)
+	run_logged "$WORK_DIR/xz-utils-build.log" make -C "$src/src/liblzma" -j"$JOBS"
+	mkdir -p "$OUT/lib" "$OUT/include"
+	install -m 644 "$src/src/liblzma/.libs/liblzma.a" "$OUT/lib/liblzma.a"
+	cp -R "$src/src/liblzma/api/lzma.h" "$src/src/liblzma/api/lzma" "$OUT/include/"
+}
+
+# libzstd's decoder sources alone: no legacy formats, no dictionaries
+# trainer, no assembly, the smaller single-symbol Huffman decoder.
+build_libzstd() {
+	local src=$WORK_DIR/libzstd/lib obj=$WORK_DIR/zstd-obj f o objs=()
+	log "building libzstd.a (decoder)"
+	rm -rf "$obj"
+	mkdir -p "$obj"
+	for f in common/debug.c common/entropy_common.c common/error_private.c \
+		common/fse_decompress.c common/xxhash.c common/zstd_common.c \
+		decompress/huf_decompress.c decompress/zstd_ddict.c \
+		decompress/zstd_decompress.c decompress/zstd_decompress_block.c; do
+		o=$obj/$(basename "${f%.c}").o
+		# shellcheck disable=SC2086 # DEP_CFLAGS is a word list
+		run_logged "$o.log" "$CC" -std=gnu11 $DEP_CFLAGS \
+			-DZSTD_LEGACY_SUPPORT=0 -DZSTD_DISABLE_ASM -DZSTD_TRACE=0 \
+			-DHUF_FORCE_DECOMPRESS_X1 -DZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT \
+			-DZSTD_NO_INLINE -DZSTD_STRIP_ERROR_STRINGS \
+			-I"$src" -I"$src/common" -c "$src/$f" -o "$o"
+		objs+=("$o")
+	done
+	mkdir -p "$OUT/lib" "$OUT/include"
+	rm -f "$OUT/lib/libzstd.a"
+	"$AR" rcs "$OUT/lib/libzstd.a" "${objs[@]}"
+	install -m 644 "$src/zstd.h" "$src/zstd_errors.h" "$OUT/include/"
+}
+
+# zlib's inflate alone (gzip is read through inflateInit2's gzip wrapper).
+build_zlib() {
+	local src=$WORK_DIR/zlib obj=$WORK_DIR/zlib-obj f o objs=()
+	log "building libz.a (inflate)"
+	rm -rf "$obj"
+	mkdir -p "$obj"
+	for f in adler32 crc32 inffast inflate inftrees zutil; do
+		o=$obj/$f.o
+		# shellcheck disable=SC2086 # DEP_CFLAGS is a word list
+		run_logged "$o.log" "$CC" -std=gnu11 $DEP_CFLAGS -DHAVE_UNISTD_H \
+			-DHAVE_STDARG_H -c "$src/$f.c" -o "$o"
+		objs+=("$o")
+	done
+	mkdir -p "$OUT/lib" "$OUT/include"
+	rm -f "$OUT/lib/libz.a"
+	"$AR" rcs "$OUT/lib/libz.a" "${objs[@]}"
+	install -m 644 "$src/zlib.h" "$src/zconf.h" "$OUT/include/"
+}
+
 # versions.mk for the top-level Makefile, from the .dsc versions; warn if the
 # upstream sources say otherwise.
 write_versions() {
@@ -444,6 +522,9 @@ write_versions() {
 		LIBKMOD_DEB_VERSION := $(dsc_field "$kmod_dsc" Version)
 		LIBMD_VERSION := $md_ver
 		LIBMD_DEB_VERSION := $(dsc_field "$md_dsc" Version)
+		LIBLZMA_DEB_VERSION := $(dsc_field "$(newest_dsc xz-utils)" Version)
+		LIBZSTD_DEB_VERSION := $(dsc_field "$(newest_dsc libzstd)" Version)
+		ZLIB_DEB_VERSION := $(dsc_field "$(newest_dsc zlib)" Version)
 	EOF
 	mv "$OUT/versions.mk.tmp" "$OUT/versions.mk"
 	log "libpci $pci_ver, libkmod $kmod_ver, libmd $md_ver"
@@ -471,9 +552,15 @@ main() {
 	unpack pciutils
 	unpack kmod
 	unpack libmd
+	unpack xz-utils
+	unpack libzstd
+	unpack zlib
 	build_libpci
 	build_libkmod
 	build_libmd
+	build_liblzma
+	build_libzstd
+	build_zlib
 	write_versions
 }
 

@@ -46,12 +46,14 @@
 #endif
 
 /*
- * Features: no userspace decompression (zstd, xz, zlib) and no libcrypto
+ * Features: no decompression in libkmod (zstd, xz, zlib) and no libcrypto
  * for signature details. A compressed module (.ko.xz, .ko.zst, .ko.gz)
  * opens as a plain file, so libkmod hands its descriptor to finit_module()
  * below, and gpugate's finit_module() asks the kernel to decompress it
- * (MODULE_INIT_COMPRESSED_FILE): the kernel then checks the signature
- * inside the file. See docs/design.md, "Compressed modules".
+ * (MODULE_INIT_COMPRESSED_FILE), or, on a kernel that cannot, decompresses
+ * it itself with the liblzma, libzstd and zlib linked into gpugate and
+ * calls init_module(): either way the kernel checks the signature inside
+ * the payload. See docs/design.md, "Compressed modules".
  * The string mimics what configure prints for such a build.
  */
 #define KMOD_FEATURES "-ZSTD -XZ -ZLIB -LIBCRYPTO -EXPERIMENTAL"
