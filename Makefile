@@ -263,6 +263,17 @@ demo:
 	$(Q)$(MAKE) all
 	$(Q)bash qemu/demo.sh
 
+# Build a 6.1 kernel with CONFIG_BOOT_CONFIG (Debian's have none) and boot it
+# with bootconfig keys: which ones the kernel applies (qemu/README.md,
+# docs/kernel-facts.md). Not part of `make test`: the kernel build takes
+# minutes. The trees it captured are tested by `make check`.
+.PHONY: bootconfig-lab
+bootconfig-lab:
+	$(Q)bash tests/install-deps.sh
+	$(Q)bash qemu/install-deps.sh bootconfig
+	$(Q)$(MAKE) all
+	$(Q)bash qemu/bootconfig-kernel.sh all
+
 # --- hostile input: fuzzing and sanitizers (docs/robustness.md) ------------
 # libFuzzer targets for the parsers of untrusted input (tests/fuzz/), built
 # with clang + ASan + UBSan from the pure sources only. `make fuzz` replays

@@ -8,6 +8,7 @@
 # (mkinitramfs), never initramfs-tools, whose kernel hooks would rebuild the
 # host's own images. Every install is simulated first and refused if apt
 # would remove anything.
+# Usage: qemu/install-deps.sh [bootconfig]
 set -euo pipefail
 
 packages=(
@@ -21,6 +22,11 @@ packages=(
 	zstd            # vmlinux extraction for 6.12 (a zstd bzImage)
 	kmod            # depmod -b for the guest kernel's modules
 )
+# `qemu/install-deps.sh bootconfig`: also what qemu/bootconfig-kernel.sh
+# needs to build a kernel (Debian's kernels lack CONFIG_BOOT_CONFIG)
+if [ "${1:-}" = bootconfig ]; then
+	packages+=(linux-source-6.1 gcc make flex bison bc libelf-dev libssl-dev xz-utils)
+fi
 
 is_installed() {
 	dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed$'
