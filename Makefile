@@ -161,6 +161,7 @@ check: all $(FAULT_BIN)
 	$(Q)python3 tests/run-enforce.py
 	$(Q)python3 tests/run-lspci-dump.py
 	$(Q)python3 tests/run-hostile.py
+	$(Q)python3 tests/run-real-bootconfig.py
 	$(Q)python3 tests/run-baseline.py
 	$(Q)bash tests/hook/test-hooks.sh
 

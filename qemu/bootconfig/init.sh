@@ -11,6 +11,8 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
+# the initramfs has no /dev/console node: the kernel could not open it
+exec </dev/console >/dev/console 2>&1
 
 fact() { echo "LAB-FACT $*"; }
 
@@ -27,6 +29,7 @@ fact "param vfio_iommu_type1.allow_unsafe_interrupts $(cat /sys/module/vfio_iomm
 for d in /sys/bus/pci/devices/*; do
 	case $(cat "$d/class") in 0x03*) ;; *) continue ;; esac
 	echo vfio-pci >"$d/driver_override"
+	[ -e "$d/driver" ] && echo "${d##*/}" >"$d/driver/unbind"
 	echo "${d##*/}" >/sys/bus/pci/drivers_probe
 done
 
