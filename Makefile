@@ -179,6 +179,7 @@ check: all $(FAULT_BIN) $(CHECK_IDS)
 	$(Q)python3 tests/run-enforce.py
 	$(Q)python3 tests/run-lspci-dump.py
 	$(Q)python3 tests/run-hostile.py
+	$(Q)python3 tests/run-real-bootconfig.py
 	$(Q)python3 tests/run-baseline.py
 	$(Q)bash tests/hook/test-hooks.sh
 
@@ -280,6 +281,17 @@ demo:
 	$(Q)bash qemu/install-deps.sh
 	$(Q)$(MAKE) all
 	$(Q)bash qemu/demo.sh
+
+# Build a 6.1 kernel with CONFIG_BOOT_CONFIG (Debian's have none) and boot it
+# with bootconfig keys: which ones the kernel applies (qemu/README.md,
+# docs/kernel-facts.md). Not part of `make test`: the kernel build takes
+# minutes. The trees it captured are tested by `make check`.
+.PHONY: bootconfig-lab
+bootconfig-lab:
+	$(Q)bash tests/install-deps.sh
+	$(Q)bash qemu/install-deps.sh bootconfig
+	$(Q)$(MAKE) all
+	$(Q)bash qemu/bootconfig-kernel.sh all
 
 # --- hostile input: fuzzing and sanitizers (docs/robustness.md) ------------
 # libFuzzer targets for the parsers of untrusted input (tests/fuzz/), built

@@ -8,6 +8,7 @@
 # (mkinitramfs), never initramfs-tools, whose kernel hooks would rebuild the
 # host's own images. Every install is simulated first and refused if apt
 # would remove anything. apt's output goes to a log (tests/apt-install.sh).
+# Usage: qemu/install-deps.sh [bootconfig]
 set -euo pipefail
 # shellcheck source=tests/apt-install.sh
 . "$(dirname "$0")/../tests/apt-install.sh"
@@ -24,6 +25,11 @@ packages=(
 	xz-utils        # .ko.xz modules for the compressed image
 	kmod            # depmod -b for the guest kernel's modules
 )
+# `qemu/install-deps.sh bootconfig`: also what qemu/bootconfig-kernel.sh
+# needs to build a kernel (Debian's kernels lack CONFIG_BOOT_CONFIG)
+if [ "${1:-}" = bootconfig ]; then
+	packages+=(linux-source-6.1 gcc make flex bison bc libelf-dev libssl-dev xz-utils)
+fi
 
 is_installed() {
 	dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed$'
