@@ -20,6 +20,9 @@ packages=(
 	python3         # vmlinux extraction (lzma)
 	zstd            # vmlinux extraction for 6.12 (a zstd bzImage)
 	kmod            # depmod -b for the guest kernel's modules
+	grub-common     # /etc/grub.d/10_linux, grub-script-check, grub-mkrescue (BOOT=grub scenarios)
+	grub-pc-bin     # GRUB's i386-pc modules for the BIOS-bootable CD (installs no boot loader)
+	xorriso         # grub-mkrescue writes the CD image with it
 )
 
 is_installed() {

@@ -310,7 +310,9 @@ int show_cmdline(FILE *out, struct model *m, const struct policy *p)
 		return 0;
 	}
 	fprintf(out, "pci=config_acs=%s\n", ports);
-	fprintf(out, "# quote the whole parameter in the boot loader configuration: ';' separates entries\n");
+	/* GRUB ends a command at ';': single quotes keep the word whole (qemu/grub.sh proves it). */
+	fprintf(out, "# GRUB ends a command at ';': in /etc/default/grub GRUB_CMDLINE_LINUX=\"... 'pci=config_acs=%s'\", in grub.cfg 'pci=config_acs=%s'\n",
+		ports, ports);
 	if (n > 1 && !m->dump && !config_acs_list_parses(m->kernel))
 		fprintf(out, "# kernel %s: a list of several entries parses only with commit 9cf8a952d57b (Linux 6.15, 6.12.23 and later 6.12.y); check dmesg for \"Can't parse ACS command line parameter\"\n",
 			m->kernel);
