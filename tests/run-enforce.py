@@ -685,8 +685,9 @@ CONFIG_ACS_LIST_NOTE = {
 
 def test_cmdline_config_acs_list_note(ctx, sc):
     """`gpugate cmdline` on a tree whose ports need several config_acs
-    entries prints the list on every release from 6.11 and the note about
-    9cf8a952d57b exactly where the release does not show the fix."""
+    entries prints the list on every release from 6.11, the GRUB line with
+    the list in single quotes, and the note about 9cf8a952d57b exactly
+    where the release does not show the fix."""
     name = "cmdline_config_acs_list_note_by_release"
     probs = []
     for release, note in CONFIG_ACS_LIST_NOTE.items():
@@ -702,6 +703,11 @@ def test_cmdline_config_acs_list_note(ctx, sc):
             probs.append("%s: exit %d, no list of several entries: %r" % (
                 release, rc, out[-300:] + err[-200:]))
             continue
+        word = "'%s'" % lists[0]
+        grub = ("# GRUB ends a command at ';': in /etc/default/grub "
+                "GRUB_CMDLINE_LINUX=\"... %s\", in grub.cfg %s" % (word, word))
+        if grub not in out.splitlines():
+            probs.append("%s: no GRUB line quoting the list: %r" % (release, out[-400:]))
         has = ("kernel %s: a list of several entries parses only with commit "
                "9cf8a952d57b" % release) in out
         if has != note:
