@@ -24,6 +24,9 @@ packages=(
 	zstd            # vmlinux extraction for 6.12 (a zstd bzImage); .ko.zst modules
 	xz-utils        # .ko.xz modules for the compressed image
 	kmod            # depmod -b for the guest kernel's modules
+	grub-common     # /etc/grub.d/10_linux, grub-script-check, grub-mkrescue (BOOT=grub scenarios)
+	grub-pc-bin     # GRUB's i386-pc modules for the BIOS-bootable CD (installs no boot loader)
+	xorriso         # grub-mkrescue writes the CD image with it
 )
 # `qemu/install-deps.sh bootconfig`: also what qemu/bootconfig-kernel.sh
 # needs to build a kernel (Debian's kernels lack CONFIG_BOOT_CONFIG)

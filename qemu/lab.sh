@@ -24,6 +24,8 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 # shellcheck source=qemu/topologies.sh
 . "$QEMU_DIR/topologies.sh"
+# shellcheck source=qemu/grub.sh
+. "$QEMU_DIR/grub.sh"
 
 HALT_HOLD=${HALT_HOLD:-5}
 # a machine that printed one of these is watched HALT_HOLD s more, then stopped
@@ -53,13 +55,17 @@ load_scenario() {
 	local file=$QEMU_DIR/scenarios/$1.conf
 	case "$1" in */*.conf) file=$1 ;; esac
 	[ -f "$file" ] || die "no scenario $1 ($file)"
-	DESC="" IOMMU=intel TOPO=basic CMDLINE="" IMAGE=poweroff EXPECT=root TIMEOUT=${GPUGATE_LAB_TIMEOUT:-150} KERNELS="6.1 6.12"
+	DESC="" IOMMU=intel TOPO=basic CMDLINE="" IMAGE=poweroff BOOT=direct GRUB_QUOTE=yes EXPECT=root TIMEOUT=${GPUGATE_LAB_TIMEOUT:-150} KERNELS="6.1 6.12"
 	VERIFY="" ATS="" EXPECT_VERIFY=ok EXPECT_FAILED=""
 	EXPECT_LOG=() REJECT_LOG=()
 	# shellcheck source=/dev/null
 	. "$file"
 	declare -F "topo_$TOPO" >/dev/null || die "$1: no topology '$TOPO' in topologies.sh"
 	mapfile -t TOPOLOGY < <("topo_$TOPO")
+	case "$BOOT" in
+	direct | grub) ;;
+	*) die "$1: BOOT=$BOOT is not direct|grub" ;;
+	esac
 	case "$EXPECT" in
 	root | poweroff | reboot | halted | shell | panic | timeout) ;;
 	*) die "$1: EXPECT=$EXPECT is not root|poweroff|reboot|halted|shell|panic|timeout" ;;
@@ -81,7 +87,7 @@ iommu_args() {
 	esac
 }
 
-qemu_cmd() {
+qemu_cmd() { # KVER LOG NAME
 	local kver=$1 log=$2 cmdline
 	cmdline="$BASE_CMDLINE $CMDLINE"
 	[ -n "$VERIFY" ] && cmdline+=" lab.verify=${VERIFY// /,}"
@@ -90,8 +96,14 @@ qemu_cmd() {
 		-display none -monitor none -no-reboot -serial "file:$log")
 	# shellcheck disable=SC2207 # word splitting wanted: fixed words
 	QEMU+=($(iommu_args))
-	QEMU+=(-kernel "$LAB/vmlinux-$kver" -initrd "$IMAGES/initrd-$IMAGE.img"
-		-append "$cmdline")
+	if [ "$BOOT" = grub ]; then
+		# SeaBIOS boots GRUB from a CD; GRUB loads the bzImage (qemu/grub.sh)
+		grub_iso "$3" "$kver" "$cmdline" "$IMAGES/initrd-$IMAGE.img"
+		QEMU+=(-drive "file=$GRUB_ISO,media=cdrom,if=ide,readonly=on" -boot d)
+	else
+		QEMU+=(-kernel "$LAB/vmlinux-$kver" -initrd "$IMAGES/initrd-$IMAGE.img"
+			-append "$cmdline")
+	fi
 	QEMU+=(-device pvpanic -action panic=exit-failure)
 	QEMU+=("${TOPOLOGY[@]}")
 	# the root disk: virtio-blk on its own root port (after the GPUs' buses)
@@ -247,7 +259,7 @@ main() {
 	kver=$(lab_kver)
 	dir=$RUNS/$name
 	mkdir -p "$dir"
-	qemu_cmd "$kver" "$dir/serial.log"
+	qemu_cmd "$kver" "$dir/serial.log" "$name"
 	printf '%q ' "${QEMU[@]}" >"$dir/cmd"
 	echo >>"$dir/cmd"
 	[ $quiet = yes ] || log "$name: $DESC"

@@ -18,8 +18,16 @@
 #include "show.h"
 #include "sysroot.h"
 
-/* First release where a list of several entries parses (9cf8a952d57b, also in 6.12+ stable). */
+/*
+ * A list of several pci=config_acs= entries parses only with 9cf8a952d57b
+ * ("PCI/ACS: Fix 'pci=config_acs=' parameter"): mainline 6.15, and in the
+ * 6.12.y stable series from 6.12.23 (Debian's linux 6.12 changelog lists it
+ * under ChangeLog-6.12.23). The 6.13.y and 6.14.y point releases are not
+ * known here, so those kernels keep the note.
+ */
 #define CONFIG_ACS_LIST_MINOR 15
+#define CONFIG_ACS_LIST_STABLE_MINOR 12
+#define CONFIG_ACS_LIST_STABLE_SUBLEVEL 23
 
 /*
  * "  <- FAIL id id" for the failed findings of device @dev on @port ("":
@@ -193,6 +201,23 @@ bool kernel_at_least(const char *rel, int major, int minor)
 }
 
 /*
+ * Does the kernel release @rel ("6.12.117+deb12-amd64") parse a list of
+ * several config_acs entries? False when it cannot be told (no sublevel,
+ * or a distribution's "6.12.0-N"): the caller then keeps its warning.
+ */
+static bool config_acs_list_parses(const char *rel)
+{
+	int a = 0, b = 0, c = 0;
+
+	if (kernel_at_least(rel, CONFIG_ACS_MAJOR, CONFIG_ACS_LIST_MINOR))
+		return true;
+	if (sscanf(rel, "%d.%d.%d", &a, &b, &c) != 3)
+		return false;
+	return a == CONFIG_ACS_MAJOR && b == CONFIG_ACS_LIST_STABLE_MINOR &&
+	       c >= CONFIG_ACS_LIST_STABLE_SUBLEVEL;
+}
+
+/*
  * The config_acs mask: one character per ACS control bit, most significant
  * (bit 6, DT) first; '1' set, '0' clear, 'x' keep the firmware's value.
  * 'x' also drops what the kernel itself would set (pci_std_enable_acs()
@@ -269,7 +294,7 @@ int show_cmdline(FILE *out, struct model *m, const struct policy *p)
 	fprintf(out, "%s%s%s\n", iommu, p->require_strict ? "iommu.strict=1 " : "",
 		p->require_noats ? "pci=noats" : "");
 	if (m->dump)
-		fprintf(out, "# from an lspci dump, CPU and kernel unknown: add intel_iommu=on on Intel; pci=config_acs= needs Linux %d.%d+, several entries 6.15+ (stable 6.12+)\n",
+		fprintf(out, "# from an lspci dump, CPU and kernel unknown: add intel_iommu=on on Intel; pci=config_acs= needs Linux %d.%d+, several entries 6.15+ or 6.12.23+\n",
 			CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR);
 	else if (!*iommu && !strstr(m->iommus, "ivhd"))
 		fprintf(out, "# no IOMMU is active: enable VT-d or AMD-Vi (IOMMU) in the firmware setup\n");
@@ -285,9 +310,11 @@ int show_cmdline(FILE *out, struct model *m, const struct policy *p)
 		return 0;
 	}
 	fprintf(out, "pci=config_acs=%s\n", ports);
-	fprintf(out, "# quote the whole parameter in the boot loader configuration: ';' separates entries\n");
-	if (n > 1 && !m->dump && !kernel_at_least(m->kernel, CONFIG_ACS_MAJOR, CONFIG_ACS_LIST_MINOR))
-		fprintf(out, "# kernel %s: a list of several entries parses only with commit 9cf8a952d57b (Linux 6.15, stable 6.12+); check dmesg for \"Can't parse ACS command line parameter\"\n",
+	/* GRUB ends a command at ';': single quotes keep the word whole (qemu/grub.sh proves it). */
+	fprintf(out, "# GRUB ends a command at ';': in /etc/default/grub GRUB_CMDLINE_LINUX=\"... 'pci=config_acs=%s'\", in grub.cfg 'pci=config_acs=%s'\n",
+		ports, ports);
+	if (n > 1 && !m->dump && !config_acs_list_parses(m->kernel))
+		fprintf(out, "# kernel %s: a list of several entries parses only with commit 9cf8a952d57b (Linux 6.15, 6.12.23 and later 6.12.y); check dmesg for \"Can't parse ACS command line parameter\"\n",
 			m->kernel);
 	return 0;
 }

@@ -662,6 +662,55 @@ LOCKDOWN_FIXES = {
 }
 
 
+# the tree's kernel release -> does `gpugate cmdline` keep its note that a
+# list of several pci=config_acs= entries needs 9cf8a952d57b? (mainline 6.15;
+# 6.12.y from 6.12.23, docs/kernel-facts.md section 13; unknown: keep it)
+CONFIG_ACS_LIST_NOTE = {
+    "6.12.117+deb12-amd64": False,
+    "6.12.23": False,
+    "6.15.0-1-amd64": False,
+    "6.12.22-amd64": True,
+    "6.12.0-55.el10.x86_64": True,
+    "6.12-rc1": True,
+    "6.14.2-amd64": True,
+    "6.11.0-29-generic": True,
+}
+
+
+def test_cmdline_config_acs_list_note(ctx, sc):
+    """`gpugate cmdline` on a tree whose ports need several config_acs
+    entries prints the list on every release from 6.11, the GRUB line with
+    the list in single quotes, and the note about 9cf8a952d57b exactly
+    where the release does not show the fix."""
+    name = "cmdline_config_acs_list_note_by_release"
+    probs = []
+    for release, note in CONFIG_ACS_LIST_NOTE.items():
+        def tweak(root, release=release):
+            (root / "proc/sys/kernel/osrelease").write_text(release + "\n")
+        root, pol = ctx.tree(sc, tweak=tweak)
+        try:
+            rc, out, err = ctx.gg(root, pol, "cmdline")
+        finally:
+            ctx.done(root)
+        lists = [ln for ln in out.splitlines() if ln.startswith("pci=config_acs=")]
+        if rc != 0 or len(lists) != 1 or ";" not in lists[0]:
+            probs.append("%s: exit %d, no list of several entries: %r" % (
+                release, rc, out[-300:] + err[-200:]))
+            continue
+        word = "'%s'" % lists[0]
+        grub = ("# GRUB ends a command at ';': in /etc/default/grub "
+                "GRUB_CMDLINE_LINUX=\"... %s\", in grub.cfg %s" % (word, word))
+        if grub not in out.splitlines():
+            probs.append("%s: no GRUB line quoting the list: %r" % (release, out[-400:]))
+        has = ("kernel %s: a list of several entries parses only with commit "
+               "9cf8a952d57b" % release) in out
+        if has != note:
+            probs.append("%s: note %s, expected %s" % (
+                release, "printed" if has else "missing",
+                "printed" if note else "none"))
+    return name, probs
+
+
 def test_lockdown(ctx, sc, what, release, level):
     """Config writes refused with EPERM (gpugate-fault GPUGATE_FAULT_REFUSE)
     on a tree whose securityfs says LEVEL: the report records the level;
@@ -1442,6 +1491,8 @@ def main():
         jobs.append((["lockdown_%s_%s_%s" % (
             level, release.split("+")[0].split("-")[0], what.split()[1])],
             lambda a=(by[sc], what, release, level): [test_lockdown(ctx, *a)]))
+    jobs.append((["cmdline_config_acs_list_note_by_release"], lambda: [
+        test_cmdline_config_acs_list_note(ctx, by["hgx_pass"])]))
     for gname, t in gate_tests(ctx, by) + confine_tests(ctx, by):
         jobs.append(([gname], lambda t=t: [t()]))
     sweeps = [("fault_sweep_enforce_hgx_fixable", variants[2], ["enforce"]),

@@ -21,7 +21,8 @@
    without it, per round and as medians, the gate's own run time, and where
    the pre-udev gate spends its time (a traced boot), from
    tests/bench/qemu-boot.sh (the QEMU lab; BENCH_BOOTS boots per image,
-   default 7; BENCH_ICOUNT, BENCH_ITOOLS: see there).
+   default 7; BENCH_ICOUNT, BENCH_ITOOLS: see there), on each kernel of
+   BENCH_KERNELS (default "6.1 6.12"), the kernels side by side.
 
 Writes build/bench/results.md (the tables of docs/benchmarks.md) and
 build/bench/results.json, and prints the tables. The trees are cached in
@@ -206,18 +207,51 @@ def parse_trace(path):
     return res
 
 
+# the guest kernels the boot part runs on (qemu/common.sh's GPUGATE_KERNEL), and
+# each one's bench directory under OUT
+KERNELS = {"6.1": "qemu", "6.12": "qemu-6.12"}
+
+
 def qemu_part(boots):
+    """The QEMU part on every kernel of BENCH_KERNELS (default both), the
+    kernels' qemu-boot.sh runs side by side (TCG keeps one core busy per
+    guest; -icount makes the guest's times independent of the host's load)."""
     if not (shutil.which("qemu-system-x86_64") and shutil.which("dracut")):
         return {"skipped": "qemu-system-x86_64 or dracut missing (qemu/install-deps.sh)"}
-    log("QEMU: initramfs images and %d boots per image (several minutes)" % boots)
-    r = subprocess.run(["bash", str(REPO / "tests" / "bench" / "qemu-boot.sh"),
-                        str(OUT / "qemu"), str(boots)], stdout=subprocess.PIPE, text=True)
-    if r.returncode:
-        return {"skipped": "tests/bench/qemu-boot.sh failed (exit %d)" % r.returncode}
+    kernels = os.environ.get("BENCH_KERNELS", " ".join(KERNELS)).split()
+    for k in kernels:
+        if k not in KERNELS:
+            return {"skipped": "BENCH_KERNELS: unknown kernel %r (6.1 or 6.12)" % k}
+    log("QEMU: initramfs images and %d boots per image on %s, side by side "
+        "(several minutes)" % (boots, " and ".join(kernels)))
+    procs = {}
+    for k in kernels:
+        logf = open(OUT / ("%s.log" % KERNELS[k]), "w")
+        procs[k] = (subprocess.Popen(
+            ["bash", str(REPO / "tests" / "bench" / "qemu-boot.sh"),
+             str(OUT / KERNELS[k]), str(boots)], stdout=subprocess.PIPE, stderr=logf,
+            text=True, env=dict(os.environ, GPUGATE_KERNEL=k)), logf)
+    res = {"kernels": {}}
+    for k, (p, logf) in procs.items():
+        out, _ = p.communicate()
+        logf.close()
+        if p.returncode:
+            res["kernels"][k] = {"skipped": "tests/bench/qemu-boot.sh on %s failed (exit %d, "
+                                 "log %s)" % (k, p.returncode, logf.name)}
+            continue
+        res["kernels"][k] = qemu_parse(out, boots, OUT / KERNELS[k])
+    return res
+
+
+def qemu_parse(stdout, boots, outdir):
+    """One kernel's qemu-boot.sh output, summarised."""
     sizes, files, boot, trace = {}, {}, {}, None
-    for line in r.stdout.splitlines():
+    kver = None
+    for line in stdout.splitlines():
         f = line.split()
-        if f[0] == "size":
+        if f[0] == "kver":
+            kver = f[1]
+        elif f[0] == "size":
             sizes[f[1]] = {"raw": int(f[2]), "gzip": int(f[3]),
                            "zstd": None if f[4] == "-" else int(f[4])}
         elif f[0] == "files":
@@ -227,7 +261,7 @@ def qemu_part(boots):
             boot.setdefault(f[1], {})[int(f[2])] = vals
         elif f[0] == "trace":
             trace = parse_trace(f[1])
-    res = {"sizes": sizes, "files": files, "boots": boots, "variants": {},
+    res = {"kver": kver, "sizes": sizes, "files": files, "boots": boots, "variants": {},
            "icount": os.environ.get("BENCH_ICOUNT", "shift=1,sleep=on"),
            "per_boot": {v: [rows[n][0] for n in sorted(rows)] for v, rows in boot.items()}}
     for v, byround in boot.items():
@@ -265,7 +299,7 @@ def qemu_part(boots):
             res["paired"][base] = {"gate": gate, "median": statistics.median(diffs),
                                    "min": diffs[0], "max": diffs[-1], "n": len(diffs)}
     res["trace"] = trace
-    added = OUT / "qemu" / "files-added-by-gpugate.txt"
+    added = outdir / "files-added-by-gpugate.txt"
     if added.exists():
         res["added_files"] = added.read_text().split()
     return res
@@ -350,6 +384,20 @@ def report_qemu(q):
     if "skipped" in q:
         out.append("Not measured: %s." % q["skipped"])
         return "\n".join(out) + "\n"
+    for k, part in q["kernels"].items():
+        out.append("#### Kernel %s (%s)" % (k, part.get("kver") or "?"))
+        out.append("")
+        if "skipped" in part:
+            out.append("Not measured: %s." % part["skipped"])
+            out.append("")
+            continue
+        out.append(report_qemu_kernel(part))
+    return "\n".join(out)
+
+
+def report_qemu_kernel(q):
+    """The tables of one kernel's boots."""
+    out = []
     s = q["sizes"]
     out.append("| image | files | uncompressed | gzip -9 | zstd -19 |")
     out.append("|---|---:|---:|---:|---:|")
@@ -447,7 +495,20 @@ def report_qemu(q):
 
 
 def qemu_verdicts(q):
-    """The boot-time target: the gate image against each image without gpugate."""
+    """The boot-time target on every kernel: the gate image against each
+    image without gpugate. A kernel that was not measured is a miss."""
+    out = []
+    for k, part in q.get("kernels", {}).items():
+        if "skipped" in part:
+            out.append(("boot time on %s: %s" % (k, part["skipped"]), False))
+            continue
+        out += [("%s: %s" % (part.get("kver") or k, what), ok)
+                for what, ok in qemu_verdicts_kernel(part)]
+    return out
+
+
+def qemu_verdicts_kernel(q):
+    """One kernel's boot-time verdicts."""
     out = []
     for gate, base in PAIRS:
         pr = q.get("paired", {}).get(base)

@@ -42,7 +42,7 @@
 # hook with the kernel's trace events and prints them, for the breakdown of
 # the gate's time (not used for any boot time).
 #
-# Prints lines "size VARIANT RAW GZIP ZSTD", "files VARIANT N",
+# Prints lines "kver KVER", "size VARIANT RAW GZIP ZSTD", "files VARIANT N",
 # "boot VARIANT N ROOT RUN_INIT UDEV_START UDEV_END PIVOT_START PIVOT_END
 # VDA MOUNT WALL" (guest uptimes in seconds, "none" when absent; VDA: the
 # root disk detected, MOUNT: ext4 mounted; WALL: real seconds of the boot)
@@ -66,6 +66,7 @@ OUT=$(cd "$OUT" && pwd)
 
 [ -s "$LAB/kver" ] || "$QEMU_DIR/fetch.sh" >&2
 KVER=$(lab_kver)
+echo "kver $KVER"
 [ -s "$IMAGES/root.ext4" ] || "$QEMU_DIR/images.sh" poweroff >&2
 
 # The lab's dracut settings, from images.sh itself.
