@@ -18,6 +18,7 @@
 #include "dump.h"
 #include "gate.h"
 #include "gpugate.h"
+#include "machine.h"
 #include "model.h"
 #include "modload.h"
 #include "report.h"
@@ -373,5 +374,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gpugate: --lspci-dump %s: %s\n", o.lspci_dump, strerror(-rc));
 		return EXIT_USAGE;
 	}
+	/* Where to read (above) and may act on this machine: two flags. */
+	machine_set_may_act(!sysroot_is_redirected() && !o.lspci_dump);
 	return dispatch(&o, &p);
 }

@@ -20,6 +20,7 @@
 #include <libkmod.h>
 
 #include "modload.h"
+#include "machine.h"
 #include "sysroot.h"
 
 #ifndef LIBKMOD_VERSION
@@ -102,6 +103,10 @@ int finit_module(int fd, const char *uargs, int flags)
 	long rc;
 	int err;
 
+	if (!machine_may_act()) {
+		errno = EPERM;
+		return -1;
+	}
 	if (c)
 		flags |= MODULE_INIT_COMPRESSED_FILE;
 	rc = syscall(SYS_finit_module, fd, uargs, flags);
@@ -256,6 +261,8 @@ int modload_probe(struct modload *ml, const char *name, bool dry_run,
 					     NULL, NULL, NULL, probe_step);
 	walk_now = NULL;
 	if (rc >= 0 && w.vetoed)
+		rc = -EPERM;
+	if (rc >= 0 && !dry_run && !machine_may_act())
 		rc = -EPERM;
 	if (rc >= 0 && !dry_run)
 		rc = kmod_module_probe_insert_module(mod, flags, NULL, NULL, NULL, NULL);
