@@ -27,6 +27,7 @@
 #include "model.h"
 #include "modload.h"
 #include "machine.h"
+#include "source.h"
 #include "sysroot.h"
 
 struct run {
@@ -250,7 +251,7 @@ static void check_boot_report(struct run *x, const struct policy *p)
 	struct finding *f;
 	int rc;
 
-	if (x->failed || x->m.dump)
+	if (x->failed || (x->m.src && !x->m.src->live))
 		return;
 	rc = sysroot_read_line(p->report, line, sizeof(line));
 	f = check_add(&x->c, "gate.boot", NULL, NULL, ST_WARN);

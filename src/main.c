@@ -24,6 +24,7 @@
 #include "report.h"
 #include "rom.h"
 #include "show.h"
+#include "source.h"
 #include "snapshot.h"
 #include "sysroot.h"
 
@@ -369,7 +370,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gpugate: --root %s: %s\n", o.root, strerror(-rc));
 		return EXIT_USAGE;
 	}
-	rc = dump_set(o.lspci_dump);
+	rc = source_select(o.lspci_dump);
 	if (rc) {
 		fprintf(stderr, "gpugate: --lspci-dump %s: %s\n", o.lspci_dump, strerror(-rc));
 		return EXIT_USAGE;
