@@ -183,6 +183,14 @@ check: all $(FAULT_BIN) $(CHECK_IDS)
 	$(Q)python3 tests/run-baseline.py
 	$(Q)bash tests/hook/test-hooks.sh
 
+# The guard of a refactoring: the binary of git revision COMPARE_REV and
+# the current one print the same bytes and leave the same trees on every
+# tree scenario and lspci dump (tests/compare-reports.py).
+.PHONY: compare
+COMPARE_REV ?= e41f00e
+compare: all
+	$(Q)python3 tests/compare-reports.py --rev $(COMPARE_REV)
+
 # Packaging and operations: man pages render and match the code, the
 # systemd units verify and behave, the Prometheus output is valid
 # exposition format, the Debian package builds and installs (in a

@@ -8,6 +8,7 @@
 
 #include "checks.h"
 #include "model.h"
+#include "source.h"
 
 enum scope { SCOPE_HOST, SCOPE_FUNCTION, SCOPE_CARD };
 
@@ -112,7 +113,7 @@ void checks_run(struct ctx *c)
 	for (int i = 0; i < NCHECKS; i++) {
 		const struct check *k = &table[i];
 
-		if (k->live && c->m->dump) {
+		if (k->live && !c->m->src->live) {
 			skip_live(c, k);
 			continue;
 		}

@@ -35,14 +35,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <pci/header.h>
 
 #include "caps.h"
 #include "dump.h"
 #include "pcidev.h"
+#include "source.h"
 
 /* Bus numbers of a type 1 (bridge) header. */
 struct bus_range {
@@ -50,32 +49,6 @@ struct bus_range {
 	unsigned int sec; /* Secondary Bus Number: the bus right below it */
 	unsigned int sub; /* Subordinate Bus Number: the last bus below it */
 };
-
-static const char *dump_name;
-
-int dump_set(const char *file)
-{
-	struct stat st;
-
-	dump_name = NULL;
-	pcidev_use_dump(NULL);
-	if (!file)
-		return 0;
-	if (stat(file, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (access(file, R_OK) < 0)
-		return -errno;
-	dump_name = file;
-	pcidev_use_dump(file);
-	return 0;
-}
-
-const char *dump_file(void)
-{
-	return dump_name;
-}
 
 /*
  * Which config bytes a record of the file gives. libpci's reader (lib/dump.c
@@ -193,6 +166,7 @@ int dump_check_offsets(char *err, size_t errlen)
 {
 	char line[256];
 	struct rec r = { 0 };
+	const char *dump_name = source_file();
 	FILE *f = fopen(dump_name, "r");
 	int n = 0;
 
@@ -487,7 +461,7 @@ int dump_topology(struct model *m, char *err, size_t errlen)
 		usable += !m->devs[i].ident_err;
 	if (!usable) {
 		snprintf(err, errlen, "%s: %d functions and no config bytes: not lspci -x output (capture it with lspci -xxxx as root)",
-			 dump_name, m->ndevs);
+			 source_file(), m->ndevs);
 		return -ENODATA;
 	}
 	br = calloc((size_t)m->ndevs, sizeof(*br));
@@ -508,3 +482,22 @@ int dump_topology(struct model *m, char *err, size_t errlen)
 	free(br);
 	return 0;
 }
+
+static int dump_prepare(struct model *m, char *err, size_t errlen)
+{
+	(void)m;
+	return dump_check_offsets(err, errlen);
+}
+
+const struct source source_dump = {
+	.name = "lspci dump",
+	.kind = SOURCE_DUMP,
+	.live = false,
+	.writable = false, /* libpci's dump method cannot write */
+	.prepare = dump_prepare,
+	.place = dump_topology, /* no sysfs: bus numbers, no links */
+	.links = NULL,
+	.config_open = NULL,
+	.config_check = dump_config_check,
+	.nodata_hint = " in the dump (capture it with lspci -xxxx as root)",
+};

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * dump.h - --lspci-dump FILE: audit the ACS/ATS posture recorded in
- * `lspci -xxxx` output instead of the live system. Only config space is in
- * a dump; the checks that need sysfs, /proc or the module index are skipped
+ * `lspci -xxxx` output instead of the live system. The source source_dump
+ * (source.h) is built from the functions here. Only config space is in a
+ * dump; the checks that need sysfs, /proc or the module index are skipped
  * (checks.c) and enforce/gate refuse to run (main.c).
  */
 #ifndef GPUGATE_DUMP_H
@@ -11,15 +12,6 @@
 #include <stddef.h>
 
 #include "gpugate.h"
-
-/*
- * Audit @file instead of the live system (NULL: the live system). Returns 0,
- * or -errno when @file cannot be opened for reading or is a directory.
- */
-int dump_set(const char *file);
-
-/* The dump in force, NULL for the live system. */
-const char *dump_file(void);
 
 /*
  * pciutils 3.9's dump reader (lib/dump.c dump_init()) reads the "OFF: "

@@ -20,6 +20,7 @@
 #include "modload.h"
 #include "pcidev.h"
 #include "show.h"
+#include "machine.h"
 #include "sysroot.h"
 
 /*
@@ -206,10 +207,10 @@ static int lockdown_known(struct ctx *c, bool dry_run)
 
 int enforce_apply(struct ctx *c, bool dry_run)
 {
-	int bad = lockdown_known(c, dry_run || sysroot_is_redirected());
+	int bad = lockdown_known(c, dry_run || !machine_may_act());
 
 	/* Under --root no module may reach the running kernel. */
-	bad += modules_load(c, dry_run || sysroot_is_redirected());
+	bad += modules_load(c, dry_run || !machine_may_act());
 	bad += bind_fix(c, dry_run);
 	if (c->p->acs_fix)
 		bad += acs_fix(c, dry_run);

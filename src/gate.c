@@ -26,6 +26,8 @@
 #include "lockdown.h"
 #include "model.h"
 #include "modload.h"
+#include "machine.h"
+#include "source.h"
 #include "sysroot.h"
 
 struct run {
@@ -249,7 +251,7 @@ static void check_boot_report(struct run *x, const struct policy *p)
 	struct finding *f;
 	int rc;
 
-	if (x->failed || x->m.dump)
+	if (x->failed || (x->m.src && !x->m.src->live))
 		return;
 	rc = sysroot_read_line(p->report, line, sizeof(line));
 	f = check_add(&x->c, "gate.boot", NULL, NULL, ST_WARN);
@@ -546,7 +548,7 @@ static void stop_machine(const struct run_opts *o)
 		fprintf(stderr, "gpugate: on_failure=emergency: exiting non-zero; the hook decides\n");
 		return;
 	}
-	if (o->dry_run || sysroot_is_redirected()) {
+	if (o->dry_run || !machine_may_act()) {
 		fprintf(stderr, "gpugate: on_failure=%s: would sync and call reboot(%s) (not done: %s)\n",
 			stops[how].name, how == FAIL_HALT ? "RB_HALT_SYSTEM" : how == FAIL_POWEROFF ? "RB_POWER_OFF" : "RB_AUTOBOOT",
 			o->dry_run ? "--dry-run" : "--root");
@@ -605,7 +607,7 @@ int run_gate(const struct run_opts *o)
 		return VERDICT_ERROR;
 	/* In an initramfs only the gate may mount securityfs for the level;
 	 * an unreadable level fails enforce (lockdown_known()). */
-	lockdown_read(!o->dry_run && !sysroot_is_redirected());
+	lockdown_read(!o->dry_run && machine_may_act());
 	ovr = cmdline_override(x, o->policy);
 	if (gate_acts(o, ovr))
 		x = enforce_on(o, x, "gate");

@@ -69,6 +69,8 @@ struct pdev {
 	bool foreign;	       /* on a protected card but not protected */
 };
 
+struct source;
+
 struct model {
 	struct pdev *devs; /* sorted by PCI address */
 	int ndevs;
@@ -80,7 +82,7 @@ struct model {
 	char iommus[256];    /* names in /sys/class/iommu, space separated */
 	int iommu_err;	     /* negative errno listing /sys/class/iommu */
 	int first_path_err;  /* first function whose place is unknown, or -1 */
-	const char *dump;    /* --lspci-dump FILE: no live state; NULL: sysfs */
+	const struct source *src; /* where it came from (source.h) */
 	void *pci;	     /* pcidev.c: this model's own libpci access */
 };
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lockdown.h"
+#include "machine.h"
 #include "sysroot.h"
 
 #define SECURITYFS_DIR "/sys/kernel/security"
@@ -58,7 +59,7 @@ static int read_mounting(char *line, size_t len)
 {
 	int rc;
 
-	if (sysroot_is_redirected() || geteuid() || !in_real_root() || securityfs_mounted())
+	if (!machine_may_act() || geteuid() || !in_real_root() || securityfs_mounted())
 		return -ENOENT;
 	if (mount("securityfs", SECURITYFS_DIR, "securityfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL))

@@ -18,11 +18,13 @@
 #include "dump.h"
 #include "gate.h"
 #include "gpugate.h"
+#include "machine.h"
 #include "model.h"
 #include "modload.h"
 #include "report.h"
 #include "rom.h"
 #include "show.h"
+#include "source.h"
 #include "snapshot.h"
 #include "sysroot.h"
 
@@ -368,10 +370,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gpugate: --root %s: %s\n", o.root, strerror(-rc));
 		return EXIT_USAGE;
 	}
-	rc = dump_set(o.lspci_dump);
+	rc = source_select(o.lspci_dump);
 	if (rc) {
 		fprintf(stderr, "gpugate: --lspci-dump %s: %s\n", o.lspci_dump, strerror(-rc));
 		return EXIT_USAGE;
 	}
+	/* Where to read (above) and may act on this machine: two flags. */
+	machine_set_may_act(!sysroot_is_redirected() && !o.lspci_dump);
 	return dispatch(&o, &p);
 }

@@ -2,40 +2,26 @@
 /*
  * model.c - scan the host once into struct model.
  *
- * The topology comes from where the kernel placed each function in the
- * device tree: /sys/bus/pci/devices/BDF links to
- * ../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0, and every PCI
- * address on that path is a bridge above the function, root bus first.
- * Group, driver and driver_override come from the function's sysfs
- * directory, and are read only for protected functions. Config spaces are
- * loaded lazily, only for the functions a check looks at. Every walk here
- * is linear in the number of functions: a slot's functions are adjacent in
- * address order, and the functions beside each bridge are chained once
- * (index_peers). From an lspci dump (--lspci-dump) dump.c places the functions by
- * their bridges' bus numbers, and there is no host state, group or driver.
+ * The chosen source (source.h: sysfs.c, or dump.c for --lspci-dump)
+ * reads the host state, places every function and reads the links of the
+ * protected ones; pcidev.c scans the functions through libpci. Here the
+ * source-independent part: the card and peer indexes and the protection
+ * marks. Config spaces are loaded lazily, only for the functions a check
+ * looks at. Every walk here is linear in the number of functions: a slot's
+ * functions are adjacent in address order, and the functions beside each
+ * bridge are chained once (index_peers).
  */
-#include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <pci/header.h>
 
-#include "dump.h"
 #include "model.h"
 #include "pcidev.h"
+#include "source.h"
 #include "sysroot.h"
-
-/* A PCI address: 0000:00:01.0, or 10000:e1:00.0 below an Intel VMD. */
-static bool is_bdf(const char *s, size_t n)
-{
-	struct bdf_addr a;
-
-	return bdf_parse(s, n, &a);
-}
 
 /* -1, 0 or 1 as @a is below, at or above @b. */
 static int ucmp(unsigned int a, unsigned int b)
@@ -71,108 +57,6 @@ int model_find(const struct model *m, const char *bdf)
 			hi = mid - 1;
 	}
 	return -1;
-}
-
-/*
- * Fill d->path from the device link in /sys/bus/pci/devices (@devices, from
- * sysroot_open_dir, or its -errno); every ancestor must be a known function.
- */
-static void topo_one(struct model *m, struct pdev *d, int devices)
-{
-	char target[PATH_MAX];
-	const char *c, *next;
-	int n = 0;
-
-	d->path_err = devices < 0 ? devices
-				  : sysroot_readlinkat(devices, d->bdf, target, sizeof(target));
-	if (d->path_err)
-		return;
-	for (c = target; *c; c = next) {
-		size_t len;
-
-		next = strchr(c, '/');
-		len = next ? (size_t)(next - c) : strlen(c);
-		next = next ? next + 1 : c + len;
-		if (!is_bdf(c, len))
-			continue;
-		if (n == MAX_DEPTH) {
-			d->path_err = -ELOOP;
-			return;
-		}
-		char bdf[BDF_LEN];
-
-		memcpy(bdf, c, len);
-		bdf[len] = '\0';
-		d->path[n++] = model_find(m, bdf);
-		if (d->path[n - 1] < 0) {
-			d->path_err = -ENOENT;
-			return;
-		}
-	}
-	/* The last address on the path is the function itself. */
-	if (n == 0 || d->path[n - 1] != d - m->devs) {
-		d->path_err = -EINVAL;
-		return;
-	}
-	d->path_len = n - 1;
-	d->parent = d->path_len ? d->path[d->path_len - 1] : -1;
-}
-
-/* Every function's place, from links read relative to one open directory. */
-static void topo_all(struct model *m)
-{
-	int devices = sysroot_open_dir("/sys/bus/pci/devices");
-
-	for (int i = 0; i < m->ndevs; i++)
-		topo_one(m, &m->devs[i], devices);
-	if (devices >= 0)
-		close(devices);
-}
-
-/*
- * iommu_group and driver links. Only protected functions: no check reads
- * another function's group or driver (group.isolated lists the group's
- * own devices directory).
- */
-static void links_one(struct pdev *d)
-{
-	char path[128], name[64];
-	int rc;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", d->bdf);
-	rc = sysroot_link_name(path, name, sizeof(name));
-	if (!rc) {
-		char *end;
-		long g = strtol(name, &end, 10);
-
-		if (*end || g < 0 || g > INT_MAX)
-			d->group_err = -EINVAL;
-		else
-			d->group = (int)g;
-	} else if (rc != -ENOENT) {
-		d->group_err = rc;
-	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", d->bdf);
-	rc = sysroot_link_name(path, d->driver, sizeof(d->driver));
-	if (rc) {
-		d->driver[0] = '\0';
-		if (rc != -ENOENT)
-			d->driver_err = rc;
-	}
-}
-
-/* driver_override matters only where gpugate binds: protected functions. */
-static void override_one(struct pdev *d)
-{
-	char path[128];
-	int rc;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", d->bdf);
-	rc = sysroot_read_line(path, d->override, sizeof(d->override));
-	if (rc || !strcmp(d->override, "(null)"))
-		d->override[0] = '\0';
-	if (rc && rc != -ENOENT)
-		d->override_err = rc;
 }
 
 bool model_same_slot(const struct pdev *a, const struct pdev *b)
@@ -346,136 +230,24 @@ static void mark_protected(struct model *m, const struct policy *p)
 	}
 }
 
-/*
- * No /proc/bootconfig. procfs creates it whenever the kernel is built with
- * CONFIG_BOOT_CONFIG (fs/proc/bootconfig.c proc_boot_config_init()), so on
- * the live system its absence means no bootconfig. A tree may just lack the
- * file: there the kernel's own config, /boot/config-KVER, must say that
- * bootconfig is not built in.
- */
-static int bootconfig_absent(struct model *m)
-{
-	char path[256], line[256];
-	int rc = -ENOENT;
-	FILE *fp;
-
-	if (!sysroot_is_redirected())
-		return 0;
-	snprintf(path, sizeof(path), "/boot/config-%s", m->kernel);
-	fp = sysroot_fopen(path, "r");
-	while (fp && fgets(line, sizeof(line), fp))
-		if (!strcmp(line, "# CONFIG_BOOT_CONFIG is not set\n"))
-			rc = 0;
-	if (fp)
-		fclose(fp);
-	if (rc)
-		snprintf(m->cmdline_why, sizeof(m->cmdline_why),
-			 "no /proc/bootconfig, and %s does not say that the kernel lacks bootconfig: cannot tell which parameters the kernel applied early",
-			 path);
-	return rc;
-}
-
-/* Which leading parameters did bootconfig add (cmdline_mark_bootconfig)? */
-static int read_bootconfig(struct model *m)
-{
-	static char text[65536];
-	ssize_t n = sysroot_read("/proc/bootconfig", text, sizeof(text) - 1);
-	int rc;
-
-	if (n == -ENOENT)
-		return bootconfig_absent(m);
-	if (n >= 0 && (size_t)n == sizeof(text) - 1)
-		n = -E2BIG;
-	if (n >= 0) {
-		text[n] = '\0';
-		rc = strlen(text) == (size_t)n ? cmdline_mark_bootconfig(&m->cmdline, text) : -EINVAL;
-	} else {
-		rc = (int)n;
-	}
-	if (rc)
-		snprintf(m->cmdline_why, sizeof(m->cmdline_why),
-			 "cannot match /proc/bootconfig to /proc/cmdline (%s): which parameters came from bootconfig is unknown",
-			 strerror(-rc));
-	return rc;
-}
-
-/*
- * /proc/cmdline as the kernel and libkmod read it (cmdline.c). Returns 0 or
- * -errno with the reason in m->cmdline_why.
- */
-static int read_cmdline(struct model *m)
-{
-	ssize_t n = sysroot_read("/proc/cmdline", m->cmdline_raw, sizeof(m->cmdline_raw) - 1);
-	int rc;
-
-	m->cmdline_raw[n < 0 ? 0 : n] = '\0';
-	if (n < 0)
-		rc = (int)n;
-	else if (strlen(m->cmdline_raw) != (size_t)n)
-		rc = -EINVAL; /* a NUL byte: not a line the kernel shows */
-	else
-		rc = cmdline_parse(&m->cmdline, m->cmdline_raw);
-	if (rc == -E2BIG)
-		snprintf(m->cmdline_why, sizeof(m->cmdline_why),
-			 "/proc/cmdline is longer than 4095 bytes or has more than %d parameters: libkmod reads only its first 4095 bytes",
-			 CMDLINE_MAX_PARAMS);
-	else if (rc)
-		snprintf(m->cmdline_why, sizeof(m->cmdline_why), "cannot read /proc/cmdline: %s",
-			 strerror(-rc));
-	return rc ? rc : read_bootconfig(m);
-}
-
-static void read_host(struct model *m)
-{
-	struct dirent **names;
-	ssize_t n;
-
-	if (sysroot_read_line("/proc/sys/kernel/osrelease", m->kernel, sizeof(m->kernel)))
-		m->kernel[0] = '\0';
-	m->cmdline_err = read_cmdline(m);
-	n = sysroot_scandir("/sys/class/iommu", &names);
-	if (n < 0) {
-		m->iommu_err = n == -ENOENT ? 0 : (int)n;
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		size_t used = strlen(m->iommus);
-
-		snprintf(m->iommus + used, sizeof(m->iommus) - used, "%s%s", used ? " " : "",
-			 names[i]->d_name);
-		free(names[i]);
-	}
-	free(names);
-}
-
 int model_build(struct model *m, const struct policy *p, char *err, size_t errlen)
 {
 	int rc;
 
 	memset(m, 0, sizeof(*m));
-	m->dump = dump_file();
-	if (!m->dump)
-		read_host(m);
-	rc = m->dump ? dump_check_offsets(err, errlen) : 0;
+	m->src = source_current();
+	rc = m->src->prepare(m, err, errlen);
 	if (rc)
 		return rc;
 	rc = pcidev_scan(m, err, errlen);
-	if (!rc && m->dump)
-		rc = dump_topology(m, err, errlen); /* no sysfs: bus numbers, no links */
+	if (!rc)
+		rc = m->src->place(m, err, errlen);
 	if (rc)
 		return rc;
-	if (!m->dump)
-		topo_all(m);
 	index_peers(m);
 	mark_protected(m, p);
-	for (int i = 0; i < m->ndevs && !m->dump; i++) {
-		if (m->devs[i].foreign)
-			links_one(&m->devs[i]); /* card.functions: its driver */
-		if (!pdev_protected(&m->devs[i]))
-			continue;
-		links_one(&m->devs[i]);
-		override_one(&m->devs[i]);
-	}
+	if (m->src->links)
+		m->src->links(m);
 	m->first_path_err = -1;
 	for (int i = 0; i < m->ndevs && m->first_path_err < 0; i++)
 		if (m->devs[i].path_err)

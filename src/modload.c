@@ -25,6 +25,7 @@
 #include <zstd_errors.h>
 
 #include "modload.h"
+#include "machine.h"
 #include "sysroot.h"
 
 #ifndef LIBKMOD_VERSION
@@ -344,6 +345,10 @@ int finit_module(int fd, const char *uargs, int flags)
 	long rc;
 	int err;
 
+	if (!machine_may_act()) {
+		errno = EPERM;
+		return -1;
+	}
 	if (c) {
 		/* /sys/module/compression names the one format it decompresses. */
 		if (!sysroot_read_line("/sys/module/compression", kernel, sizeof(kernel)) && *kernel)
@@ -506,6 +511,8 @@ int modload_probe(struct modload *ml, const char *name, bool dry_run,
 					     NULL, NULL, NULL, probe_step);
 	walk_now = NULL;
 	if (rc >= 0 && w.vetoed)
+		rc = -EPERM;
+	if (rc >= 0 && !dry_run && !machine_may_act())
 		rc = -EPERM;
 	if (rc >= 0 && !dry_run)
 		rc = kmod_module_probe_insert_module(mod, flags, NULL, NULL, NULL, NULL);

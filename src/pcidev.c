@@ -25,12 +25,12 @@
 #include "dump.h"
 #include "fault.h"
 #include "pcidev.h"
+#include "source.h"
 #include "sysroot.h"
 
 static struct pci_access *pacc; /* the scan in progress; then model->pci */
 static jmp_buf *guard;
 static char last_msg[256];
-static const char *dump_name; /* --lspci-dump FILE, or NULL for sysfs */
 
 static void pcidev_error(char *msg, ...) __attribute__((noreturn));
 static int read_block(struct pci_dev *p, uint8_t *buf, int len);
@@ -65,6 +65,7 @@ static void pcidev_debug(char *msg, ...)
 
 static int pacc_open(char *err, size_t errlen)
 {
+	const char *dump_name = source_file();
 	char path[PATH_MAX];
 	jmp_buf jb;
 
@@ -75,7 +76,8 @@ static int pacc_open(char *err, size_t errlen)
 	pacc->error = pcidev_error;
 	pacc->warning = pcidev_warning;
 	pacc->debug = pcidev_debug;
-	pacc->method = dump_name ? PCI_ACCESS_DUMP : PCI_ACCESS_SYS_BUS_PCI;
+	pacc->method = source_current()->kind == SOURCE_DUMP ? PCI_ACCESS_DUMP
+							     : PCI_ACCESS_SYS_BUS_PCI;
 	guard = &jb;
 	if (setjmp(jb)) {
 		guard = NULL;
@@ -140,7 +142,7 @@ static void dump_check_header(struct pdev *d)
 {
 	uint8_t hdr[64];
 
-	if (!dump_name || d->ident_err)
+	if (source_current()->kind != SOURCE_DUMP || d->ident_err)
 		return;
 	if (!read_block(d->handle, hdr, sizeof(hdr))) {
 		d->ident_err = -ENODATA;
@@ -230,24 +232,6 @@ static int read_block(struct pci_dev *p, uint8_t *buf, int len)
 }
 
 /*
- * libpci opens config files blocking: a FIFO planted in a --root tree would
- * hang it. Real sysfs config attributes are regular files.
- */
-static bool config_not_regular(const struct pdev *d, char *why, size_t whylen)
-{
-	char path[96];
-	int rc;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", d->bdf);
-	rc = sysroot_regular(path);
-	if (!rc)
-		return false;
-	snprintf(why, whylen, "cannot read config space: %s: %s", path,
-		 rc == -EINVAL ? "not a regular file" : strerror(-rc));
-	return true;
-}
-
-/*
  * libpci reads whole blocks only. A 4096-byte read failed and a 256-byte
  * one worked: find how many bytes there really are, since caps.c decides by
  * the length whether an extended space exists (pci_cfg_space_size()). A
@@ -271,6 +255,7 @@ static size_t readable_len(struct pci_dev *p, uint8_t *buf)
 
 int pcidev_load_config(struct pdev *d)
 {
+	const struct source *s = source_current();
 	char *why = d->cfg_why;
 	size_t whylen = sizeof(d->cfg_why);
 
@@ -285,18 +270,18 @@ int pcidev_load_config(struct pdev *d)
 		return d->cfg_err = -ENOMEM;
 	}
 	last_msg[0] = '\0';
-	if (!dump_name && config_not_regular(d, why, whylen))
-		return d->cfg_err = -EIO;
+	if (s->config_open && (d->cfg_err = s->config_open(d, why, whylen)))
+		return d->cfg_err;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		if (read_block(d->handle, d->cfg, sizes[i])) {
 			d->cfg_len = sizes[i] == CFG_SPACE_STD ? readable_len(d->handle, d->cfg)
 							       : (size_t)sizes[i];
 			d->cfg_err = caps_parse(d->cfg, d->cfg_len, &d->caps, why, whylen);
-			if (!d->cfg_err && dump_name)
-				d->cfg_err = dump_config_check(d, why, whylen);
-			if (d->cfg_err == -ENODATA && dump_name)
-				snprintf(why + strlen(why), whylen - strlen(why),
-					 " in the dump (capture it with lspci -xxxx as root)");
+			if (!d->cfg_err && s->config_check)
+				d->cfg_err = s->config_check(d, why, whylen);
+			if (d->cfg_err == -ENODATA)
+				snprintf(why + strlen(why), whylen - strlen(why), "%s",
+					 s->nodata_hint);
 			return d->cfg_err;
 		}
 	}
@@ -334,7 +319,7 @@ int pcidev_write_word(struct pdev *d, int pos, uint16_t val)
 
 	if (err)
 		return err;
-	if (dump_name)
+	if (!source_current()->writable)
 		return -EROFS; /* libpci's dump method cannot write */
 	if (fault_nostick())
 		return 0;
@@ -348,11 +333,6 @@ int pcidev_write_word(struct pdev *d, int pos, uint16_t val)
 	ok = pci_write_block(d->handle, pos, b, 2);
 	guard = NULL;
 	return ok ? 0 : -EIO;
-}
-
-void pcidev_use_dump(const char *file)
-{
-	dump_name = file;
 }
 
 int pcidev_peek_config(struct pdev *d, uint8_t *buf, size_t len)

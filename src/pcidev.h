@@ -41,13 +41,6 @@ int pcidev_read_word(struct pdev *d, int pos, uint16_t *val);
 int pcidev_write_word(struct pdev *d, int pos, uint16_t val);
 
 /*
- * Scan the lspci dump @file (libpci's dump method, forced) instead of
- * sysfs; NULL: sysfs again. Takes effect at the next pcidev_scan. In dump
- * mode pcidev_write_word fails with -EROFS.
- */
-void pcidev_use_dump(const char *file);
-
-/*
  * Copy @d's config space into @buf without loading or parsing it (d->cfg
  * stays untouched): the largest of 4096, 256 and 64 bytes that fits @len
  * and is readable. Reads only. Returns the count or -EIO.

@@ -25,6 +25,7 @@
 #include <sha2.h>
 
 #include "rom.h"
+#include "machine.h"
 #include "sysroot.h"
 
 #ifndef LIBMD_VERSION
@@ -170,7 +171,7 @@ int rom_load(const struct pdev *d, const char *driver, struct rom_info *ri, uint
 	if (rom_attr_state(d, ri) || rom_user_state(d, driver, ri))
 		return 0;
 	attr_path(path, sizeof(path), d, "rom");
-	if (sysroot_is_redirected()) {
+	if (!machine_may_act()) {
 		rc = read_image(path, &buf, &n);
 		if (rc)
 			set_state(ri, ROM_UNREADABLE, strerror(-rc));

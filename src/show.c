@@ -16,6 +16,7 @@
 #include "model.h"
 #include "modload.h"
 #include "show.h"
+#include "source.h"
 #include "sysroot.h"
 
 /*
@@ -121,7 +122,7 @@ static void show_card(FILE *out, struct model *m, struct pdev *d)
 		fprintf(out, "    %s  %04x:%04x class %04x  %-9s  driver %s\n", o->bdf, o->vendor,
 			o->device, (unsigned int)o->class,
 			o->matched ? "matched" : o->companion ? "companion" : "foreign",
-			o->driver[0] ? o->driver : m->dump ? "unknown" : "none");
+			o->driver[0] ? o->driver : !m->src->live ? "unknown" : "none");
 	}
 }
 
@@ -131,10 +132,10 @@ static void show_one(FILE *out, struct model *m, struct pdev *d, const struct re
 
 	fprintf(out, "%s  %04x:%04x class %04x  %s  driver %s  override %s%s\n", d->bdf, d->vendor,
 		d->device, (unsigned int)d->class, d->matched ? "matched" : "companion",
-		d->driver[0] ? d->driver : m->dump ? "unknown" : "none",
-		d->override[0] ? d->override : m->dump ? "unknown" : "none",
+		d->driver[0] ? d->driver : !m->src->live ? "unknown" : "none",
+		d->override[0] ? d->override : !m->src->live ? "unknown" : "none",
 		show_marks(r, d->bdf, "", mark, sizeof(mark)));
-	if (m->dump)
+	if (!m->src->live)
 		fprintf(out, "  group: unknown (not in an lspci dump)\n");
 	else
 		show_group(out, d);
@@ -289,11 +290,11 @@ int show_cmdline(FILE *out, struct model *m, const struct policy *p)
 	char ports[4096];
 	int n;
 
-	const char *iommu = m->dump ? "" : iommu_param(m);
+	const char *iommu = !m->src->live ? "" : iommu_param(m);
 
 	fprintf(out, "%s%s%s\n", iommu, p->require_strict ? "iommu.strict=1 " : "",
 		p->require_noats ? "pci=noats" : "");
-	if (m->dump)
+	if (!m->src->live)
 		fprintf(out, "# from an lspci dump, CPU and kernel unknown: add intel_iommu=on on Intel; pci=config_acs= needs Linux %d.%d+, several entries 6.15+ or 6.12.23+\n",
 			CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR);
 	else if (!*iommu && !strstr(m->iommus, "ivhd"))
@@ -301,7 +302,7 @@ int show_cmdline(FILE *out, struct model *m, const struct policy *p)
 	n = config_acs_list(m, p, ports, sizeof(ports));
 	if (n <= 0)
 		return n;
-	if (!m->dump && !kernel_at_least(m->kernel, CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR)) {
+	if (m->src->live && !kernel_at_least(m->kernel, CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR)) {
 		fprintf(out, "# kernel %s has no pci=config_acs= (Linux %d.%d and later): the ports get their ACS\n"
 			"# bits only from `gpugate enforce` after boot (the kernel itself sets SV RR CR UF when\n"
 			"# an IOMMU is on, TB only with pci=noats). On a newer kernel add:\n"
@@ -313,7 +314,7 @@ int show_cmdline(FILE *out, struct model *m, const struct policy *p)
 	/* GRUB ends a command at ';': single quotes keep the word whole (qemu/grub.sh proves it). */
 	fprintf(out, "# GRUB ends a command at ';': in /etc/default/grub GRUB_CMDLINE_LINUX=\"... 'pci=config_acs=%s'\", in grub.cfg 'pci=config_acs=%s'\n",
 		ports, ports);
-	if (n > 1 && !m->dump && !config_acs_list_parses(m->kernel))
+	if (n > 1 && m->src->live && !config_acs_list_parses(m->kernel))
 		fprintf(out, "# kernel %s: a list of several entries parses only with commit 9cf8a952d57b (Linux 6.15, 6.12.23 and later 6.12.y); check dmesg for \"Can't parse ACS command line parameter\"\n",
 			m->kernel);
 	return 0;

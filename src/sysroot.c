@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "machine.h"
 #include "sysroot.h"
 
 static char prefix[PATH_MAX];
@@ -67,6 +68,15 @@ static int real_path(char real[PATH_MAX], const char *path, enum fault_op op)
 	int err = sysroot_path(real, PATH_MAX, path);
 
 	return err ? err : fault_check(op);
+}
+
+/*
+ * A write below a --root tree changes only the tree; any other write changes
+ * this machine and needs its flag (machine.h). Returns 0 or -EPERM.
+ */
+static int may_write(void)
+{
+	return prefix[0] || machine_may_act() ? 0 : -EPERM;
 }
 
 /* sysfs attributes and /proc files are regular files; anything else is refused. */
@@ -221,6 +231,8 @@ FILE *sysroot_fopen(const char *path, const char *mode)
 
 	if (!err && mode[0] == 'r')
 		err = sysroot_regular(path);
+	else if (!err)
+		err = may_write();
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -247,6 +259,8 @@ int sysroot_write(const char *path, const char *data)
 	size_t len = strlen(data);
 	int fd, err = real_path(real, path, FAULT_WRITE);
 
+	if (!err)
+		err = may_write();
 	if (err)
 		return err;
 	fd = open(real, O_WRONLY | O_CLOEXEC);
@@ -276,6 +290,8 @@ int sysroot_write_file(const char *path, const void *data, size_t len)
 	char real[PATH_MAX];
 	int fd, err = real_path(real, path, FAULT_WRITE);
 
+	if (!err)
+		err = may_write();
 	if (err)
 		return err;
 	err = make_parents(real);

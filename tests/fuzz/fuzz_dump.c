@@ -4,7 +4,7 @@
  * text as `lspci -xxxx` output. Each input is written to one unlinked
  * temporary file (read through /proc/self/fd/N)
  * and the model is built from it as `gpugate --lspci-dump FILE` does
- * (dump_set, model_build: libpci's dump method reads the file, pcidev.c
+ * (source_select, model_build: libpci's dump method reads the file, pcidev.c
  * fills the functions, dump.c merges repeated records and rebuilds the
  * tree from the bridges' bus numbers); then every function's config space
  * is loaded and the model freed. Linked with every source but main.c and
@@ -42,6 +42,7 @@
 #include "kernel_caps.h"
 #include "model.h"
 #include "policy.h"
+#include "source.h"
 
 #define TERMINATED(a) (memchr((a), '\0', sizeof(a)) != NULL)
 
@@ -188,7 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (ftruncate(fd, 0) || pwrite(fd, data, size, 0) != (ssize_t)size)
 		abort();
-	if (dump_set(path))
+	if (source_select(path))
 		abort();
 	policy_defaults(&p);
 	memset(err, 0x55, sizeof(err));
@@ -202,6 +203,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	model_free(&m);
-	dump_set(NULL);
+	source_select(NULL);
 	return 0;
 }
