@@ -250,6 +250,7 @@ build_initrd() {
 		log "dracut: initrd-$variant.img (policy $policy)"
 		mkdir -p "$LAB/tmp"
 		GPUGATE_BINARY=$STAGE/usr/sbin/gpugate GPUGATE_POLICY=$policy \
+			GPUGATE_LAB_KCONFIG=$KERNEL_ROOT/boot/config-$kver \
 			dracutbasedir=$LAB/dracutbase \
 			dracut --quiet --force "$(hostonly_of "$variant")" --no-hostonly-cmdline \
 			--kver "$kver" --kmoddir "$KERNEL_ROOT/lib/modules/$kver" \
