@@ -52,6 +52,8 @@ struct pdev {
 
 	int group;	       /* IOMMU group, -1 when the link is absent */
 	int group_err;	       /* negative errno other than -ENOENT */
+	char **members;	       /* names in the group's devices directory */
+	int nmembers;	       /* how many, or negative errno listing them */
 	char driver[64];       /* "" when unbound */
 	int driver_err;	       /* negative errno other than -ENOENT */
 	char override[64];     /* driver_override, "" when "(null)" */

@@ -271,7 +271,17 @@ int model_config(struct pdev *d)
 	return pcidev_load_config(d);
 }
 
+void model_free_members(struct pdev *d, int n)
+{
+	for (int i = 0; d->members && i < n; i++)
+		free(d->members[i]);
+	free(d->members);
+	d->members = NULL;
+}
+
 void model_free(struct model *m)
 {
+	for (int i = 0; i < m->ndevs; i++)
+		model_free_members(&m->devs[i], m->devs[i].nmembers);
 	pcidev_cleanup(m);
 }
