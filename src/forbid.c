@@ -16,7 +16,6 @@
 #include <strings.h>
 
 #include "checks.h"
-#include "sysroot.h"
 
 /* 1 or 0 when @s is a whole boolean word, else -1. */
 static int bool_word(const char *s)
@@ -116,33 +115,29 @@ static int forbid_cmdline(struct ctx *c, const char *entry, const char *name, co
 	return hits;
 }
 
-/* Check the live value of a module parameter "module.param"; 1 if forbidden. */
-static int forbid_runtime(struct ctx *c, const char *entry, const char *name, const char *want)
+/*
+ * Check the live value of a module parameter "module.param" (model_build
+ * read it into @mp); 1 if forbidden.
+ */
+static int forbid_runtime(struct ctx *c, const char *entry, const char *name, const char *want,
+			  const struct modparam *mp)
 {
-	const char *dot = strchr(name, '.');
-	char path[256], val[128], mod[64];
+	char val[128];
 	struct finding *f;
-	int rc;
 
-	if (!dot || !want || (size_t)(dot - name) >= sizeof(mod))
-		return 0;
-	memcpy(mod, name, (size_t)(dot - name));
-	mod[dot - name] = '\0';
-	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", mod, dot + 1);
-	rc = sysroot_read_line(path, val, sizeof(val));
-	if (rc == -ENOENT)
+	if (!mp->read || mp->err == -ENOENT)
 		return 0; /* module not loaded or parameter absent: nothing in force */
-	if (rc) {
-		snprintf(val, sizeof(val), "cannot read %s: %s", path, strerror(-rc));
+	if (mp->err) {
+		snprintf(val, sizeof(val), "cannot read %s: %s", mp->path, strerror(-mp->err));
 		finding_unknown(check_add(c, "cmdline.forbidden", NULL, NULL, ST_FAIL), val);
 		return 1;
 	}
-	if (!value_means(name, val, want))
+	if (!value_means(name, mp->val, want))
 		return 0;
 	f = check_add(c, "cmdline.forbidden", NULL, NULL, ST_FAIL);
 	snprintf(f->expected, sizeof(f->expected), "no %s", entry);
-	snprintf(f->actual, sizeof(f->actual), "%s=%s at run time", name, val);
-	finding_msg(f, "module parameter %s is %s in the running kernel (modprobe.d or sysfs); fix: remove the option and reload the module, or reboot", name, val);
+	snprintf(f->actual, sizeof(f->actual), "%s=%s at run time", name, mp->val);
+	finding_msg(f, "module parameter %s is %s in the running kernel (modprobe.d or sysfs); fix: remove the option and reload the module, or reboot", name, mp->val);
 	return 1;
 }
 
@@ -185,7 +180,7 @@ void check_cmdline_forbidden(struct ctx *c, struct pdev *unused)
 		if (eq)
 			*eq = '\0';
 		hits += forbid_cmdline(c, entry, name, eq ? eq + 1 : NULL);
-		hits += forbid_runtime(c, entry, name, eq ? eq + 1 : NULL);
+		hits += forbid_runtime(c, entry, name, eq ? eq + 1 : NULL, &c->m->forbid_rt[i]);
 	}
 	if (hits)
 		return;

@@ -52,6 +52,8 @@ struct pdev {
 
 	int group;	       /* IOMMU group, -1 when the link is absent */
 	int group_err;	       /* negative errno other than -ENOENT */
+	char **members;	       /* names in the group's devices directory */
+	int nmembers;	       /* how many, or negative errno listing them */
 	char driver[64];       /* "" when unbound */
 	int driver_err;	       /* negative errno other than -ENOENT */
 	char override[64];     /* driver_override, "" when "(null)" */
@@ -71,6 +73,14 @@ struct pdev {
 
 struct source;
 
+/* A forbidden "module.param=value" entry's value in the running kernel. */
+struct modparam {
+	bool read;	/* the entry names a module parameter with a value */
+	int err;	/* negative errno reading it (-ENOENT: not in force) */
+	char path[256];	/* /sys/module/MODULE/parameters/PARAM */
+	char val[128];
+};
+
 struct model {
 	struct pdev *devs; /* sorted by PCI address */
 	int ndevs;
@@ -82,6 +92,7 @@ struct model {
 	char iommus[256];    /* names in /sys/class/iommu, space separated */
 	int iommu_err;	     /* negative errno listing /sys/class/iommu */
 	int first_path_err;  /* first function whose place is unknown, or -1 */
+	struct modparam forbid_rt[POLICY_MAX_LIST]; /* by policy forbid index */
 	const struct source *src; /* where it came from (source.h) */
 	void *pci;	     /* pcidev.c: this model's own libpci access */
 };

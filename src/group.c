@@ -10,16 +10,13 @@
  * also holds an unbound NIC is viable yet not isolated: gpugate asks for
  * more than VFIO does.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <pci/header.h>
 
 #include "checks.h"
 #include "model.h"
-#include "sysroot.h"
 
 /*
  * A bridge is what the kernel's pci_is_bridge() calls one: a type 1
@@ -67,22 +64,20 @@ static const struct pdev *domain_owner(const struct ctx *c, const struct pdev *d
 void check_group_isolated(struct ctx *c, struct pdev *d)
 {
 	const char *id = "group.isolated";
-	char path[96], intruders[128] = "", what[16];
+	char intruders[128] = "", what[16];
 	struct finding *f;
-	struct dirent **names;
-	int members, bad = 0;
+	int members = d->nmembers, bad = 0;
 
 	if (!check_has_group(c, id, d, "alone in an IOMMU group"))
 		return;
-	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices", d->group);
-	members = sysroot_scandir(path, &names);
 	if (members < 0) {
-		snprintf(intruders, sizeof(intruders), "cannot list %s: %s", path, strerror(-members));
+		snprintf(intruders, sizeof(intruders), "cannot list /sys/kernel/iommu_groups/%d/devices: %s",
+			 d->group, strerror(-members));
 		finding_unknown(check_add(c, id, d, NULL, ST_FAIL), intruders);
 		return;
 	}
 	for (int i = 0; i < members; i++) {
-		const char *name = names[i]->d_name;
+		const char *name = d->members[i];
 		int k = model_find(c->m, name);
 
 		if (k >= 0 && member_ok(d, &c->m->devs[k]))
@@ -94,9 +89,6 @@ void check_group_isolated(struct ctx *c, struct pdev *d)
 			snprintf(what, sizeof(what), "%04x", (unsigned int)c->m->devs[k].class);
 		add_intruder(intruders, sizeof(intruders), name, what);
 	}
-	for (int i = 0; i < members; i++)
-		free(names[i]);
-	free(names);
 	f = check_add(c, id, d, NULL, bad || !members ? ST_FAIL : ST_PASS);
 	snprintf(f->expected, sizeof(f->expected), "group %d: this card's protected functions and bridges only", d->group);
 	if (!members) {

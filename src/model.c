@@ -230,6 +230,26 @@ static void mark_protected(struct model *m, const struct policy *p)
 	}
 }
 
+/* The run-time values of the policy's forbidden module parameters. */
+static void read_forbid_params(struct model *m, const struct policy *p)
+{
+	for (int i = 0; i < p->nforbid; i++) {
+		struct modparam *mp = &m->forbid_rt[i];
+		const char *name = p->forbid[i];
+		const char *dot = strchr(name, '.'), *eq = strchr(name, '=');
+		char mod[64];
+
+		if (!dot || !eq || dot > eq || (size_t)(dot - name) >= sizeof(mod))
+			continue;
+		memcpy(mod, name, (size_t)(dot - name));
+		mod[dot - name] = '\0';
+		snprintf(mp->path, sizeof(mp->path), "/sys/module/%s/parameters/%.*s",
+			 mod, (int)(eq - dot - 1), dot + 1);
+		mp->read = true;
+		mp->err = sysroot_read_line(mp->path, mp->val, sizeof(mp->val));
+	}
+}
+
 int model_build(struct model *m, const struct policy *p, char *err, size_t errlen)
 {
 	int rc;
@@ -248,6 +268,7 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 	mark_protected(m, p);
 	if (m->src->links)
 		m->src->links(m);
+	read_forbid_params(m, p);
 	m->first_path_err = -1;
 	for (int i = 0; i < m->ndevs && m->first_path_err < 0; i++)
 		if (m->devs[i].path_err)
@@ -271,7 +292,17 @@ int model_config(struct pdev *d)
 	return pcidev_load_config(d);
 }
 
+void model_free_members(struct pdev *d, int n)
+{
+	for (int i = 0; d->members && i < n; i++)
+		free(d->members[i]);
+	free(d->members);
+	d->members = NULL;
+}
+
 void model_free(struct model *m)
 {
+	for (int i = 0; i < m->ndevs; i++)
+		model_free_members(&m->devs[i], m->devs[i].nmembers);
 	pcidev_cleanup(m);
 }

@@ -22,6 +22,9 @@ int model_build_or_say(struct model *m, const struct policy *p);
 
 void model_free(struct model *m);
 
+/* Free the first @n of @d's group members and the list. */
+void model_free_members(struct pdev *d, int n);
+
 /* Index of the function @bdf, or -1. */
 int model_find(const struct model *m, const char *bdf);
 

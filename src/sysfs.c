@@ -121,6 +121,38 @@ static void links_one(struct pdev *d)
 	}
 }
 
+/*
+ * The entries of a protected function's IOMMU group (group.isolated): as
+ * listed, known functions or not.
+ */
+static void members_one(struct pdev *d)
+{
+	char path[96];
+	struct dirent **names;
+	int n;
+
+	if (d->group < 0)
+		return;
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices", d->group);
+	n = sysroot_scandir(path, &names);
+	d->nmembers = n;
+	if (n <= 0)
+		return;
+	d->members = calloc((size_t)n, sizeof(*d->members));
+	for (int i = 0; i < n; i++) {
+		if (d->members)
+			d->members[i] = strdup(names[i]->d_name);
+		if (d->members && !d->members[i])
+			d->nmembers = -ENOMEM;
+		free(names[i]);
+	}
+	free(names);
+	if (!d->members)
+		d->nmembers = -ENOMEM;
+	else if (d->nmembers < 0)
+		model_free_members(d, n);
+}
+
 /* driver_override matters only where gpugate binds: protected functions. */
 static void override_one(struct pdev *d)
 {
@@ -262,6 +294,7 @@ static void sysfs_links(struct model *m)
 			continue;
 		links_one(&m->devs[i]);
 		override_one(&m->devs[i]);
+		members_one(&m->devs[i]);
 	}
 }
 
