@@ -268,7 +268,8 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 	mark_protected(m, p);
 	if (m->src->links)
 		m->src->links(m);
-	read_forbid_params(m, p);
+	if (m->src->live) /* a dump has no module parameters (the check skips) */
+		read_forbid_params(m, p);
 	m->first_path_err = -1;
 	for (int i = 0; i < m->ndevs && m->first_path_err < 0; i++)
 		if (m->devs[i].path_err)

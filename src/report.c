@@ -82,15 +82,22 @@ void finding_msg(struct finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* What to do about any state that could not be read, unless @why says. */
-#define UNKNOWN_FIX "fix: run as root on the live host (under --root: a complete snapshot); a device that reads all ones or has a broken capability list is gone or hostile: reseat or remove it"
+/*
+ * What to do about any state that could not be read, unless @why says; a
+ * finding on a device adds what a device that cannot be read may be.
+ */
+#define UNKNOWN_FIX "fix: run as root on the live host (under --root: a complete snapshot)"
+#define UNKNOWN_DEV_FIX "; a device that reads all ones or has a broken capability list is gone or hostile: reseat or remove it"
 
 void finding_unknown(struct finding *f, const char *why)
 {
+	bool has_fix = strstr(why, "fix:");
+
 	f->status = ST_FAIL;
 	f->undetermined = true;
 	snprintf(f->actual, sizeof(f->actual), "unknown");
-	finding_msg(f, "%s%s%s", why, strstr(why, "fix:") ? "" : "; ", strstr(why, "fix:") ? "" : UNKNOWN_FIX);
+	finding_msg(f, "%s%s%s%s", why, has_fix ? "" : "; ", has_fix ? "" : UNKNOWN_FIX,
+		    has_fix || !f->device[0] ? "" : UNKNOWN_DEV_FIX);
 }
 
 static const char *const *sort_order;
