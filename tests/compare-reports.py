@@ -47,6 +47,8 @@ REPO = HERE.parent
 REALDATA = REPO.parent / "shared" / "realdata"
 sys.path.insert(0, str(HERE / "gen"))
 import mktree  # noqa: E402
+sys.path.insert(0, str(HERE / "lib"))
+from gpugate_test import scratch_base  # noqa: E402
 
 TIMEOUT = 120
 # read-only commands, run once per binary on one copy of the tree
@@ -69,16 +71,6 @@ def masked(text):
     for rx, rep in TIME_RE:
         text = rx.sub(rep, text)
     return text
-
-
-def scratch_base():
-    env = os.environ.get("GPUGATE_TREES_TMP")
-    if env:
-        return Path(env)
-    shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
-        return shm
-    return Path(tempfile.gettempdir())
 
 
 def version():
