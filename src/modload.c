@@ -49,8 +49,8 @@ struct modload {
  *   CONFIG_MODULE_DECOMPRESS and sysfs) names another format, or, where
  *   that file is absent, finit_module() refused the flag: EINVAL below
  *   5.17 (an unknown flag), EOPNOTSUPP without CONFIG_MODULE_DECOMPRESS
- *   (module_decompress() is a stub), ENOSYS without finit_module(). The
- *   whole image is then handed to init_module().
+ *   (the kernel's module_decompress() then returns it), ENOSYS without
+ *   finit_module(). The whole image is then handed to init_module().
  *
  * Either way the kernel checks the signature: distributions sign the .ko,
  * then compress it, so the signature is inside the payload, and

@@ -48,7 +48,7 @@ REALDATA = REPO.parent / "shared" / "realdata"
 sys.path.insert(0, str(HERE / "gen"))
 import mktree  # noqa: E402
 sys.path.insert(0, str(HERE / "lib"))
-from gpugate_test import scratch_base  # noqa: E402
+from gpugate_test import scratch_base, snapshot as tree_snapshot  # noqa: E402
 
 TIMEOUT = 120
 # read-only commands, run once per binary on one copy of the tree
@@ -123,22 +123,8 @@ def run(binary, args, env=None):
 
 def snapshot(root):
     """Every path of the tree: type, mode, content (masked) or target."""
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in sorted(dirnames + filenames):
-            p = os.path.join(dirpath, name)
-            rel = os.path.relpath(p, root)
-            st = os.lstat(p)
-            if os.path.islink(p):
-                out[rel] = ("l", st.st_mode, os.readlink(p))
-            elif os.path.isdir(p):
-                out[rel] = ("d", st.st_mode, None)
-            else:
-                with open(p, "rb") as f:
-                    data = f.read()
-                out[rel] = ("f", st.st_mode,
-                            masked(data.decode("latin-1")))
-    return out
+    return {rel: (t, mode, masked(v.decode("latin-1")) if t == "f" else v)
+            for rel, (t, mode, v) in tree_snapshot(root, raw=True).items()}
 
 
 def difference(a, b):
