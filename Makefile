@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# gpugate: a fully static, musl-linked binary built from src/*.c and linked
+# gpugate: a fully static, musl-linked binary built from src/*/*.c and linked
 # against libpci and libkmod, which src/deps/fetch-build.sh builds from
 # Debian's source packages into build/deps/ (kept across `make clean`).
 #
@@ -66,15 +66,21 @@ WRAP_LDFLAGS := -Wl,--wrap=open -Wl,--wrap=open64
 DEPLIBS  := $(addprefix $(DEPS)/lib/,libpci.a libkmod.a libmd.a liblzma.a libzstd.a libz.a)
 LDLIBS   ?=
 
-ALL_CPPFLAGS := -I$(DEPS)/include -Isrc \
+# src/ has one folder per layer (docs/design.md); every folder is on the
+# include path, so an include names a header, not where it lives.
+LAYERS   := lib parse core source model check fix output cmd
+LAYER_INC := $(addprefix -Isrc/,$(LAYERS))
+
+ALL_CPPFLAGS := -I$(DEPS)/include $(LAYER_INC) \
 	-DGPUGATE_VERSION=\"$(VERSION)\" \
 	-DLIBPCI_VERSION=\"$(LIBPCI_VERSION)\" \
 	-DLIBKMOD_VERSION=\"$(LIBKMOD_VERSION)\" \
 	-DLIBMD_VERSION=\"$(LIBMD_VERSION)\" \
 	$(CPPFLAGS)
 
-SRCS := $(sort $(wildcard src/*.c))
+SRCS := $(sort $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
 OBJS := $(patsubst src/%.c,$(OBJDIR)/%.o,$(SRCS))
+MAIN_OBJ := $(OBJDIR)/cmd/main.o
 
 Q := $(if $(V),,@)
 
@@ -103,16 +109,14 @@ $(DEPS)/versions.mk: $(STAMP)
 	@touch $@
 
 # --- gpugate ---------------------------------------------------------------
-$(OBJDIR)/%.o: src/%.c $(STAMP) | $(OBJDIR)
+$(OBJDIR)/%.o: src/%.c $(STAMP)
+	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(ALL_CPPFLAGS) -MMD -MP -c $< -o $@
 
 $(BIN): $(OBJS) $(DEPLIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ $(OBJS) $(DEPLIBS) $(LDLIBS)
-
-$(OBJDIR):
-	$(Q)mkdir -p $@
 
 # The same program with fault injection compiled in (src/fault.h), for the
 # tests that make reads and writes fail. Never installed.
@@ -121,7 +125,7 @@ FAULT_OBJS := $(patsubst src/%.c,$(FAULT_OBJDIR)/%.o,$(SRCS))
 FAULT_BIN := $(BUILD)/gpugate-fault
 
 $(FAULT_OBJDIR)/%.o: src/%.c $(STAMP)
-	@mkdir -p $(FAULT_OBJDIR)
+	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(ALL_CPPFLAGS) -DGPUGATE_FAULT -MMD -MP -c $< -o $@
 
@@ -135,7 +139,7 @@ fault: $(FAULT_BIN)
 # check_id() (tests/lib/check-ids.c): the suites' list of checks. Linked
 # with every object but main.o.
 CHECK_IDS := $(BUILD)/check-ids
-$(CHECK_IDS): tests/lib/check-ids.c $(filter-out $(OBJDIR)/main.o,$(OBJS)) $(DEPLIBS)
+$(CHECK_IDS): tests/lib/check-ids.c $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(ALL_CPPFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ \
 		$< $(filter %.o,$^) $(DEPLIBS) $(LDLIBS)
@@ -151,22 +155,22 @@ HOSTCC     ?= gcc
 UNIT_DIR   := $(BUILD)/unit
 UNIT_TESTS := cmdline policy caps
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/test_,$(UNIT_TESTS))
-UNIT_FLAGS := $(CSTD) -g -O1 $(WARNFLAGS) -Isrc -I$(DEPS)/include
+UNIT_FLAGS := $(CSTD) -g -O1 $(WARNFLAGS) $(LAYER_INC) -I$(DEPS)/include
 
-$(UNIT_DIR)/test_%: tests/unit/test_%.c src/%.c src/%.h $(STAMP)
+$(UNIT_DIR)/test_%: tests/unit/test_%.c src/parse/%.c src/parse/%.h $(STAMP)
 	@mkdir -p $(UNIT_DIR)
-	$(Q)$(HOSTCC) $(UNIT_FLAGS) $(UNIT_EXTRA) -o $@ $< src/$*.c -lcmocka
+	$(Q)$(HOSTCC) $(UNIT_FLAGS) $(UNIT_EXTRA) -o $@ $< src/parse/$*.c -lcmocka
 
 # cmdline.c against Python ports of the kernel's and libkmod's readers.
-$(UNIT_DIR)/cmdline_dump: tests/cmdline/cmdline_dump.c src/cmdline.c src/cmdline.h
+$(UNIT_DIR)/cmdline_dump: tests/cmdline/cmdline_dump.c src/parse/cmdline.c src/parse/cmdline.h
 	@mkdir -p $(UNIT_DIR)
-	$(Q)$(HOSTCC) $(UNIT_FLAGS) -o $@ $< src/cmdline.c
+	$(Q)$(HOSTCC) $(UNIT_FLAGS) -o $@ $< src/parse/cmdline.c
 
 # modload.c's user-space module decompression, linked as gpugate is.
-$(UNIT_DIR)/modload_decompress: tests/modload/modload_decompress.c $(filter-out $(OBJDIR)/main.o,$(OBJS)) $(DEPLIBS)
+$(UNIT_DIR)/modload_decompress: tests/modload/modload_decompress.c $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS)
 	@mkdir -p $(UNIT_DIR)
 	$(Q)$(CC) $(CFLAGS) $(ALL_CPPFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ $< \
-		$(filter-out $(OBJDIR)/main.o,$(OBJS)) $(DEPLIBS) $(LDLIBS)
+		$(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS) $(LDLIBS)
 
 unit: $(UNIT_BINS) $(UNIT_DIR)/cmdline_dump $(UNIT_DIR)/modload_decompress
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
@@ -175,6 +179,7 @@ unit: $(UNIT_BINS) $(UNIT_DIR)/cmdline_dump $(UNIT_DIR)/modload_decompress
 
 # Acceptance tests: the real binary against generated sysfs trees.
 check: all $(FAULT_BIN) $(CHECK_IDS)
+	$(Q)python3 tests/lint/layers.py
 	$(Q)python3 tests/run-trees.py
 	$(Q)python3 tests/run-enforce.py
 	$(Q)python3 tests/run-lspci-dump.py
@@ -317,12 +322,12 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := caps policy cmdline baseline dump
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_FLAGS   := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -Wall -Wextra -Isrc -I$(DEPS)/include
+	-fno-sanitize-recover=all -Wall -Wextra $(LAYER_INC) -I$(DEPS)/include
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c src/%.c src/%.h $(wildcard tests/fuzz/*.h) $(STAMP)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c src/parse/%.c src/parse/%.h $(wildcard tests/fuzz/*.h) $(STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/$*.c
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/parse/$*.c
 
 # baseline (blfile.c needs baseline.c and rom.c) and dump (libpci's dump
 # method, pcidev.c, dump.c, model.c) need more of the program: they link
@@ -330,13 +335,13 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c src/%.c src/%.h $(wildcard tests/fuzz/
 # builds with clang + ASan + UBSan (built here when missing).
 FUZZ_ASAN_DEPS := $(BUILD)/asan/deps
 FUZZ_ASAN_LIBS := $(addprefix $(FUZZ_ASAN_DEPS)/lib/,libpci.a libkmod.a libmd.a liblzma.a libzstd.a libz.a)
-FUZZ_PROG_SRCS := $(filter-out src/main.c,$(SRCS))
+FUZZ_PROG_SRCS := $(filter-out src/cmd/main.c,$(SRCS))
 
 $(FUZZ_ASAN_DEPS)/lib/libpci.a:
 	$(Q)BUILD=$(abspath $(BUILD)) bash tests/fuzz/build-asan.sh
 
 $(BUILD)/fuzz/fuzz_baseline $(BUILD)/fuzz/fuzz_dump: $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c \
-		$(FUZZ_PROG_SRCS) $(wildcard src/*.h tests/fuzz/*.h) $(FUZZ_ASAN_DEPS)/lib/libpci.a
+		$(FUZZ_PROG_SRCS) $(wildcard src/*/*.h tests/fuzz/*.h) $(FUZZ_ASAN_DEPS)/lib/libpci.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)$(FUZZ_CC) -I$(FUZZ_ASAN_DEPS)/include $(FUZZ_FLAGS) $(WRAP_LDFLAGS) -o $@ $< \

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Differential test of src/cmdline.c against independent Python ports.
+"""Differential test of src/parse/cmdline.c against independent Python ports.
 
 The ports below restate, from the sources, how the kernel and libkmod read
 /proc/cmdline:

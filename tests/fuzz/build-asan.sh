@@ -5,7 +5,7 @@
 # Sanitizer (clang, glibc, dynamically linked) for `make sanitize`:
 #
 #   build/gpugate-asan        the program
-#   build/gpugate-fault-asan  the same with fault injection (src/fault.h)
+#   build/gpugate-fault-asan  the same with fault injection (src/lib/fault.h)
 #
 # The libraries must be instrumented too (libpci parses sysfs and config
 # space, libkmod the module index and modprobe.d), so nothing of the static

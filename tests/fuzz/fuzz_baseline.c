@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * fuzz_baseline.c - libFuzzer target for baseline_parse() (src/blfile.c):
+ * fuzz_baseline.c - libFuzzer target for baseline_parse() (src/model/blfile.c):
  * arbitrary text as a baseline file, as baseline_load() hands it over (a
  * NUL byte ends the text there; baseline_load refuses such files first).
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * kernel_caps.h - the kernel's capability lookups, restated for the fuzz
- * targets from drivers/pci/pci.c (Linux 6.1) independently of src/caps.c:
+ * targets from drivers/pci/pci.c (Linux 6.1) independently of src/parse/caps.c:
  *
  *   __pci_bus_find_cap_start()  Status bit 4 (Capabilities List) gates the
  *                               standard list; it starts at 0x34 for header

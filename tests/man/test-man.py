@@ -8,17 +8,17 @@
    `groff -man -Tutf8 -ww -z` and with `man --warnings -l` (what lintian
    runs) at 80 and 60 columns without a single warning.
 2. gpugate.8 documents, each as a .TP tag in its section:
-   - every command of the commands[] table in src/main.c (COMMANDS),
+   - every command of the commands[] table in src/cmd/main.c (COMMANDS),
    - every long option of longopts[] and every short option of the
      getopt string (OPTIONS),
    - every exit status of enum exit_status (EXIT STATUS),
    - every check id of the check table (build/check-ids, through
-     tests/lib/gpugate_test.py) and the post-boot check of src/gate.c
+     tests/lib/gpugate_test.py) and the post-boot check of src/cmd/gate.c
      (CHECKS); docs/checks.md must have a section for each id too, opening
      with the man page's text for it (tests/man/checks_summary.py writes
      those paragraphs; this test fails when they are out of date).
 3. gpugate.conf.5 documents every (section, key) of the key table in
-   src/policy.c under .SH "[section]", and no key that does not exist; each
+   src/parse/policy.c under .SH "[section]", and no key that does not exist; each
    key's "Default:" equals the value config/policy.conf gives it (that file
    states every default but those in SHIPPED_NOT_DEFAULT; tests/trees
    checks it against the built-in ones).
@@ -129,17 +129,17 @@ def c_table(path, start_re, row_re):
 
 
 def check_gpugate8(secs):
-    main_c = REPO / "src" / "main.c"
+    main_c = REPO / "src" / "cmd" / "main.c"
     cmds = c_table(main_c, r"\} commands\[\] = \{", r'\{ "([a-z-]+)", ')
     if not cmds:
-        bad("src/main.c: no commands found")
+        bad("src/cmd/main.c: no commands found")
     got = [t.split()[0] for t, _ in tags(secs.get("COMMANDS", [])) if t.split()]
     for c in cmds:
         if c not in got:
-            bad("gpugate.8 COMMANDS: command %r of src/main.c is not documented" % c)
+            bad("gpugate.8 COMMANDS: command %r of src/cmd/main.c is not documented" % c)
     for c in got:
         if c not in cmds:
-            bad("gpugate.8 COMMANDS: %r is documented but not in src/main.c" % c)
+            bad("gpugate.8 COMMANDS: %r is documented but not in src/cmd/main.c" % c)
 
     longs = c_table(main_c, r"static const struct option longopts\[\] = \{",
                     r'\{ "([a-z-]+)", \w+, NULL, \'(.)\' \}')
@@ -161,7 +161,7 @@ def check_gpugate8(secs):
     codes = re.findall(r"EXIT_\w+ = (\d+)", text)
     got = [t for t, _ in tags(secs.get("EXIT STATUS", []))]
     if sorted(codes) != sorted(got):
-        bad("gpugate.8 EXIT STATUS lists %s, src/main.c has %s" % (got, codes))
+        bad("gpugate.8 EXIT STATUS lists %s, src/cmd/main.c has %s" % (got, codes))
 
     try:
         ids = list(gt.table_ids())
@@ -170,7 +170,7 @@ def check_gpugate8(secs):
         ids = []
     # the post-boot check of the boot report, added by `check` in gate.c
     ids += [i for i in re.findall(r'check_add\(&x->c, "([a-z_]+\.[a-z_.]+)"',
-                                  (REPO / "src" / "gate.c").read_text()) if i not in ids]
+                                  (REPO / "src" / "cmd" / "gate.c").read_text()) if i not in ids]
     if len(ids) < 10:
         bad("the check table: found only %d check ids" % len(ids))
     got = [t for t, _ in tags(secs.get("CHECKS", []))]
@@ -233,10 +233,10 @@ def documented_default(body):
 
 
 def check_conf5(secs):
-    keys = c_table(REPO / "src" / "policy.c", r"static const struct key keys\[\] = \{",
+    keys = c_table(REPO / "src" / "parse" / "policy.c", r"static const struct key keys\[\] = \{",
                    r'\{ "(\w+)", "(\w+)",')
     if len(keys) < 20:
-        bad("src/policy.c: found only %d keys" % len(keys))
+        bad("src/parse/policy.c: found only %d keys" % len(keys))
     defaults = conf_defaults()
     doc = {}
     for title, lines in secs.items():
@@ -247,7 +247,7 @@ def check_conf5(secs):
             doc[(m.group(1), tag.split()[0])] = body
     for k in keys:
         if k not in doc:
-            bad("gpugate.conf.5: [%s] %s of src/policy.c is not documented" % k)
+            bad("gpugate.conf.5: [%s] %s of src/parse/policy.c is not documented" % k)
             continue
         got = documented_default(doc[k])
         if got is None:
@@ -261,7 +261,7 @@ def check_conf5(secs):
                 k + (got, defaults.get(k, ""))))
     for k in doc:
         if k not in keys:
-            bad("gpugate.conf.5: [%s] %s is documented but not in src/policy.c" % k)
+            bad("gpugate.conf.5: [%s] %s is documented but not in src/parse/policy.c" % k)
     return keys
 
 

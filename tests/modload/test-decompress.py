@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""User-space module decompression (src/modload.c) against fixtures made
+"""User-space module decompression (src/source/modload.c) against fixtures made
 here: every format a distribution kernel uses decompresses to the exact
 bytes; corrupt, truncated, padded-with-garbage and oversized inputs are
 refused with no image; and the kernel-or-user-space decision follows the

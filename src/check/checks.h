@@ -45,6 +45,12 @@ bool check_config(struct ctx *c, const char *id, const struct pdev *owner, struc
  */
 bool check_has_group(struct ctx *c, const char *id, const struct pdev *d, const char *expected);
 
+/*
+ * If the kernel command line could not be read, add an undetermined finding
+ * for @id and return false.
+ */
+bool check_cmdline_read(struct ctx *c, const char *id);
+
 /* Run every check in table order and sort the findings. */
 void checks_run(struct ctx *c);
 
@@ -54,22 +60,23 @@ void checks_sort(struct ctx *c);
 /* The id of the @i-th check in table order, NULL past the end. */
 const char *check_id(int i);
 
-/* iommu.c */
+/* cmdline.c */
 void check_cmdline_iommu(struct ctx *c, struct pdev *d);
 void check_cmdline_identity(struct ctx *c, struct pdev *d);
 void check_cmdline_strict(struct ctx *c, struct pdev *d);
-void check_iommu_active(struct ctx *c, struct pdev *d);
-void check_iommu_domain(struct ctx *c, struct pdev *d);
-void check_iommu_irq_remap(struct ctx *c, struct pdev *d);
-
-/* forbid.c */
 void check_cmdline_forbidden(struct ctx *c, struct pdev *d);
+void check_cmdline_noats(struct ctx *c, struct pdev *d);
 
 /*
  * Does the policy forbid parameter @name with @value (NULL: a bare word, which
  * a bool parameter takes as true)?
  */
 bool forbid_matches(const struct policy *p, const char *name, const char *value);
+
+/* iommu.c */
+void check_iommu_active(struct ctx *c, struct pdev *d);
+void check_iommu_domain(struct ctx *c, struct pdev *d);
+void check_iommu_irq_remap(struct ctx *c, struct pdev *d);
 
 /* group.c */
 void check_group_isolated(struct ctx *c, struct pdev *d);
@@ -82,21 +89,26 @@ void check_acs_path(struct ctx *c, struct pdev *d);
 void check_acs_peers(struct ctx *c, struct pdev *d);
 
 /* ats.c */
-void check_cmdline_noats(struct ctx *c, struct pdev *d);
 void check_ats_disabled(struct ctx *c, struct pdev *d);
 
 /* bind.c */
 void check_bind_vfio(struct ctx *c, struct pdev *d);
+
+/* driver.c */
 void check_driver_host(struct ctx *c, struct pdev *d);
 
 /* blcheck.c */
 void check_baseline_topology(struct ctx *c, struct pdev *d);
 void check_baseline_rom(struct ctx *c, struct pdev *d);
 
-/* checks.c */
+/* nvlink.c */
 void check_nvlink_nvswitch(struct ctx *c, struct pdev *d);
-void check_access_config(struct ctx *c, struct pdev *d);
+
+/* devices.c */
 void check_devices_none(struct ctx *c, struct pdev *d);
 void check_devices_expect(struct ctx *c, struct pdev *d);
+
+/* access.c */
+void check_access_config(struct ctx *c, struct pdev *d);
 
 #endif

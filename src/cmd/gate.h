@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "gpugate.h"
+#include "print.h"
 #include "report.h"
 
 struct run_opts {

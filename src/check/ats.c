@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * ats.c - cmdline.noats and ats.disabled.
+ * ats.c - ats.disabled (cmdline.noats is in cmdline.c).
  *
  * A device with ATS Enable set may send requests marked "translated", which
  * the IOMMU passes through untranslated and which DT-enabled ACS ports route
@@ -17,36 +17,6 @@
 #include "checks.h"
 #include "enforce.h"
 #include "model.h"
-
-void check_cmdline_noats(struct ctx *c, struct pdev *unused)
-{
-	const char *id = "cmdline.noats";
-	struct finding *f;
-	bool noats;
-
-	(void)unused;
-	if (!c->p->require_noats) {
-		finding_msg(check_add(c, id, NULL, NULL, ST_SKIP), "policy does not require pci=noats");
-		return;
-	}
-	if (c->m->cmdline_err) {
-		finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), c->m->cmdline_why);
-		return;
-	}
-	noats = cmdline_early_has_item(&c->m->cmdline, "pci", "noats"); /* early_param */
-	f = check_add(c, id, NULL, NULL, noats ? ST_PASS : ST_FAIL);
-	snprintf(f->expected, sizeof(f->expected), "pci=noats");
-	if (noats)
-		snprintf(f->actual, sizeof(f->actual), "pci=noats");
-	else if (cmdline_has_item(&c->m->cmdline, "pci", "noats"))
-		snprintf(f->actual, sizeof(f->actual), "pci=noats from bootconfig, not applied");
-	else
-		snprintf(f->actual, sizeof(f->actual), "absent");
-	if (noats)
-		finding_msg(f, "the kernel will not enable ATS on any device");
-	else
-		finding_msg(f, "without pci=noats the IOMMU driver re-enables ATS when VFIO attaches a device, so a cleared ATS Enable does not last; fix: add pci=noats");
-}
 
 /* Is the enable bit @bit of the 16-bit register at @reg set? */
 static bool reg_set(const struct pdev *d, int cap, int reg, uint16_t bit)

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * forbid.c - cmdline.forbidden: parameters that the policy forbids.
+ * cmdline.c - the cmdline.* checks: the kernel command line asks for an
+ * IOMMU in translating, strict mode (cmdline.iommu, cmdline.identity,
+ * cmdline.strict), for no ATS (cmdline.noats), and holds nothing the policy
+ * forbids (cmdline.forbidden). Parameter semantics follow
+ * intel_iommu_setup(), iommu_setup() (arch/x86/kernel/pci-dma.c),
+ * iommu_set_def_domain_type() and iommu_dma_setup() in drivers/iommu, and
+ * pci_setup() for noats.
  *
- * An entry is "name" (forbidden with any value) or "name=value". Values
+ * cmdline.forbidden: an entry is "name" (forbidden with any value) or "name=value". Values
  * compare as the kernel would read them: booleans by kstrtobool(), so "1",
  * "y" and "on" are one value, and comma lists item by item, so
  * intremap=nosid,off holds "off". For module parameters ("module.param")
@@ -186,4 +192,145 @@ void check_cmdline_forbidden(struct ctx *c, struct pdev *unused)
 		return;
 	f = check_add(c, "cmdline.forbidden", NULL, NULL, ST_PASS);
 	finding_msg(f, "none of the %d forbidden parameters is in force", c->p->nforbid);
+}
+
+void check_cmdline_iommu(struct ctx *c, struct pdev *unused)
+{
+	static const char *const intel[] = { "on", "off" };
+	const struct cmdline *cl = &c->m->cmdline;
+	const char *off = NULL;
+	struct finding *f;
+
+	(void)unused;
+	if (!check_cmdline_read(c, "cmdline.iommu"))
+		return;
+	if (cmdline_last_of(cl, "intel_iommu", intel, 2) == 1)
+		off = "intel_iommu=off";
+	else if (cmdline_has_item(cl, "amd_iommu", "off"))
+		off = "amd_iommu=off";
+	else if (cmdline_has_item(cl, "iommu", "off"))
+		off = "iommu=off"; /* iommu_setup(): no later item clears no_iommu */
+	f = check_add(c, "cmdline.iommu", NULL, NULL, off ? ST_FAIL : ST_PASS);
+	snprintf(f->expected, sizeof(f->expected), "IOMMU not disabled on the command line");
+	snprintf(f->actual, sizeof(f->actual), "%s", off ? off : "not disabled");
+	if (off)
+		finding_msg(f, "%s turns DMA remapping off; fix: remove it and boot with intel_iommu=on (Intel) or without amd_iommu=off (AMD)", off);
+	else
+		finding_msg(f, "no parameter disables the IOMMU");
+}
+
+void check_cmdline_identity(struct ctx *c, struct pdev *unused)
+{
+	const struct cmdline *cl = &c->m->cmdline;
+	const char *pt = NULL;
+	struct finding *f;
+
+	(void)unused;
+	if (!c->p->forbid_identity) {
+		finding_msg(check_add(c, "cmdline.identity", NULL, NULL, ST_SKIP),
+			    "policy allows identity domains");
+		return;
+	}
+	if (!check_cmdline_read(c, "cmdline.identity"))
+		return;
+	/* iommu=pt and iommu.passthrough= are early params: the last one wins. */
+	for (int i = 0; i < cl->nparams; i++) {
+		const struct cmdline_param *prm = &cl->params[i];
+		static const char *const items[] = { "pt", "nopt" };
+		int k;
+
+		if (cmdline_name_eq(prm->name, "iommu.passthrough") && cmdline_bool(prm->value) >= 0) {
+			pt = cmdline_bool(prm->value) ? "iommu.passthrough=1" : NULL;
+			continue;
+		}
+		if (!cmdline_name_eq(prm->name, "iommu"))
+			continue;
+		k = cmdline_param_last_of(prm, items, 2);
+		if (k >= 0)
+			pt = k == 0 ? "iommu=pt" : NULL;
+	}
+	f = check_add(c, "cmdline.identity", NULL, NULL, pt ? ST_FAIL : ST_PASS);
+	snprintf(f->expected, sizeof(f->expected), "translated (DMA) default domains");
+	snprintf(f->actual, sizeof(f->actual), "%s", pt ? pt : "no passthrough parameter");
+	if (pt)
+		finding_msg(f, "%s gives devices identity (passthrough) domains: host DMA is not translated; fix: remove it", pt);
+	else
+		finding_msg(f, "no parameter asks for passthrough domains");
+}
+
+void check_cmdline_strict(struct ctx *c, struct pdev *unused)
+{
+	const struct cmdline *cl = &c->m->cmdline;
+	const char *how = NULL;
+	struct finding *f;
+
+	(void)unused;
+	if (!c->p->require_strict) {
+		finding_msg(check_add(c, "cmdline.strict", NULL, NULL, ST_SKIP),
+			    "policy does not require strict invalidation");
+		return;
+	}
+	if (!check_cmdline_read(c, "cmdline.strict"))
+		return;
+	/* Deprecated spellings still set strict mode (iommu_set_dma_strict()). */
+	for (int i = 0; i < cl->nparams; i++) {
+		static const char *const strict[] = { "strict" }, *const fullflush[] = { "fullflush" };
+		const struct cmdline_param *prm = &cl->params[i];
+
+		/* early_param(): parse_early_param() never sees bootconfig's keys */
+		if (cmdline_name_eq(prm->name, "iommu.strict") && cmdline_bool(prm->value) >= 0 &&
+		    !prm->bootconfig)
+			how = cmdline_bool(prm->value) ? "iommu.strict=1" : NULL;
+		else if (cmdline_name_eq(prm->name, "intel_iommu") &&
+			 cmdline_param_last_of(prm, strict, 1) == 0)
+			how = "intel_iommu=strict";
+		else if (cmdline_name_eq(prm->name, "amd_iommu") &&
+			 cmdline_param_last_of(prm, fullflush, 1) == 0)
+			how = "amd_iommu=fullflush";
+	}
+	f = check_add(c, "cmdline.strict", NULL, NULL, how ? ST_PASS : ST_FAIL);
+	snprintf(f->expected, sizeof(f->expected), "iommu.strict=1");
+	if (how)
+		snprintf(f->actual, sizeof(f->actual), "%s", how);
+	else if (cmdline_has(cl, "iommu.strict"))
+		snprintf(f->actual, sizeof(f->actual), "iommu.strict=%s%s",
+			 cmdline_last(cl, "iommu.strict") ? cmdline_last(cl, "iommu.strict") : "",
+			 cmdline_early_has(cl, "iommu.strict") ? "" : " from bootconfig, not applied");
+	else
+		snprintf(f->actual, sizeof(f->actual), "absent");
+	if (how)
+		finding_msg(f, "IOTLB invalidation is synchronous");
+	else
+		finding_msg(f, "without iommu.strict=1 the kernel may defer IOTLB invalidation (DMA-FQ), leaving freed pages reachable by DMA for a while; fix: add iommu.strict=1");
+}
+
+
+void check_cmdline_noats(struct ctx *c, struct pdev *unused)
+{
+	const char *id = "cmdline.noats";
+	struct finding *f;
+	bool noats;
+
+	(void)unused;
+	if (!c->p->require_noats) {
+		finding_msg(check_add(c, id, NULL, NULL, ST_SKIP), "policy does not require pci=noats");
+		return;
+	}
+	if (c->m->cmdline_err) {
+		finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), c->m->cmdline_why);
+		return;
+	}
+	noats = cmdline_early_has_item(&c->m->cmdline, "pci", "noats"); /* early_param */
+	f = check_add(c, id, NULL, NULL, noats ? ST_PASS : ST_FAIL);
+	snprintf(f->expected, sizeof(f->expected), "pci=noats");
+	if (noats)
+		snprintf(f->actual, sizeof(f->actual), "pci=noats");
+	else if (cmdline_has_item(&c->m->cmdline, "pci", "noats"))
+		snprintf(f->actual, sizeof(f->actual), "pci=noats from bootconfig, not applied");
+	else
+		snprintf(f->actual, sizeof(f->actual), "absent");
+	if (noats)
+		finding_msg(f, "the kernel will not enable ATS on any device");
+	else
+		finding_msg(f, "without pci=noats the IOMMU driver re-enables ATS when VFIO attaches a device, so a cleared ATS Enable does not last; fix: add pci=noats");
 }

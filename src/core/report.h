@@ -1,16 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * report.h - collect findings and actions, decide the verdict, and print
- * them as text, JSON (the report of SPEC.md) or Prometheus text format.
+ * report.h - collect findings and actions and decide the verdict
+ * (output/print.h prints them).
  */
 #ifndef GPUGATE_REPORT_H
 #define GPUGATE_REPORT_H
 
-#include <stdio.h>
-
 #include "gpugate.h"
-
-enum format { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS };
 
 /* Verdicts, in the order of their exit status. */
 enum verdict { VERDICT_PASS = 0, VERDICT_FAIL = 1, VERDICT_ERROR = 3 };
@@ -43,10 +39,6 @@ void report_sort(struct report *r, const char *const *order, int norder);
 enum verdict report_verdict(const struct report *r);
 
 const char *report_verdict_name(enum verdict v);
-
-/* Print @r for @m in @fmt to @out. @quiet: text shows only non-passing lines. */
-void report_print(FILE *out, const struct report *r, const struct model *m, enum format fmt,
-		  bool quiet);
 
 void report_free(struct report *r);
 
