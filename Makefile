@@ -274,6 +274,13 @@ bench:
 	$(Q)$(MAKE) all
 	$(Q)BENCH_QEMU=$(BENCH_QEMU) python3 tests/bench/bench.py
 
+# The current binary against git revision VERSUS (speed, RSS, size as
+# ratios in one run): the measurement a refactoring owes (docs/benchmarks.md).
+.PHONY: bench-versus
+VERSUS ?= 979cd29
+bench-versus: all
+	$(Q)python3 tests/bench/bench.py --versus $(VERSUS) --runs 11 --sizes 1000,5000
+
 # --- QEMU lab (qemu/README.md) ---------------------------------------------
 # Boot the Debian 6.1 kernel under QEMU/TCG with an emulated IOMMU and a
 # dracut or initramfs-tools initramfs holding gpugate; check that the

@@ -48,7 +48,7 @@ REALDATA = REPO.parent / "shared" / "realdata"
 sys.path.insert(0, str(HERE / "gen"))
 import mktree  # noqa: E402
 sys.path.insert(0, str(HERE / "lib"))
-from gpugate_test import scratch_base, snapshot as tree_snapshot  # noqa: E402
+from gpugate_test import build_rev, scratch_base, snapshot as tree_snapshot  # noqa: E402
 
 TIMEOUT = 120
 # read-only commands, run once per binary on one copy of the tree
@@ -71,44 +71,6 @@ def masked(text):
     for rx, rep in TIME_RE:
         text = rx.sub(rep, text)
     return text
-
-
-def version():
-    """The VERSION the Makefile gives the current tree."""
-    r = subprocess.run(["git", "-C", str(REPO), "describe", "--tags",
-                        "--dirty"], capture_output=True, text=True)
-    v = r.stdout.strip()
-    return (v[1:] if v.startswith("v") else v) or "0.1.0"
-
-
-def build_old(rev):
-    """Build rev's binary (once) in build/compare/COMMIT; return its path."""
-    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", rev],
-                            check=True, capture_output=True,
-                            text=True).stdout.strip()
-    src = REPO / "build" / "compare" / commit
-    binary = src / "build" / "gpugate"
-    if binary.exists():
-        return binary
-    shutil.rmtree(src, ignore_errors=True)
-    src.mkdir(parents=True)
-    arch = subprocess.run(["git", "-C", str(REPO), "archive", rev],
-                          check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(src)], input=arch, check=True)
-    deps = REPO / "build" / "deps"
-    if not (deps / ".stamp").exists():
-        raise SystemExit("compare-reports: build/deps missing: run make")
-    shutil.copytree(deps, src / "build" / "deps", symlinks=True)
-    # the copied stamp is newer than the archive's files: no deps rebuild
-    (src / "build" / "deps" / ".stamp").touch()
-    (src / "build" / "deps" / "versions.mk").touch()
-    r = subprocess.run(["make", "-C", str(src), "VERSION=" + version(),
-                        "all"],
-                       capture_output=True, text=True)
-    if r.returncode:
-        raise SystemExit("compare-reports: building %s failed:\n%s" % (
-            rev, r.stdout[-2000:] + r.stderr[-2000:]))
-    return binary
 
 
 def run(binary, args, env=None):
@@ -254,7 +216,7 @@ def main():
     base = scratch_base()
     tmp = Path(tempfile.mkdtemp(prefix="gpugate-compare-", dir=base))
     try:
-        old = Path(a.old) if a.old else build_old(a.rev)
+        old = Path(a.old) if a.old else build_rev(a.rev)
         return compare(a, old.resolve(), new.resolve(), tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

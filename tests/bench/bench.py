@@ -24,6 +24,13 @@
    default 7; BENCH_ICOUNT, BENCH_ITOOLS: see there), on each kernel of
    BENCH_KERNELS (default "6.1 6.12"), the kernels side by side.
 
+With --versus REV it measures only the build/gpugate against git revision
+REV's binary (built once by tests/lib/gpugate_test.py's build_rev): median
+wall and CPU time of `check`, interleaved run by run, on the HGX tree and the
+generated trees; peak RSS; binary size; each as the ratio current / REV.
+That is the "nothing got slower or bigger" measurement of a refactoring, in
+one run on one machine. Writes build/bench/versus.md.
+
 Writes build/bench/results.md (the tables of docs/benchmarks.md) and
 build/bench/results.json, and prints the tables. The trees are cached in
 build/bench/trees/ (keyed by the generator's source; a 10k tree is about
@@ -45,6 +52,8 @@ from pathlib import Path
 
 sys.dont_write_bytecode = True
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "lib"))
+from gpugate_test import build_rev  # noqa: E402
 OUT = REPO / "build" / "bench"
 BIN = REPO / "build" / "gpugate"
 MKTREE = REPO / "tests" / "gen" / "mktree.py"
@@ -520,6 +529,50 @@ def qemu_verdicts_kernel(q):
     return out
 
 
+def versus(rev, runs, sizes):
+    """Current build/gpugate against REV's binary: ratios current / REV."""
+    old = build_rev(rev)
+    hgx = tree(HGX, [HGX])
+    empty = OUT / "empty-policy.conf"
+    empty.write_text("")
+    trees = [(HGX, hgx, hgx / "etc" / "gpugate" / "policy.conf")]
+    trees += [("big %d" % n, tree("big%d" % n, ["--big", str(n)]), empty) for n in sizes]
+    rows = []
+    for name, root, pol in trees:
+        cmd = lambda b: [str(b), "--root", str(root), "-p", str(pol), "check"]
+        n = max(3, runs if nfuncs(root) <= 2500 else runs // 2 + 1)
+        log("versus %s: %s (%d runs each)" % (rev, name, n))
+        codes = {run_once(cmd(BIN))[2], run_once(cmd(old))[2]}
+        nw, nc, ow, oc = [], [], [], []
+        for _ in range(n):
+            w, c, _ = run_once(cmd(BIN))
+            nw.append(w)
+            nc.append(c)
+            w, c, _ = run_once(cmd(old))
+            ow.append(w)
+            oc.append(c)
+        med = statistics.median
+        rss_new = min(peak_rss_kib(cmd(BIN)) for _ in range(3))
+        rss_old = min(peak_rss_kib(cmd(old)) for _ in range(3))
+        rows.append((name, n, len(codes) == 1, med(nw), med(ow), med(nc), med(oc),
+                     rss_new, rss_old))
+    sz_new, sz_old = BIN.stat().st_size, old.stat().st_size
+    lines = ["# build/gpugate against %s" % rev, "",
+             "load average %.1f at the end; medians of interleaved runs." % os.getloadavg()[0],
+             "", "| tree | runs | same exit | wall ms (now / %s) | ratio | CPU ms | ratio | "
+             "peak RSS KiB | ratio |" % rev, "|---|---|---|---|---|---|---|---|---|"]
+    for name, n, same, nw, ow, nc, oc, rn, ro in rows:
+        lines.append("| %s | %d | %s | %.1f / %.1f | %.3f | %.1f / %.1f | %.3f | %d / %d | %.3f |"
+                     % (name, n, "yes" if same else "NO", nw * 1e3, ow * 1e3, nw / ow,
+                        nc * 1e3, oc * 1e3, nc / oc if oc else 0, rn, ro, rn / ro))
+    lines += ["", "binary: %d / %d bytes, ratio %.3f" % (sz_new, sz_old, sz_new / sz_old), ""]
+    text = "\n".join(lines)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "versus.md").write_text(text)
+    print(text)
+    return 0 if all(r[2] for r in rows) else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", "21")))
@@ -527,7 +580,11 @@ def main():
     ap.add_argument("--no-qemu", action="store_true")
     ap.add_argument("--only-qemu", action="store_true",
                     help="redo only the QEMU part, over build/bench/results.json")
+    ap.add_argument("--versus", metavar="REV",
+                    help="only compare build/gpugate with git revision REV's binary")
     a = ap.parse_args()
+    if a.versus:
+        return versus(a.versus, a.runs, [int(x) for x in a.sizes.split(",")])
     if a.only_qemu:
         try:
             res = json.loads((OUT / "results.json").read_text())

@@ -180,3 +180,43 @@ def tree_diff(a, b):
 def untimed(out):
     """The JSON report without its "time" value."""
     return re.sub(r'"time":"[^"]*"', '"time":null', out, count=1)
+
+
+def build_version():
+    """The VERSION the Makefile gives the current tree."""
+    r = subprocess.run(["git", "-C", str(REPO), "describe", "--tags",
+                        "--dirty"], capture_output=True, text=True)
+    v = r.stdout.strip()
+    return (v[1:] if v.startswith("v") else v) or "0.1.0"
+
+
+def build_rev(rev):
+    """Build git revision rev's binary (once) from `git archive` in
+    build/compare/COMMIT, with this tree's build/deps and VERSION (so that
+    outputs naming the version compare equal); return its path."""
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", rev],
+                            check=True, capture_output=True,
+                            text=True).stdout.strip()
+    src = REPO / "build" / "compare" / commit
+    binary = src / "build" / "gpugate"
+    if binary.exists():
+        return binary
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    arch = subprocess.run(["git", "-C", str(REPO), "archive", rev],
+                          check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(src)], input=arch, check=True)
+    deps = REPO / "build" / "deps"
+    if not (deps / ".stamp").exists():
+        raise SystemExit("build_rev: build/deps missing: run make")
+    shutil.copytree(deps, src / "build" / "deps", symlinks=True)
+    # the copied stamp is newer than the archive's files: no deps rebuild
+    (src / "build" / "deps" / ".stamp").touch()
+    (src / "build" / "deps" / "versions.mk").touch()
+    r = subprocess.run(["make", "-C", str(src), "VERSION=" + build_version(),
+                        "all"],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise SystemExit("build_rev: building %s failed:\n%s" % (
+            rev, r.stdout[-2000:] + r.stderr[-2000:]))
+    return binary
