@@ -35,6 +35,15 @@ bool fix_repairs(const struct fix *row, const char *id)
 	return false;
 }
 
+const char *enforce_fix_id(size_t i)
+{
+	for (size_t r = 0; r < sizeof(fixes) / sizeof(fixes[0]); r++)
+		for (int k = 0; fixes[r].ids[k]; k++)
+			if (!i--)
+				return fixes[r].ids[k];
+	return NULL;
+}
+
 /* Does the policy turn @row on? */
 static bool fix_enabled(const struct fix *row, const struct policy *p)
 {

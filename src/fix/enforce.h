@@ -8,6 +8,8 @@
 #ifndef GPUGATE_ENFORCE_H
 #define GPUGATE_ENFORCE_H
 
+#include <stddef.h>
+
 #include "checks.h"
 
 /*
@@ -19,5 +21,11 @@
  * took).
  */
 int enforce_apply(struct ctx *c, bool dry_run);
+
+/*
+ * The @i-th check id the fix table names (row by row, in order), or NULL
+ * past the last: tests/lib/check-ids.c holds them to the check table.
+ */
+const char *enforce_fix_id(size_t i);
 
 #endif
