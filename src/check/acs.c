@@ -16,18 +16,11 @@
  * Redirect (PCIe 6.0, 6.12.1.1).
  */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include <pci/header.h>
 
 #include "checks.h"
-#include "enforce.h"
 #include "model.h"
-
-/* ACS bits that mean something on a function of a multifunction device. */
-#define ACS_MFD_BITS (PCI_ACS_CTRL_REQ_RED | PCI_ACS_CTRL_CMPLT_RED | PCI_ACS_CTRL_EGRESS | \
-		      PCI_ACS_CTRL_TRANS)
 
 /* Describe @ctl against the implemented required bits @req into @buf; true if it holds. */
 static bool acs_judge(uint16_t cap, uint16_t ctl, uint16_t req, uint16_t forb, char *buf,
@@ -268,36 +261,4 @@ void check_acs_peers(struct ctx *c, struct pdev *d)
 				"a port on its path has unreadable config space (see acs.path), so the peers of that port are unknown");
 	else if (!n)
 		finding_msg(check_add(c, "acs.peers", d, NULL, ST_PASS), "no peer port or foreign function that could reach it");
-}
-
-int acs_fix(struct ctx *c, bool dry_run)
-{
-	bool *done = calloc((size_t)c->m->ndevs + 1, sizeof(*done));
-	int bad = 0;
-
-	if (!done)
-		return 1;
-	for (int i = 0; i < c->r->nfindings; i++) {
-		const struct finding *f = &c->r->findings[i];
-		int k = f->port[0] ? model_find(c->m, f->port) : -1;
-		struct pdev *port;
-		uint16_t cap, req = c->p->acs_require, forb = c->p->acs_forbid;
-
-		if (k < 0 || done[k] || f->status != ST_FAIL || f->undetermined ||
-		    strncmp(f->id, "acs.", 4))
-			continue;
-		port = &c->m->devs[k];
-		if (!port->cfg_loaded || port->cfg_err || !port->caps.acs)
-			continue; /* nothing software can write */
-		done[k] = true;
-		if (port->foreign) {
-			req &= ACS_MFD_BITS;
-			forb &= ACS_MFD_BITS;
-		}
-		cap = cfg_word(port->cfg, port->caps.acs + PCI_ACS_CAP);
-		bad += enforce_reg(c, port, port->caps.acs + PCI_ACS_CTRL, req & cap, forb,
-				   "write acs ctrl", dry_run) != 0;
-	}
-	free(done);
-	return bad;
 }

@@ -15,8 +15,6 @@
 #include <pci/header.h>
 
 #include "checks.h"
-#include "enforce.h"
-#include "model.h"
 
 /* Is the enable bit @bit of the 16-bit register at @reg set? */
 static bool reg_set(const struct pdev *d, int cap, int reg, uint16_t bit)
@@ -54,26 +52,4 @@ void check_ats_disabled(struct ctx *c, struct pdev *d)
 		finding_msg(f, "the device may issue pre-translated requests that bypass the IOMMU; fix: gpugate enforce clears the enable bits, and pci=noats keeps ATS off");
 	else
 		finding_msg(f, "address translation services are off");
-}
-
-int ats_fix(struct ctx *c, bool dry_run)
-{
-	int bad = 0;
-
-	for (int i = 0; i < c->m->ndevs; i++) {
-		struct pdev *d = &c->m->devs[i];
-
-		if (!pdev_protected(d) || model_config(d))
-			continue; /* unreadable: ats.disabled already failed */
-		if (d->caps.ats)
-			bad += enforce_reg(c, d, d->caps.ats + PCI_ATS_CTRL, 0, PCI_ATS_CTRL_ENABLE,
-					   "write ats ctrl", dry_run) != 0;
-		if (d->caps.pri)
-			bad += enforce_reg(c, d, d->caps.pri + PCI_PRI_CTRL, 0, PCI_PRI_CTRL_ENABLE,
-					   "write pri ctrl", dry_run) != 0;
-		if (d->caps.pasid)
-			bad += enforce_reg(c, d, d->caps.pasid + PCI_PASID_CTRL, 0,
-					   PCI_PASID_CTRL_ENABLE, "write pasid ctrl", dry_run) != 0;
-	}
-	return bad;
 }

@@ -14,7 +14,6 @@
 #include <sys/sysmacros.h>
 
 #include "checks.h"
-#include "enforce.h"
 #include "sysroot.h"
 
 /*
@@ -102,52 +101,4 @@ void check_bind_vfio(struct ctx *c, struct pdev *d)
 	snprintf(f->expected, sizeof(f->expected), "driver_override=%s", want);
 	snprintf(f->actual, sizeof(f->actual), "driver_override=%s", d->override[0] ? d->override : "(null)");
 	finding_msg(f, "driver_override is not set: after an unbind or rescan a host driver may take the function; fix: gpugate enforce");
-}
-
-/* Unbind the current driver and probe again, with driver_override set. */
-static int bind_one(struct ctx *c, struct pdev *d, bool dry_run)
-{
-	const char *want = c->p->driver;
-	char path[128], now[64] = "";
-	struct action *a;
-	int rc = 0;
-
-	if (d->driver_err || d->override_err)
-		return 0; /* binding unknown: access.config failed, act on nothing */
-	if (strcmp(d->override, want))
-		rc = enforce_attr(c, d, "driver_override", want,
-				  d->override[0] ? d->override : "(null)", dry_run);
-	if (rc || !strcmp(d->driver, want))
-		return rc;
-	if (d->driver[0])
-		rc = enforce_attr(c, d, "driver/unbind", d->bdf, d->driver, dry_run);
-	if (rc)
-		return rc;
-	a = report_action(c->r, d->bdf, "drivers_probe", d->driver[0] ? "unbound" : "no driver",
-			  want, true, dry_run);
-	if (!a)
-		return -ENOMEM;
-	if (dry_run)
-		return 0;
-	rc = sysroot_write("/sys/bus/pci/drivers_probe", d->bdf);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", d->bdf);
-	if (!rc && (sysroot_link_name(path, now, sizeof(now)) || strcmp(now, want)))
-		rc = -ENODEV;
-	a->ok = !rc;
-	if (rc)
-		snprintf(a->why, sizeof(a->why), "%s", rc == -ENODEV ?
-			 "the function is not bound to the driver after probing" : strerror(-rc));
-	if (rc == -ENODEV)
-		snprintf(a->after, sizeof(a->after), "%s", now[0] ? now : "no driver");
-	return rc;
-}
-
-int bind_fix(struct ctx *c, bool dry_run)
-{
-	int bad = 0;
-
-	for (int i = 0; i < c->m->ndevs; i++)
-		if (pdev_protected(&c->m->devs[i]))
-			bad += bind_one(c, &c->m->devs[i], dry_run) != 0;
-	return bad;
 }

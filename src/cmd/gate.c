@@ -597,12 +597,13 @@ static bool gate_label(struct run *x, const struct policy *p, enum override ovr)
 	return x->r.enforcing;
 }
 
-int run_gate(const struct run_opts *o)
+enum verdict run_gate(const struct run_opts *o, bool *boot_goes_on)
 {
 	struct run *x = run_new(o->policy, "gate");
 	enum override ovr;
 	enum verdict v;
 
+	*boot_goes_on = false;
 	if (!x)
 		return VERDICT_ERROR;
 	/* In an initramfs only the gate may mount securityfs for the level;
@@ -624,11 +625,12 @@ int run_gate(const struct run_opts *o)
 		banner(x, o->dry_run);
 		if (!x->r.enforcing) {
 			fprintf(stderr, "gpugate: audit mode: the boot continues although the policy does not hold\n");
+			*boot_goes_on = true;
 			run_free(x);
-			return 0;
+			return v;
 		}
 		stop_machine(o);
 	}
 	run_free(x);
-	return (int)v;
+	return v;
 }

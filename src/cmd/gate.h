@@ -41,8 +41,10 @@ enum verdict run_enforce(const struct run_opts *o);
  * policy's path, and on failure print a banner per failed check to the
  * console and kmsg and carry out [gate] on_failure itself (sync, then
  * reboot(2)), unless --root or --dry-run, where it prints what it would do.
- * Returns the exit status.
+ * Returns the verdict; sets *@boot_goes_on when it is not pass and the boot
+ * continues all the same (audit mode, rd.gpugate=audit or off). main.c
+ * turns both into the exit status.
  */
-int run_gate(const struct run_opts *o);
+enum verdict run_gate(const struct run_opts *o, bool *boot_goes_on);
 
 #endif

@@ -298,6 +298,15 @@ static int verdict_exit(enum verdict v)
 	return v == VERDICT_PASS ? EXIT_PASS : v == VERDICT_FAIL ? EXIT_FAIL : EXIT_ERROR;
 }
 
+/* A gate that let the boot go on (audit mode) exits 0 whatever its verdict. */
+static int gate_exit(const struct run_opts *ro)
+{
+	bool boot_goes_on;
+	enum verdict v = run_gate(ro, &boot_goes_on);
+
+	return boot_goes_on ? EXIT_PASS : verdict_exit(v);
+}
+
 static int dispatch(const struct opts *o, const struct policy *p)
 {
 	struct run_opts ro = { .policy = p, .dry_run = o->dry_run, .verify = o->verify,
@@ -309,7 +318,7 @@ static int dispatch(const struct opts *o, const struct policy *p)
 	if (!strcmp(o->command, "enforce"))
 		return verdict_exit(run_enforce(&ro));
 	if (!strcmp(o->command, "gate"))
-		return run_gate(&ro);
+		return gate_exit(&ro);
 	if (!strcmp(o->command, "modprobe"))
 		return show_modprobe(stdout, p) ? EXIT_ERROR : EXIT_PASS;
 	if (!strcmp(o->command, "baseline"))

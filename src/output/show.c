@@ -13,6 +13,7 @@
 #include <pci/header.h>
 
 #include "checks.h"
+#include "kparam.h"
 #include "model.h"
 #include "modload.h"
 #include "show.h"
@@ -191,16 +192,6 @@ int show_print(FILE *out, struct model *m, const struct policy *p)
 	return c.oom ? -ENOMEM : 0;
 }
 
-/* Is the kernel release @rel at least @major.@minor? */
-bool kernel_at_least(const char *rel, int major, int minor)
-{
-	int a = 0, b = 0;
-
-	if (sscanf(rel, "%d.%d", &a, &b) != 2)
-		return false;
-	return a > major || (a == major && b >= minor);
-}
-
 /*
  * Does the kernel release @rel ("6.12.117+deb12-amd64") parse a list of
  * several config_acs entries? False when it cannot be told (no sublevel,
@@ -216,27 +207,6 @@ static bool config_acs_list_parses(const char *rel)
 		return false;
 	return a == CONFIG_ACS_MAJOR && b == CONFIG_ACS_LIST_STABLE_MINOR &&
 	       c >= CONFIG_ACS_LIST_STABLE_SUBLEVEL;
-}
-
-/*
- * The config_acs mask: one character per ACS control bit, most significant
- * (bit 6, DT) first; '1' set, '0' clear, 'x' keep the firmware's value.
- * 'x' also drops what the kernel itself would set (pci_std_enable_acs()
- * sets SV RR CR UF), so those four are never left at 'x'.
- */
-void acs_mask(const struct policy *p, char out[8])
-{
-	const uint16_t kernel_sets = PCI_ACS_CTRL_VALID | PCI_ACS_CTRL_REQ_RED |
-				     PCI_ACS_CTRL_CMPLT_RED | PCI_ACS_CTRL_FORWARD;
-
-	for (int bit = 6; bit >= 0; bit--) {
-		uint16_t b = (uint16_t)(1u << bit);
-
-		out[6 - bit] = p->acs_forbid & b			? '0'
-			       : (p->acs_require | kernel_sets) & b ? '1'
-								    : 'x';
-	}
-	out[7] = '\0';
 }
 
 /* intel_iommu=on where the IOMMU is (or the CPU is) Intel. */

@@ -25,14 +25,4 @@ int show_cmdline(FILE *out, struct model *m, const struct policy *p);
  */
 int show_modprobe(FILE *out, const struct policy *p);
 
-/* First kernel with pci=config_acs= (commit 47c8846a49ba, "PCI: Extend ACS configurability"). */
-#define CONFIG_ACS_MAJOR 6
-#define CONFIG_ACS_MINOR 11
-
-/* Is the kernel release @rel ("6.12.117+deb12-amd64") at least @major.@minor? */
-bool kernel_at_least(const char *rel, int major, int minor);
-
-/* The pci=config_acs= mask ("1x11111") the policy's ACS bits make. */
-void acs_mask(const struct policy *p, char out[8]);
-
 #endif

@@ -14,6 +14,14 @@
 #define CFG_SPACE_STD 256
 #define CFG_SPACE_EXT 4096
 
+/*
+ * The ACS control bits that mean something on a function of a
+ * multifunction device (PCI_ACS_CTRL_* of <pci/header.h>, which the user
+ * includes): acs.peers judges a foreign function by them, enforce writes them.
+ */
+#define ACS_MFD_BITS (PCI_ACS_CTRL_REQ_RED | PCI_ACS_CTRL_CMPLT_RED | PCI_ACS_CTRL_EGRESS | \
+		      PCI_ACS_CTRL_TRANS)
+
 struct caps {
 	int pcie;      /* offset of the PCI Express capability, 0 if none */
 	int pcie_type; /* Device/Port Type (PCI_EXP_TYPE_*), -1 if not PCIe */
