@@ -7,14 +7,22 @@
 
 #include "fixture.h"
 
-/* A host whose command line is @line, checked with the default policy. */
-static struct fx *run_line(const char *line)
+/*
+ * A host whose command line is @line (@bootconfig: the text of
+ * /proc/bootconfig, or NULL), checked with the default policy.
+ */
+static struct fx *run_bootconfig(const char *line, const char *bootconfig)
 {
 	struct fx *x = fx_new();
 
-	fx_cmdline(x, line, NULL);
+	fx_cmdline(x, line, bootconfig);
 	fx_run(x);
 	return x;
+}
+
+static struct fx *run_line(const char *line)
+{
+	return run_bootconfig(line, NULL);
 }
 
 static struct fx *run_unreadable(void)
@@ -143,12 +151,9 @@ TEST(cmdline_strict_absent_or_lazy_fails)
 
 TEST(cmdline_strict_from_bootconfig_fails)
 {
-	struct fx *x = fx_new();
-	const struct finding *f;
+	struct fx *x = run_bootconfig("iommu.strict=1 pci=noats", "kernel.iommu.strict = \"1\"\n");
+	const struct finding *f = fx_expect(x, "cmdline.strict", NULL, NULL, ST_FAIL, DETERMINED);
 
-	fx_cmdline(x, "iommu.strict=1 pci=noats", "kernel.iommu.strict = \"1\"\n");
-	fx_run(x);
-	f = fx_expect(x, "cmdline.strict", NULL, NULL, ST_FAIL, DETERMINED);
 	EXPECT_TEXT(f->actual, "from bootconfig, not applied");
 	fx_free(x);
 }
@@ -173,12 +178,9 @@ TEST(cmdline_noats_absent_fails)
 
 TEST(cmdline_noats_from_bootconfig_fails)
 {
-	struct fx *x = fx_new();
-	const struct finding *f;
+	struct fx *x = run_bootconfig("pci=noats", "kernel.pci = \"noats\"\n");
+	const struct finding *f = fx_expect(x, "cmdline.noats", NULL, NULL, ST_FAIL, DETERMINED);
 
-	fx_cmdline(x, "pci=noats", "kernel.pci = \"noats\"\n");
-	fx_run(x);
-	f = fx_expect(x, "cmdline.noats", NULL, NULL, ST_FAIL, DETERMINED);
 	EXPECT_TEXT(f->actual, "bootconfig");
 	fx_free(x);
 }
