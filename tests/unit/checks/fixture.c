@@ -194,6 +194,8 @@ void fx_policy(struct fx *x, const char *text)
 	policy_defaults(&x->p);
 	if (policy_parse(&x->p, "test.conf", text, err, sizeof(err)))
 		fx_fail(__FILE__, __LINE__, "policy: %s", err);
+	if (x->baseline[0] && !x->p.baseline_file[0]) /* fx_baseline() came first */
+		snprintf(x->p.baseline_file, sizeof(x->p.baseline_file), "%s", x->baseline);
 }
 
 void fx_cmdline(struct fx *x, const char *line, const char *bootconfig)

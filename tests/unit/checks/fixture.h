@@ -12,7 +12,7 @@
  *		struct fx *x = fx_new();
  *		const struct finding *f;
  *
- *		fx_cmdline(x, "quiet");
+ *		fx_cmdline(x, "quiet", NULL);
  *		fx_run(x);
  *		f = fx_expect(x, "cmdline.noats", NULL, NULL, ST_FAIL, DETERMINED);
  *		EXPECT_TEXT(f->actual, "absent");
@@ -60,7 +60,11 @@ struct fx {
 struct fx *fx_new(void);
 void fx_free(struct fx *x);
 
-/* Parse @text as a policy file over the defaults. */
+/*
+ * Parse @text as a policy file over the defaults (it replaces what an
+ * earlier call set). Call it before fx_modparam(), which looks up the
+ * policy's [cmdline] forbid list.
+ */
 void fx_policy(struct fx *x, const char *text);
 
 /*
