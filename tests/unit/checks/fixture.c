@@ -44,6 +44,11 @@ static int ncovered;
 
 static jmp_buf test_env;
 static const char *current;
+static const char *tmp = "/tmp"; /* $TMPDIR */
+
+/* The fixtures of the running test, all freed when it ends. */
+#define MAX_LIVE 16
+static struct fx *live[MAX_LIVE];
 
 void fx_register(const char *name, const char *file, void (*fn)(void))
 {
@@ -100,26 +105,34 @@ static bool selected(const char *name, int argc, char **argv)
 /* Run test @i; false when an assertion failed. */
 static bool run_test(int i)
 {
-	bool ok = false;
+	bool ok;
 
 	current = tests[i].name;
-	if (!setjmp(test_env)) {
+	if (setjmp(test_env)) {
+		ok = false;
+	} else {
 		tests[i].fn();
 		ok = true;
 	}
 	current = NULL;
+	for (int k = 0; k < MAX_LIVE; k++)
+		if (live[k])
+			fx_free(live[k]); /* what a test left, or stopped before freeing */
 	return ok;
 }
 
 int main(int argc, char **argv)
 {
-	char root[] = "/tmp/gpugate-unit-root.XXXXXX";
+	char root[4096];
 	bool list = argc > 1 && !strcmp(argv[1], "--covered");
 	int run = 0, failed = 0;
 
 	/* Whatever a check still reads from a file, it finds nothing. */
+	if (getenv("TMPDIR") && *getenv("TMPDIR"))
+		tmp = getenv("TMPDIR");
+	snprintf(root, sizeof(root), "%s/gpugate-unit-root.XXXXXX", tmp);
 	if (!mkdtemp(root) || sysroot_set(root)) {
-		fprintf(stderr, "checks: cannot set up an empty sysroot in /tmp\n");
+		fprintf(stderr, "checks: cannot set up an empty sysroot in %s\n", tmp);
 		return 2;
 	}
 	machine_set_may_act(false);
@@ -167,6 +180,13 @@ static void *fx_alloc(size_t n)
 struct fx *fx_new(void)
 {
 	struct fx *x = fx_alloc(sizeof(*x));
+	int k = 0;
+
+	while (k < MAX_LIVE && live[k])
+		k++;
+	if (k == MAX_LIVE)
+		fx_fail(__FILE__, __LINE__, "more than %d fixtures at once", MAX_LIVE);
+	live[k] = x;
 
 	x->m.devs = fx_alloc(FX_MAX_DEVS * sizeof(*x->m.devs));
 	x->m.first_path_err = -1;
@@ -178,6 +198,9 @@ struct fx *fx_new(void)
 
 void fx_free(struct fx *x)
 {
+	for (int k = 0; k < MAX_LIVE; k++)
+		if (live[k] == x)
+			live[k] = NULL;
 	if (x->c.kmod)
 		modload_close(x->c.kmod);
 	report_free(&x->r);
@@ -423,7 +446,7 @@ void fx_baseline(struct fx *x, const char *text)
 	int fd;
 
 	if (!x->baseline[0]) {
-		snprintf(x->baseline, sizeof(x->baseline), "/tmp/gpugate-unit-baseline.XXXXXX");
+		snprintf(x->baseline, sizeof(x->baseline), "%s/gpugate-unit-baseline.XXXXXX", tmp);
 		fd = mkstemp(x->baseline);
 		if (fd < 0) {
 			x->baseline[0] = '\0';

@@ -52,7 +52,7 @@ struct fx {
 	unsigned int ext[FX_MAX_DEVS]; /* extended capabilities set (FX_EXT_*) */
 	bool cfg_fixed[FX_MAX_DEVS];   /* config space set as unreadable */
 	char parent[FX_MAX_DEVS][BDF_LEN]; /* the bridge above, "" on a root bus */
-	char baseline[64];	       /* temporary baseline file, "" for none */
+	char baseline[4200];	       /* temporary baseline file, "" for none */
 	bool ran;
 };
 
