@@ -4,7 +4,9 @@
 
 src/ has one folder per layer (docs/design.md, "Layers"), lowest first in
 LAYERS. A file may include headers of its own layer and of the layers below
-it, never of a layer above. Checks (src/check/) are pure functions of the
+it, never of a layer above, and calls no function defined in a layer above
+(a declaration placed in a lower header does not make the call go down).
+Checks (src/check/) are pure functions of the
 model and the policy: they include nothing that reads or writes the system
 and call none of the functions that do.
 
@@ -29,6 +31,10 @@ CHECK_BANNED_CALLS = re.compile(
 KNOWN = REPO / "tests" / "lint" / "layers-known.txt"
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+# A function definition: at the start of a line, not static, "name(" on
+# that line, and no ";" ending it (a prototype).
+DEFINITION = re.compile(r"^(?!static\b)[a-z][\w \t\*]*?\b(\w+)\(([^;]*)$", re.M)
+CALL = re.compile(r"\b(\w+)\s*\(")
 
 
 def strip_comments(text):
@@ -44,6 +50,11 @@ def main():
         for f in sorted((SRC / layer).glob("*.[ch]")):
             where[f.name] = layer
             files.append((layer, f))
+    defined = {}
+    for layer, f in files:
+        if f.suffix == ".c":
+            for m in DEFINITION.finditer(strip_comments(f.read_text())):
+                defined.setdefault(m.group(1), layer)
     stray = [p for p in SRC.glob("*.[ch]")]
     bad = ["%s: source file outside the layer folders" % p.relative_to(REPO) for p in stray]
     for layer, f in files:
@@ -57,6 +68,11 @@ def main():
                 bad.append("%s (%s) includes %s (%s): up a layer" % (rel, layer, h, hl))
             elif layer == "check" and h in CHECK_BANNED_HEADERS:
                 bad.append("%s: a check includes %s" % (rel, h))
+        if f.suffix == ".c":
+            for name in sorted(set(CALL.findall(strip_comments(text)))):
+                hl = defined.get(name)
+                if hl and LAYERS.index(hl) > LAYERS.index(layer):
+                    bad.append("%s (%s) calls %s() (%s): up a layer" % (rel, layer, name, hl))
         if layer == "check" and f.suffix == ".c":
             for m in CHECK_BANNED_CALLS.finditer(strip_comments(text)):
                 bad.append("%s: a check calls %s()" % (rel, m.group(1)))
