@@ -153,7 +153,7 @@ $(CHECK_IDS): tests/lib/check-ids.c $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS)
 # compiler: they link only the parser sources, not libpci or libkmod.
 HOSTCC     ?= gcc
 UNIT_DIR   := $(BUILD)/unit
-UNIT_TESTS := cmdline policy caps
+UNIT_TESTS := cmdline policy caps tpm2
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/test_,$(UNIT_TESTS))
 UNIT_FLAGS := $(CSTD) -g -O1 $(WARNFLAGS) $(LAYER_INC) -I$(DEPS)/include
 
@@ -171,6 +171,16 @@ $(UNIT_DIR)/modload_decompress: tests/modload/modload_decompress.c $(filter-out 
 	@mkdir -p $(UNIT_DIR)
 	$(Q)$(CC) $(CFLAGS) $(ALL_CPPFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ $< \
 		$(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS) $(LDLIBS)
+
+# tpm2.c's builders and parsers on the command line, for tests/tpm/.
+$(UNIT_DIR)/tpm2_wire: tests/tpm/tpm2_wire.c src/parse/tpm2.c src/parse/tpm2.h
+	@mkdir -p $(UNIT_DIR)
+	$(Q)$(HOSTCC) $(UNIT_FLAGS) -o $@ $< src/parse/tpm2.c
+
+# tpm2.c against Debian's swtpm (not part of check yet: it needs swtpm).
+.PHONY: tpm-swtpm
+tpm-swtpm: $(UNIT_DIR)/tpm2_wire
+	$(Q)python3 tests/tpm/test-swtpm.py $(UNIT_DIR)/tpm2_wire
 
 unit: $(UNIT_BINS) $(UNIT_DIR)/cmdline_dump $(UNIT_DIR)/modload_decompress
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
@@ -319,7 +329,7 @@ bootconfig-lab:
 .PHONY: fuzz sanitize
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := caps policy cmdline baseline dump
+FUZZ_TARGETS := caps policy cmdline baseline dump tpm2
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_FLAGS   := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra $(LAYER_INC) -I$(DEPS)/include
