@@ -70,26 +70,26 @@ static uint8_t *put32(uint8_t *p, uint32_t v)
 	return put16(put16(p, (uint16_t)(v >> 16)), (uint16_t)v);
 }
 
-static int build_check(size_t len, size_t need, unsigned int pcr)
+/* The command header, once @pcr and the room for @size bytes are known good. */
+static int build_header(uint8_t **p, size_t len, unsigned int pcr, uint16_t tag, uint32_t size,
+			uint32_t cc)
 {
 	if (pcr >= TPM2_PCR_COUNT)
 		return -EINVAL;
-	if (len < need)
+	if (len < size)
 		return -ENOSPC;
+	*p = put32(put32(put16(*p, tag), size), cc);
 	return 0;
 }
 
 int tpm2_extend_build(uint8_t *buf, size_t len, unsigned int pcr,
 		      const uint8_t digest[TPM2_SHA256_SIZE])
 {
-	int err = build_check(len, TPM2_EXTEND_CMD_SIZE, pcr);
 	uint8_t *p = buf;
+	int err = build_header(&p, len, pcr, ST_SESSIONS, TPM2_EXTEND_CMD_SIZE, CC_PCR_EXTEND);
 
 	if (err)
 		return err;
-	p = put16(p, ST_SESSIONS);
-	p = put32(p, TPM2_EXTEND_CMD_SIZE);
-	p = put32(p, CC_PCR_EXTEND);
 	p = put32(p, pcr); /* pcrHandle: PCR n is handle n (Part 2 7.4) */
 	p = put32(p, 9);   /* authorizationSize: one TPMS_AUTH_COMMAND */
 	p = put32(p, RS_PW);
@@ -104,14 +104,11 @@ int tpm2_extend_build(uint8_t *buf, size_t len, unsigned int pcr,
 
 int tpm2_pcr_read_build(uint8_t *buf, size_t len, unsigned int pcr)
 {
-	int err = build_check(len, TPM2_PCR_READ_CMD_SIZE, pcr);
 	uint8_t *p = buf;
+	int err = build_header(&p, len, pcr, ST_NO_SESSIONS, TPM2_PCR_READ_CMD_SIZE, CC_PCR_READ);
 
 	if (err)
 		return err;
-	p = put16(p, ST_NO_SESSIONS);
-	p = put32(p, TPM2_PCR_READ_CMD_SIZE);
-	p = put32(p, CC_PCR_READ);
 	p = put32(p, 1); /* TPML_PCR_SELECTION.count */
 	p = put16(p, ALG_SHA256);
 	*p++ = 3; /* sizeofSelect: PCRs 0..23 */
