@@ -153,7 +153,7 @@ $(CHECK_IDS): tests/lib/check-ids.c $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS)
 # compiler: they link only the parser sources, not libpci or libkmod.
 HOSTCC     ?= gcc
 UNIT_DIR   := $(BUILD)/unit
-UNIT_TESTS := cmdline policy caps kparam
+UNIT_TESTS := cmdline policy caps kparam tpm2
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/test_,$(UNIT_TESTS))
 UNIT_FLAGS := $(CSTD) -g -O1 $(WARNFLAGS) $(LAYER_INC) -I$(DEPS)/include
 
@@ -185,6 +185,16 @@ $(CHECKS_UNIT): $(CHECKS_UNIT_SRCS) tests/unit/checks/fixture.h $(filter-out $(M
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(ALL_CPPFLAGS) -Itests/unit/checks $(LDFLAGS) $(WRAP_LDFLAGS) \
 		-o $@ $(CHECKS_UNIT_SRCS) $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS) $(LDLIBS)
+
+# tpm2.c's builders and parsers on the command line, for tests/tpm/.
+$(UNIT_DIR)/tpm2_wire: tests/tpm/tpm2_wire.c src/parse/tpm2.c src/parse/tpm2.h
+	@mkdir -p $(UNIT_DIR)
+	$(Q)$(HOSTCC) $(UNIT_FLAGS) -o $@ $< src/parse/tpm2.c
+
+# tpm2.c against Debian's swtpm (not part of check yet: it needs swtpm).
+.PHONY: tpm-swtpm
+tpm-swtpm: $(UNIT_DIR)/tpm2_wire
+	$(Q)python3 tests/tpm/test-swtpm.py $(UNIT_DIR)/tpm2_wire
 
 unit: $(UNIT_BINS) $(UNIT_DIR)/cmdline_dump $(UNIT_DIR)/modload_decompress $(CHECKS_UNIT) $(CHECK_IDS)
 	$(Q)set -e; for t in $(UNIT_BINS); do $$t; done
@@ -341,7 +351,7 @@ bootconfig-lab:
 .PHONY: fuzz sanitize
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := caps policy cmdline baseline dump
+FUZZ_TARGETS := caps policy cmdline baseline dump tpm2
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_FLAGS   := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra $(LAYER_INC) -I$(DEPS)/include

@@ -11,6 +11,9 @@ caps:    every distinct config space of the generated tree scenarios
 policy:  config/*.conf and every distinct scenario policy
 cmdline: every distinct scenario /proc/cmdline plus the real kernel command
          lines of the QEMU lab (docs in ../shared/QEMU-FINDINGS.md)
+tpm2:    TPM responses (TPM_RESPONSES), each after the byte that picks the
+         PCR read: an extend success as swtpm sends it, two reads, a read
+         of an unallocated bank, and four error codes
 
 Files are named by the SHA-1 of their content (real dumps: by origin), so
 a rerun is idempotent; tree configs of the same capability layout are kept
@@ -39,6 +42,29 @@ REAL_CMDLINES = [
     "9a51-2b6c0d9e7f13 ro quiet",
     'dyndbg="file drivers/iommu/* +p" -- init_arg "quoted -- arg"',
 ]
+
+
+
+def tpm_response(tag, body, rc=0):
+    """A TPM 2.0 response: tag, responseSize, responseCode, body."""
+    return (tag.to_bytes(2, "big") + (10 + len(body)).to_bytes(4, "big")
+            + rc.to_bytes(4, "big") + body)
+
+
+def tpm_responses():
+    value = hashlib.sha256(b"seed").digest()
+    read = "00000001000b03%06x" "00000001" "0020"
+    return [
+        bytes([16]) + tpm_response(0x8002, bytes.fromhex("00000000" "0000010000")),
+        bytes([16]) + tpm_response(0x8001, bytes.fromhex("00000017" + read % 0x000001) + value),
+        bytes([9]) + tpm_response(0x8001, bytes.fromhex("00000005" + read % 0x000200) + value),
+        bytes([16]) + tpm_response(0x8001, bytes.fromhex("00000003" "00000001000b03000000"
+                                                          "00000000")),
+        bytes([17]) + tpm_response(0x8001, b"", 0x907),  # TPM_RC_LOCALITY
+        bytes([16]) + tpm_response(0x8001, b"", 0x100),  # TPM_RC_INITIALIZE
+        bytes([16]) + tpm_response(0x8001, b"", 0x922),  # TPM_RC_RETRY
+        bytes([16]) + tpm_response(0x8001, b"", 0x184),  # TPM_RC_VALUE, handle 1
+    ]
 
 
 def shape(cfg, hostile):
@@ -97,7 +123,9 @@ def main(argv):
         subprocess.run([sys.executable, str(HERE / "lspci2bin.py"),
                         str(out / "caps")] + [str(p) for p in dumps],
                        check=True, stdout=subprocess.DEVNULL)
-    for t in ("caps", "policy", "cmdline"):
+    for rsp in tpm_responses():
+        put(out / "tpm2", rsp)
+    for t in ("caps", "policy", "cmdline", "tpm2"):
         files = list((out / t).iterdir())
         print("%s: %d files, %d bytes" % (t, len(files),
                                           sum(p.stat().st_size for p in files)))

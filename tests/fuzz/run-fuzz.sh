@@ -41,6 +41,7 @@ max_len() {
 	case $1 in
 	cmdline) echo 8192 ;;
 	dump) echo 16384 ;; # a few functions of lspci -xxxx (~13 KB each, less with zero lines cut)
+	tpm2) echo 4200 ;; # a TPM response is at most 4096 bytes; longer must be refused
 	*) echo 4096 ;;
 	esac
 }
