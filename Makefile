@@ -191,7 +191,7 @@ $(UNIT_DIR)/tpm2_wire: tests/tpm/tpm2_wire.c src/parse/tpm2.c src/parse/tpm2.h
 	@mkdir -p $(UNIT_DIR)
 	$(Q)$(HOSTCC) $(UNIT_FLAGS) -o $@ $< src/parse/tpm2.c
 
-# tpm2.c against Debian's swtpm (not part of check yet: it needs swtpm).
+# tpm2.c against Debian's swtpm (tests/install-deps.sh installs it).
 .PHONY: tpm-swtpm
 tpm-swtpm: $(UNIT_DIR)/tpm2_wire
 	$(Q)python3 tests/tpm/test-swtpm.py $(UNIT_DIR)/tpm2_wire
@@ -203,8 +203,9 @@ unit: $(UNIT_BINS) $(UNIT_DIR)/cmdline_dump $(UNIT_DIR)/modload_decompress $(CHE
 	$(Q)python3 tests/modload/test-decompress.py $(UNIT_DIR)/modload_decompress
 
 # Acceptance tests: the real binary against generated sysfs trees.
-check: all $(FAULT_BIN) $(CHECK_IDS)
+check: all $(FAULT_BIN) $(CHECK_IDS) $(UNIT_DIR)/tpm2_wire
 	$(Q)python3 tests/lint/layers.py
+	$(Q)python3 tests/tpm/test-swtpm.py $(UNIT_DIR)/tpm2_wire
 	$(Q)python3 tests/run-trees.py
 	$(Q)python3 tests/run-enforce.py
 	$(Q)python3 tests/run-lspci-dump.py
