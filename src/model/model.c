@@ -231,6 +231,16 @@ static void mark_protected(struct model *m, const struct policy *p)
 	}
 }
 
+void model_index(struct model *m, const struct policy *p)
+{
+	index_peers(m);
+	mark_protected(m, p);
+	m->first_path_err = -1;
+	for (int i = 0; i < m->ndevs && m->first_path_err < 0; i++)
+		if (m->devs[i].path_err)
+			m->first_path_err = i;
+}
+
 /* The run-time values of the policy's forbidden module parameters. */
 static void read_forbid_params(struct model *m, const struct policy *p)
 {
@@ -265,18 +275,13 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 		rc = m->src->place(m, err, errlen);
 	if (rc)
 		return rc;
-	index_peers(m);
-	mark_protected(m, p);
+	model_index(m, p);
 	if (m->src->links)
 		m->src->links(m);
 	if (m->src->state)
 		m->src->state(m, p);
 	if (m->src->live) /* a dump has no module parameters (the check skips) */
 		read_forbid_params(m, p);
-	m->first_path_err = -1;
-	for (int i = 0; i < m->ndevs && m->first_path_err < 0; i++)
-		if (m->devs[i].path_err)
-			m->first_path_err = i;
 	return 0;
 }
 

@@ -17,6 +17,16 @@
  */
 int model_build(struct model *m, const struct policy *p, char *err, size_t errlen);
 
+/*
+ * What model_build() does once the functions and their places are known:
+ * chain the functions beside each other (model_peer_first) and the cards,
+ * mark the protected functions, and set first_path_err. The functions must
+ * be in address order with parent, path, path_err, ident and the *_first /
+ * *_next fields at -1 (child_first and nchildren are counted here). The
+ * unit tests of the checks call it on models built by hand.
+ */
+void model_index(struct model *m, const struct policy *p);
+
 /* model_build(), saying on stderr why the scan failed. Returns 0 or -errno. */
 int model_build_or_say(struct model *m, const struct policy *p);
 
