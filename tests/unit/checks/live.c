@@ -56,6 +56,7 @@ static void live_function(struct pdev *d)
 	l->vfio_major = l->node_major = 242;
 	l->vfio_minor = l->node_minor = 0;
 	l->vfio_kind = VFIO_NODE_CHR;
+	snprintf(d->override, sizeof(d->override), "vfio-pci");
 }
 
 void fx_live_host(struct fx *x)
@@ -72,6 +73,17 @@ void fx_live_host(struct fx *x)
 	}
 	live_function(fx_get(x, FX_GPU));
 	live_function(fx_get(x, FX_AUDIO));
+}
+
+struct fx *fx_live_new(const char *policy)
+{
+	struct fx *x = fx_new();
+
+	if (policy)
+		fx_policy(x, policy);
+	fx_switch_host(x);
+	fx_live_host(x);
+	return x;
 }
 
 void fx_boot_report(struct fx *x, const char *line, int err)

@@ -15,10 +15,18 @@
  * holds: an IOMMU (dmar0), remapped interrupts only, none of the policy's
  * host drivers loaded, and for the GPU and its audio function a strict DMA
  * domain, a VFIO group device /dev/vfio/12 (character device 242:0, as
- * /sys/class/vfio/12/dev says) and a modalias that resolves to nothing.
+ * /sys/class/vfio/12/dev says), driver_override set to vfio-pci, and a
+ * modalias that resolves to nothing.
  * Call after fx_policy(): the host drivers are the policy's.
  */
 void fx_live_host(struct fx *x);
+
+/*
+ * fx_new() with the policy file text @policy (NULL: the defaults), then
+ * fx_switch_host() and fx_live_host(): every check of iommu.*, bind.vfio
+ * and driver.host passes on it under the default policy.
+ */
+struct fx *fx_live_new(const char *policy);
 
 /* @d's live state (allocated on first use; model_free() frees it). */
 struct pdev_live *fx_live(struct pdev *d);

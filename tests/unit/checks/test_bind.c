@@ -11,20 +11,9 @@
 
 #include "live.h"
 
-static struct fx *live_host(void)
-{
-	struct fx *x = fx_new();
-
-	fx_switch_host(x);
-	fx_live_host(x);
-	snprintf(fx_get(x, FX_GPU)->override, sizeof(x->m.devs[0].override), "vfio-pci");
-	snprintf(fx_get(x, FX_AUDIO)->override, sizeof(x->m.devs[0].override), "vfio-pci");
-	return x;
-}
-
 TEST(bind_vfio_passes)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_run(x);
@@ -38,7 +27,7 @@ TEST(bind_vfio_passes)
 /* Under --root a regular file stands in for the node. */
 TEST(bind_vfio_stand_in_passes)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 
 	fx_live(fx_get(x, FX_GPU))->vfio_kind = VFIO_NODE_STANDIN;
 	fx_run(x);
@@ -52,7 +41,7 @@ TEST(bind_vfio_stand_in_passes)
  */
 TEST(bind_vfio_without_override_warns)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *warn = NULL;
 
 	fx_get(x, FX_GPU)->override[0] = '\0';
@@ -70,7 +59,7 @@ TEST(bind_vfio_without_override_warns)
 
 TEST(bind_vfio_host_driver_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_driver(fx_get(x, FX_GPU), "nouveau");
@@ -83,7 +72,7 @@ TEST(bind_vfio_host_driver_fails)
 
 TEST(bind_vfio_unbound_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_driver(fx_get(x, FX_GPU), "");
@@ -97,7 +86,7 @@ TEST(bind_vfio_unbound_fails)
 /* The kernel has no VFIO group for it: vfio is not loaded, or no IOMMU. */
 TEST(bind_vfio_without_vfio_group_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_live(fx_get(x, FX_GPU))->vfio_dev_err = -ENOENT;
@@ -110,7 +99,7 @@ TEST(bind_vfio_without_vfio_group_fails)
 
 TEST(bind_vfio_without_group_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_get(x, FX_GPU)->group = -1;
@@ -123,7 +112,7 @@ TEST(bind_vfio_without_group_fails)
 /* A node with another number, or no device node at all, is not the group's. */
 TEST(bind_vfio_wrong_node_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_live(fx_get(x, FX_GPU))->node_minor = 3;
@@ -138,7 +127,7 @@ TEST(bind_vfio_wrong_node_fails)
 
 TEST(bind_vfio_node_missing_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_live(fx_get(x, FX_GPU))->vfio_node_err = -ENOENT;
@@ -150,7 +139,7 @@ TEST(bind_vfio_node_missing_fails)
 
 TEST(bind_vfio_unreadable_is_undetermined)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_live(fx_get(x, FX_GPU))->vfio_node_err = -EACCES;
@@ -164,7 +153,7 @@ TEST(bind_vfio_unreadable_is_undetermined)
 
 TEST(bind_vfio_malformed_dev_is_undetermined)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	struct pdev_live *l;
 	const struct finding *f;
 
@@ -180,7 +169,7 @@ TEST(bind_vfio_malformed_dev_is_undetermined)
 /* What the model did not look at is never a present node. */
 TEST(bind_vfio_not_read_is_undetermined)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 
 	fx_live(fx_get(x, FX_GPU))->vfio_read = false;
 	fx_run(x);

@@ -9,18 +9,9 @@
 
 #include "live.h"
 
-static struct fx *live_host(void)
-{
-	struct fx *x = fx_new();
-
-	fx_switch_host(x);
-	fx_live_host(x);
-	return x;
-}
-
 TEST(driver_host_passes)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_modalias_hit(fx_get(x, FX_GPU), "nouveau", true); /* blacklisted */
@@ -34,7 +25,7 @@ TEST(driver_host_passes)
 
 TEST(driver_host_loaded_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_host_module(x, "nvidia", 0);
@@ -48,12 +39,9 @@ TEST(driver_host_loaded_fails)
 /* A policy name with '-' is looked up and named as /sys/module has it. */
 TEST(driver_host_loaded_name_with_dash_fails)
 {
-	struct fx *x = fx_new();
+	struct fx *x = fx_live_new("[binding]\nhost_drivers = nvidia-drm\n");
 	const struct finding *f;
 
-	fx_policy(x, "[binding]\nhost_drivers = nvidia-drm\n");
-	fx_switch_host(x);
-	fx_live_host(x);
 	fx_host_module(x, "nvidia_drm", 0);
 	fx_run(x);
 	f = fx_expect(x, "driver.host", NULL, NULL, ST_FAIL, DETERMINED);
@@ -63,7 +51,7 @@ TEST(driver_host_loaded_name_with_dash_fails)
 
 TEST(driver_host_loadable_fails_or_warns)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_modalias_hit(fx_get(x, FX_GPU), "nvidia", false);
@@ -73,10 +61,7 @@ TEST(driver_host_loadable_fails_or_warns)
 	EXPECT_INT(fx_count(x, "driver.host"), 1); /* no pass beside a failure */
 	fx_free(x);
 
-	x = fx_new();
-	fx_policy(x, "[binding]\nrequire_blacklisted = no\n");
-	fx_switch_host(x);
-	fx_live_host(x);
+	x = fx_live_new("[binding]\nrequire_blacklisted = no\n");
 	fx_modalias_hit(fx_get(x, FX_GPU), "nvidia", false);
 	fx_run(x);
 	fx_expect(x, "driver.host", FX_GPU, NULL, ST_WARN, DETERMINED);
@@ -85,7 +70,7 @@ TEST(driver_host_loadable_fails_or_warns)
 
 TEST(driver_host_unknown_module_is_undetermined)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_host_module(x, "nouveau", -EACCES);
@@ -98,7 +83,7 @@ TEST(driver_host_unknown_module_is_undetermined)
 /* The lookup's own reason (modalias unreadable, index missing) is kept. */
 TEST(driver_host_failed_lookup_is_undetermined)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	struct pdev_live *l = fx_live(fx_get(x, FX_GPU));
 	const struct finding *f;
 

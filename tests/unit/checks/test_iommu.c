@@ -18,19 +18,9 @@ static void gpu_type(struct fx *x, const char *type)
 	snprintf(l->type, sizeof(l->type), "%s", type);
 }
 
-/* fx_switch_host() with its live state in order. */
-static struct fx *live_host(void)
-{
-	struct fx *x = fx_new();
-
-	fx_switch_host(x);
-	fx_live_host(x);
-	return x;
-}
-
 TEST(iommu_active_passes)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_run(x);
@@ -42,7 +32,7 @@ TEST(iommu_active_passes)
 
 TEST(iommu_active_without_iommu_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	x->m.iommus[0] = '\0';
@@ -56,7 +46,7 @@ TEST(iommu_active_without_iommu_fails)
 /* A protected function outside every IOMMU fails on its own. */
 TEST(iommu_active_function_without_group_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_get(x, FX_AUDIO)->group = -1;
@@ -70,7 +60,7 @@ TEST(iommu_active_function_without_group_fails)
 
 TEST(iommu_active_unlisted_is_undetermined)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	x->m.iommu_err = -EACCES;
@@ -82,7 +72,7 @@ TEST(iommu_active_unlisted_is_undetermined)
 
 TEST(iommu_domain_dma_passes)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_run(x);
@@ -97,7 +87,7 @@ TEST(iommu_domain_dma_passes)
 /* Lazy invalidation fails under require_strict, and passes without it. */
 TEST(iommu_domain_lazy_fails_when_strict_is_required)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	gpu_type(x, "DMA-FQ");
@@ -106,10 +96,7 @@ TEST(iommu_domain_lazy_fails_when_strict_is_required)
 	EXPECT_TEXT(f->message, "iommu.strict=1");
 	fx_free(x);
 
-	x = fx_new();
-	fx_policy(x, "[iommu]\nrequire_strict = no\n");
-	fx_switch_host(x);
-	fx_live_host(x);
+	x = fx_live_new("[iommu]\nrequire_strict = no\n");
 	gpu_type(x, "DMA-FQ");
 	fx_run(x);
 	f = fx_expect(x, "iommu.domain", FX_GPU, NULL, ST_PASS, DETERMINED);
@@ -120,7 +107,7 @@ TEST(iommu_domain_lazy_fails_when_strict_is_required)
 /* An identity domain fails under forbid_identity, else it warns. */
 TEST(iommu_domain_identity_fails_or_warns)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	gpu_type(x, "identity");
@@ -129,10 +116,7 @@ TEST(iommu_domain_identity_fails_or_warns)
 	EXPECT_TEXT(f->message, "identity-mapped");
 	fx_free(x);
 
-	x = fx_new();
-	fx_policy(x, "[iommu]\nforbid_identity = no\n");
-	fx_switch_host(x);
-	fx_live_host(x);
+	x = fx_live_new("[iommu]\nforbid_identity = no\n");
 	gpu_type(x, "identity");
 	fx_run(x);
 	fx_expect(x, "iommu.domain", FX_GPU, NULL, ST_WARN, DETERMINED);
@@ -142,7 +126,7 @@ TEST(iommu_domain_identity_fails_or_warns)
 /* A type the kernel may add later is no translating domain. */
 TEST(iommu_domain_unknown_type_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	gpu_type(x, "blocked");
@@ -154,7 +138,7 @@ TEST(iommu_domain_unknown_type_fails)
 
 TEST(iommu_domain_without_group_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_get(x, FX_GPU)->group = -1;
@@ -166,7 +150,7 @@ TEST(iommu_domain_without_group_fails)
 
 TEST(iommu_domain_unreadable_type_is_undetermined)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_live(fx_get(x, FX_GPU))->type_err = -EIO;
@@ -192,7 +176,7 @@ TEST(iommu_domain_without_live_state_is_undetermined)
 
 TEST(iommu_irq_remap_passes)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_run(x);
@@ -203,11 +187,8 @@ TEST(iommu_irq_remap_passes)
 
 TEST(iommu_irq_remap_skips_unless_required)
 {
-	struct fx *x = fx_new();
+	struct fx *x = fx_live_new("[iommu]\nrequire_irq_remapping = no\n");
 
-	fx_policy(x, "[iommu]\nrequire_irq_remapping = no\n");
-	fx_switch_host(x);
-	fx_live_host(x);
 	x->m.irq.remapped = false; /* the state hook did not read it */
 	fx_run(x);
 	fx_expect(x, "iommu.irq_remap", NULL, NULL, ST_SKIP, DETERMINED);
@@ -217,7 +198,7 @@ TEST(iommu_irq_remap_skips_unless_required)
 /* One plain chip is a device outside remapping, whatever the others say. */
 TEST(iommu_irq_remap_plain_chip_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	x->m.irq.plain = true;
@@ -231,7 +212,7 @@ TEST(iommu_irq_remap_plain_chip_fails)
 
 TEST(iommu_irq_remap_no_remapped_chip_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	x->m.irq.remapped = false;
@@ -245,7 +226,7 @@ TEST(iommu_irq_remap_no_remapped_chip_fails)
 /* intremap=off fails even when /proc/interrupts could not be read. */
 TEST(iommu_irq_remap_intremap_off_fails)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	fx_cmdline(x, "intel_iommu=on iommu.strict=1 pci=noats intremap=off", NULL);
@@ -259,7 +240,7 @@ TEST(iommu_irq_remap_intremap_off_fails)
 
 TEST(iommu_irq_remap_unreadable_is_undetermined)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	x->m.irq.remapped = false;
@@ -273,7 +254,7 @@ TEST(iommu_irq_remap_unreadable_is_undetermined)
 /* No IO-APIC or PCI-MSI line at all: the state is unknown, not a pass. */
 TEST(iommu_irq_remap_no_chip_is_undetermined)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
 	x->m.irq.remapped = false;
@@ -285,7 +266,7 @@ TEST(iommu_irq_remap_no_chip_is_undetermined)
 
 TEST(iommu_irq_remap_cmdline_unknown_is_undetermined)
 {
-	struct fx *x = live_host();
+	struct fx *x = fx_live_new(NULL);
 
 	fx_cmdline_unreadable(x, -EIO, "cannot read /proc/cmdline: Input/output error");
 	fx_run(x);
