@@ -176,7 +176,7 @@ $(UNIT_DIR)/modload_decompress: tests/modload/modload_decompress.c $(filter-out 
 # check table with every check behind it needs libpci, libkmod and libmd,
 # which exist here only as musl builds, while cmocka is a glibc library. So
 # it links as build/check-ids does (every object but main.o, $(CC) and the
-# deps), with the small assertion harness of fixture.c instead of cmocka.
+# deps), with the small assertion harness of runner.c instead of cmocka.
 # all-ids.py runs it and demands tests of every check id.
 CHECKS_UNIT := $(UNIT_DIR)/checks
 CHECKS_UNIT_SRCS := $(sort $(wildcard tests/unit/checks/*.c))

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * fixture.c - the hand-built models of fixture.h, the assertions and the
- * runner: `checks` runs every test (or those whose name contains an
- * argument); `checks --covered` then prints "ID OUTCOME" for every outcome
- * a test asserted (pass, fail, undetermined, warn, skip).
+ * fixture.c - the hand-built models of fixture.h: functions with their
+ * places and config spaces, groups, drivers, command line, policy, and the
+ * run of the check table over them.
  */
 #include <errno.h>
-#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,130 +14,10 @@
 #include <pci/header.h>
 
 #include "fixture.h"
-#include "machine.h"
 #include "model.h"
 #include "modload.h"
 #include "report.h"
 #include "source.h"
-#include "sysroot.h"
-
-/* ---- the tests and the runner ----------------------------------------- */
-
-#define MAX_TESTS 512
-#define MAX_COVERED 256
-
-static struct {
-	const char *name, *file;
-	void (*fn)(void);
-} tests[MAX_TESTS];
-static int ntests;
-
-static const char *const outcome_names[] = { "pass", "fail", "undetermined", "warn", "skip" };
-
-static struct {
-	const char *id;
-	unsigned int outcomes; /* bit i: outcome_names[i] */
-} covered[MAX_COVERED];
-static int ncovered;
-
-static jmp_buf test_env;
-static const char *current;
-
-void fx_register(const char *name, const char *file, void (*fn)(void))
-{
-	if (ntests == MAX_TESTS) {
-		fprintf(stderr, "checks: more than %d tests\n", MAX_TESTS);
-		exit(2);
-	}
-	tests[ntests].name = name;
-	tests[ntests].file = file;
-	tests[ntests++].fn = fn;
-}
-
-void fx_fail(const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s:%d: %s: ", file, line, current ? current : "(setup)");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (!current)
-		exit(2);
-	longjmp(test_env, 1);
-}
-
-static void cover(const char *id, int outcome)
-{
-	int i;
-
-	for (i = 0; i < ncovered && strcmp(covered[i].id, id); i++)
-		;
-	if (i == MAX_COVERED)
-		fx_fail(__FILE__, __LINE__, "more than %d check ids", MAX_COVERED);
-	if (i == ncovered)
-		covered[ncovered++].id = id;
-	covered[i].outcomes |= 1u << outcome;
-}
-
-static bool selected(const char *name, int argc, char **argv)
-{
-	bool any = false;
-
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
-			continue;
-		any = true;
-		if (strstr(name, argv[i]))
-			return true;
-	}
-	return !any;
-}
-
-/* Run test @i; false when an assertion failed. */
-static bool run_test(int i)
-{
-	bool ok = false;
-
-	current = tests[i].name;
-	if (!setjmp(test_env)) {
-		tests[i].fn();
-		ok = true;
-	}
-	current = NULL;
-	return ok;
-}
-
-int main(int argc, char **argv)
-{
-	char root[] = "/tmp/gpugate-unit-root.XXXXXX";
-	bool list = argc > 1 && !strcmp(argv[1], "--covered");
-	int run = 0, failed = 0;
-
-	/* Whatever a check still reads from a file, it finds nothing. */
-	if (!mkdtemp(root) || sysroot_set(root)) {
-		fprintf(stderr, "checks: cannot set up an empty sysroot in /tmp\n");
-		return 2;
-	}
-	machine_set_may_act(false);
-	for (int i = 0; i < ntests; i++) {
-		if (!selected(tests[i].name, argc, argv))
-			continue;
-		run++;
-		failed += !run_test(i);
-	}
-	rmdir(root);
-	if (list && !failed)
-		for (int i = 0; i < ncovered; i++)
-			for (int k = 0; k < 5; k++)
-				if (covered[i].outcomes & 1u << k)
-					printf("%s %s\n", covered[i].id, outcome_names[k]);
-	fprintf(stderr, "checks: %d tests, %d failed\n", run, failed);
-	return failed || !run ? 1 : 0;
-}
-
-/* ---- the model ------------------------------------------------------- */
 
 /* Where fx_run() puts each extended capability (a fixed place each). */
 enum { FX_EXT_ACS, FX_EXT_ATS, FX_EXT_PRI, FX_EXT_PASID, FX_NEXT };
@@ -147,10 +25,10 @@ static const struct {
 	uint16_t id;
 	int pos;
 } ext_caps[FX_NEXT] = {
-	[FX_EXT_ACS] = { PCI_EXT_CAP_ID_ACS, 0x100 },
-	[FX_EXT_ATS] = { PCI_EXT_CAP_ID_ATS, 0x140 },
-	[FX_EXT_PRI] = { PCI_EXT_CAP_ID_PRI, 0x180 },
-	[FX_EXT_PASID] = { PCI_EXT_CAP_ID_PASID, 0x1c0 },
+    [FX_EXT_ACS] = {PCI_EXT_CAP_ID_ACS, 0x100},
+    [FX_EXT_ATS] = {PCI_EXT_CAP_ID_ATS, 0x140},
+    [FX_EXT_PRI] = {PCI_EXT_CAP_ID_PRI, 0x180},
+    [FX_EXT_PASID] = {PCI_EXT_CAP_ID_PASID, 0x1c0},
 };
 
 #define FX_PCIE_CAP 0x40
@@ -168,6 +46,8 @@ struct fx *fx_new(void)
 {
 	struct fx *x = fx_alloc(sizeof(*x));
 
+	fx_track(x, true);
+
 	x->m.devs = fx_alloc(FX_MAX_DEVS * sizeof(*x->m.devs));
 	x->m.first_path_err = -1;
 	x->m.src = &source_sysfs;
@@ -178,6 +58,7 @@ struct fx *fx_new(void)
 
 void fx_free(struct fx *x)
 {
+	fx_track(x, false);
 	if (x->c.kmod)
 		modload_close(x->c.kmod);
 	report_free(&x->r);
@@ -230,8 +111,8 @@ void fx_modparam(struct fx *x, const char *entry, const char *val, int err)
 		mp->err = err;
 		if (dot >= eq)
 			fx_fail(__FILE__, __LINE__, "\"%s\" is no module parameter", entry);
-		snprintf(mp->path, sizeof(mp->path), "/sys/module/%.*s/parameters/%.*s", dot,
-			 entry, eq - dot - 1, entry + dot + 1);
+		snprintf(mp->path, sizeof(mp->path), "/sys/module/%.*s/parameters/%.*s", dot, entry,
+			 eq - dot - 1, entry + dot + 1);
 		snprintf(mp->val, sizeof(mp->val), "%s", val ? val : "");
 		return;
 	}
@@ -423,7 +304,8 @@ void fx_baseline(struct fx *x, const char *text)
 	int fd;
 
 	if (!x->baseline[0]) {
-		snprintf(x->baseline, sizeof(x->baseline), "/tmp/gpugate-unit-baseline.XXXXXX");
+		snprintf(x->baseline, sizeof(x->baseline), "%s/gpugate-unit-baseline.XXXXXX",
+			 fx_tmpdir());
 		fd = mkstemp(x->baseline);
 		if (fd < 0) {
 			x->baseline[0] = '\0';
@@ -439,7 +321,7 @@ void fx_baseline(struct fx *x, const char *text)
 
 void fx_switch_host(struct fx *x)
 {
-	static const char *const ports[] = { FX_ROOT, FX_DOWN, FX_DOWN2 };
+	static const char *const ports[] = {FX_ROOT, FX_DOWN, FX_DOWN2};
 
 	fx_cmdline(x, "intel_iommu=on iommu.strict=1 pci=noats", NULL);
 	fx_dev(x, FX_ROOT, NULL, 0x8086, 0x352a, 0x0604, PCI_EXP_TYPE_ROOT_PORT);
@@ -564,80 +446,4 @@ void fx_run(struct fx *x)
 	checks_run(&x->c);
 	if (x->c.oom)
 		fx_fail(__FILE__, __LINE__, "out of memory while checking");
-}
-
-int fx_count(struct fx *x, const char *id)
-{
-	int n = 0;
-
-	for (int i = 0; i < x->r.nfindings; i++)
-		n += !strcmp(x->r.findings[i].id, id);
-	return n;
-}
-
-static const char *status_name(enum status st)
-{
-	static const char *const names[] = { "pass", "fail", "fixed", "warn", "skip" };
-
-	return (unsigned int)st < 5 ? names[st] : "?";
-}
-
-/* Say what findings of @id there are, after a failed fx_expect(). */
-static void list_findings(struct fx *x, const char *id)
-{
-	for (int i = 0; i < x->r.nfindings; i++) {
-		const struct finding *f = &x->r.findings[i];
-
-		if (strcmp(f->id, id))
-			continue;
-		fprintf(stderr, "  %s device=%s port=%s %s%s: expected \"%s\" actual \"%s\": %s\n",
-			f->id, f->device, f->port, status_name(f->status),
-			f->undetermined ? " undetermined" : "", f->expected, f->actual, f->message);
-	}
-}
-
-/* The coverage outcome of @st (outcome_names), -1 for none a check reports. */
-static int outcome(enum status st, bool undetermined)
-{
-	switch (st) {
-	case ST_PASS:
-		return 0;
-	case ST_FAIL:
-		return undetermined ? 2 : 1;
-	case ST_WARN:
-		return 3;
-	case ST_SKIP:
-		return 4;
-	default:
-		return -1;
-	}
-}
-
-const struct finding *fx_expect_at(const char *file, int line, struct fx *x, const char *id,
-				   const char *device, const char *port, enum status st,
-				   bool undetermined)
-{
-	const struct finding *hit = NULL;
-	int n = 0;
-
-	if (!x->ran || outcome(st, undetermined) < 0)
-		fx_fail(file, line, "fx_expect() before fx_run(), or of a status no check reports");
-	for (int i = 0; i < x->r.nfindings; i++) {
-		const struct finding *f = &x->r.findings[i];
-
-		if (!strcmp(f->id, id) && !strcmp(f->device, device ? device : "") &&
-		    !strcmp(f->port, port ? port : "")) {
-			hit = f;
-			n++;
-		}
-	}
-	if (n != 1 || hit->status != st || hit->undetermined != undetermined) {
-		list_findings(x, id);
-		fx_fail(file, line, "expected one %s%s finding of %s on %s port %s, found %d%s",
-			status_name(st), undetermined ? " undetermined" : "", id,
-			device ? device : "the host", port ? port : "none", n,
-			n == 1 ? " with another outcome" : "");
-	}
-	cover(id, outcome(st, undetermined));
-	return hit;
 }

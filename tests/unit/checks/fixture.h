@@ -49,10 +49,10 @@ struct fx {
 	struct policy p;
 	struct report r;
 	struct ctx c;
-	unsigned int ext[FX_MAX_DEVS]; /* extended capabilities set (FX_EXT_*) */
-	bool cfg_fixed[FX_MAX_DEVS];   /* config space set as unreadable */
+	unsigned int ext[FX_MAX_DEVS];	   /* extended capabilities set (FX_EXT_*) */
+	bool cfg_fixed[FX_MAX_DEVS];	   /* config space set as unreadable */
 	char parent[FX_MAX_DEVS][BDF_LEN]; /* the bridge above, "" on a root bus */
-	char baseline[64];	       /* temporary baseline file, "" for none */
+	char baseline[4200];		   /* temporary baseline file, "" for none */
 	bool ran;
 };
 
@@ -134,8 +134,9 @@ void fx_driver_unreadable(struct pdev *d, int err);
 void fx_baseline(struct fx *x, const char *text);
 
 /* ACS controls the default policy requires (SV TB RR CR UF), and DT. */
-#define FX_ACS_REQUIRED (PCI_ACS_CTRL_VALID | PCI_ACS_CTRL_BLOCK | PCI_ACS_CTRL_REQ_RED | \
-			 PCI_ACS_CTRL_CMPLT_RED | PCI_ACS_CTRL_FORWARD)
+#define FX_ACS_REQUIRED                                                                            \
+	(PCI_ACS_CTRL_VALID | PCI_ACS_CTRL_BLOCK | PCI_ACS_CTRL_REQ_RED | PCI_ACS_CTRL_CMPLT_RED | \
+	 PCI_ACS_CTRL_FORWARD)
 #define FX_ACS_DT PCI_ACS_CTRL_TRANS
 
 /*
@@ -154,13 +155,13 @@ void fx_baseline(struct fx *x, const char *text);
  */
 void fx_switch_host(struct fx *x);
 
-#define FX_ROOT "0000:00:01.0"
-#define FX_UP "0000:01:00.0"
-#define FX_DOWN "0000:02:00.0"
+#define FX_ROOT	 "0000:00:01.0"
+#define FX_UP	 "0000:01:00.0"
+#define FX_DOWN	 "0000:02:00.0"
 #define FX_DOWN2 "0000:02:01.0"
-#define FX_GPU "0000:03:00.0"
+#define FX_GPU	 "0000:03:00.0"
 #define FX_AUDIO "0000:03:00.1"
-#define FX_NIC "0000:04:00.0"
+#define FX_NIC	 "0000:04:00.0"
 
 /*
  * Parse the config spaces, index the model (model_index) and run the check
@@ -185,36 +186,43 @@ const struct finding *fx_expect_at(const char *file, int line, struct fx *x, con
 void fx_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), noreturn));
 
-#define EXPECT(cond)                                                          \
-	do {                                                                  \
-		if (!(cond))                                                  \
-			fx_fail(__FILE__, __LINE__, "expected %s", #cond);    \
+#define EXPECT(cond)                                                                               \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			fx_fail(__FILE__, __LINE__, "expected %s", #cond);                         \
 	} while (0)
 
-#define EXPECT_INT(a, b)                                                               \
-	do {                                                                           \
-		long long a_ = (a), b_ = (b);                                          \
-		if (a_ != b_)                                                          \
-			fx_fail(__FILE__, __LINE__, "%s is %lld, expected %lld", #a, a_, b_); \
+#define EXPECT_INT(a, b)                                                                           \
+	do {                                                                                       \
+		long long a_ = (a), b_ = (b);                                                      \
+		if (a_ != b_)                                                                      \
+			fx_fail(__FILE__, __LINE__, "%s is %lld, expected %lld", #a, a_, b_);      \
 	} while (0)
 
 /* @text contains @part. */
-#define EXPECT_TEXT(text, part)                                                         \
-	do {                                                                            \
-		const char *t_ = (text), *p_ = (part);                                  \
-		if (!strstr(t_, p_))                                                    \
-			fx_fail(__FILE__, __LINE__, "%s is \"%s\", without \"%s\"", #text, t_, p_); \
+#define EXPECT_TEXT(text, part)                                                                    \
+	do {                                                                                       \
+		const char *t_ = (text), *p_ = (part);                                             \
+		if (!strstr(t_, p_))                                                               \
+			fx_fail(__FILE__, __LINE__, "%s is \"%s\", without \"%s\"", #text, t_,     \
+				p_);                                                               \
 	} while (0)
+
+/* runner.c: fixtures live in the running test (freed when it ends). */
+void fx_track(struct fx *x, bool on);
+
+/* runner.c: the directory for temporary files ($TMPDIR or /tmp). */
+const char *fx_tmpdir(void);
 
 /* Register a test; the runner calls them in link order. */
 void fx_register(const char *name, const char *file, void (*fn)(void));
 
-#define TEST(name)                                                        \
-	static void name(void);                                           \
-	__attribute__((constructor)) static void register_##name(void)    \
-	{                                                                 \
-		fx_register(#name, __FILE__, name);                       \
-	}                                                                 \
+#define TEST(name)                                                                                 \
+	static void name(void);                                                                    \
+	__attribute__((constructor)) static void register_##name(void)                             \
+	{                                                                                          \
+		fx_register(#name, __FILE__, name);                                                \
+	}                                                                                          \
 	static void name(void)
 
 #endif

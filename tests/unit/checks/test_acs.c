@@ -106,8 +106,7 @@ TEST(acs_path_vmd_domain_fails)
 
 	fx_dev(x, "10000:e0:01.0", NULL, 0x8086, 0x352a, 0x0604, PCI_EXP_TYPE_ROOT_PORT);
 	fx_acs(x, fx_get(x, "10000:e0:01.0"), ALL_ACS, FX_ACS_REQUIRED);
-	fx_dev(x, "10000:e1:00.0", "10000:e0:01.0", 0x10de, 0x2330, 0x0302,
-	       PCI_EXP_TYPE_ENDPOINT);
+	fx_dev(x, "10000:e1:00.0", "10000:e0:01.0", 0x10de, 0x2330, 0x0302, PCI_EXP_TYPE_ENDPOINT);
 	fx_run(x);
 	f = fx_expect(x, "acs.path", "10000:e1:00.0", NULL, ST_FAIL, DETERMINED);
 	EXPECT_TEXT(f->actual, "PCI domain 10000");

@@ -37,9 +37,9 @@ TEST(ats_capabilities_disabled_pass)
 
 TEST(ats_enabled_fails)
 {
-	static const char *const want[] = { "ATS enabled, PRI disabled, PASID disabled",
-					    "ATS disabled, PRI enabled, PASID disabled",
-					    "ATS disabled, PRI disabled, PASID enabled" };
+	static const char *const want[] = {"ATS enabled, PRI disabled, PASID disabled",
+					   "ATS disabled, PRI enabled, PASID disabled",
+					   "ATS disabled, PRI disabled, PASID enabled"};
 
 	for (int i = 0; i < 3; i++) {
 		struct fx *x = fx_new();

@@ -11,9 +11,9 @@
  */
 #include "fixture.h"
 
-#define NVSWITCH "0000:9a:00.0"
+#define NVSWITCH      "0000:9a:00.0"
 #define NVSWITCH_LINE "nvidia " NVSWITCH " vendor=10de device=22a3 class=0680\n"
-#define HASH "4cf745d6a1d1c77e6beecb307258bf8451490703a3e77cd4af901763035959cf"
+#define HASH	      "4cf745d6a1d1c77e6beecb307258bf8451490703a3e77cd4af901763035959cf"
 
 /* A host with one unprotected NVSwitch and the baseline @text. */
 static struct fx *nvswitch_host(const char *text)
@@ -73,11 +73,10 @@ TEST(baseline_topology_missing_and_added_fail)
 {
 	struct fx *x = nvswitch_host("nvidia 0000:9b:00.0 vendor=10de device=22a3 class=0680\n");
 
-	EXPECT_TEXT(fx_expect(x, "baseline.topology", "0000:9b:00.0", NULL, ST_FAIL,
-			      DETERMINED)->message,
-		    "missing:");
-	EXPECT_TEXT(fx_expect(x, "baseline.topology", NVSWITCH, NULL, ST_FAIL,
-			      DETERMINED)->message,
+	EXPECT_TEXT(
+	    fx_expect(x, "baseline.topology", "0000:9b:00.0", NULL, ST_FAIL, DETERMINED)->message,
+	    "missing:");
+	EXPECT_TEXT(fx_expect(x, "baseline.topology", NVSWITCH, NULL, ST_FAIL, DETERMINED)->message,
 		    "added:");
 	fx_free(x);
 }
@@ -140,8 +139,7 @@ TEST(baseline_rom_unpinned_or_gone_fails)
 
 	EXPECT_TEXT(fx_expect(x, "baseline.rom", FX_AUDIO, NULL, ST_FAIL, DETERMINED)->message,
 		    "has no ROM line");
-	EXPECT_TEXT(fx_expect(x, "baseline.rom", "0000:42:00.0", NULL, ST_FAIL,
-			      DETERMINED)->actual,
+	EXPECT_TEXT(fx_expect(x, "baseline.rom", "0000:42:00.0", NULL, ST_FAIL, DETERMINED)->actual,
 		    "not a protected function");
 	fx_free(x);
 }

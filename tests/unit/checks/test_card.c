@@ -13,8 +13,7 @@ static struct fx *card_with_nic(const char *driver)
 	struct fx *x = fx_new();
 
 	fx_switch_host(x);
-	fx_driver(fx_dev(x, "0000:03:00.2", FX_DOWN, 0x15b3, 0x1021, 0x0200,
-			 PCI_EXP_TYPE_ENDPOINT),
+	fx_driver(fx_dev(x, "0000:03:00.2", FX_DOWN, 0x15b3, 0x1021, 0x0200, PCI_EXP_TYPE_ENDPOINT),
 		  driver);
 	fx_run(x);
 	return x;
@@ -79,9 +78,9 @@ TEST(card_foreign_driver_unreadable_is_undetermined)
 	const struct finding *f;
 
 	fx_switch_host(x);
-	fx_driver_unreadable(fx_dev(x, "0000:03:00.2", FX_DOWN, 0x15b3, 0x1021, 0x0200,
-				    PCI_EXP_TYPE_ENDPOINT),
-			     -EACCES);
+	fx_driver_unreadable(
+	    fx_dev(x, "0000:03:00.2", FX_DOWN, 0x15b3, 0x1021, 0x0200, PCI_EXP_TYPE_ENDPOINT),
+	    -EACCES);
 	fx_run(x);
 	f = fx_expect(x, "card.functions", FX_GPU, "0000:03:00.2", ST_FAIL, UNDETERMINED);
 	EXPECT_TEXT(f->message, "cannot read the driver link of 0000:03:00.2");

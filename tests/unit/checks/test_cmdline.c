@@ -49,9 +49,9 @@ TEST(cmdline_iommu_not_disabled_passes)
 TEST(cmdline_iommu_off_fails)
 {
 	static const char *const lines[][2] = {
-		{ "intel_iommu=on intel_iommu=off", "intel_iommu=off" },
-		{ "amd_iommu=off", "amd_iommu=off" },
-		{ "iommu=pt,off", "iommu=off" },
+	    {"intel_iommu=on intel_iommu=off", "intel_iommu=off"},
+	    {"amd_iommu=off", "amd_iommu=off"},
+	    {"iommu=pt,off", "iommu=off"},
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
@@ -75,8 +75,8 @@ TEST(cmdline_iommu_later_on_wins)
 
 TEST(cmdline_unreadable_is_undetermined)
 {
-	static const char *const ids[] = { "cmdline.iommu", "cmdline.identity", "cmdline.strict",
-					   "cmdline.noats", "cmdline.forbidden" };
+	static const char *const ids[] = {"cmdline.iommu", "cmdline.identity", "cmdline.strict",
+					  "cmdline.noats", "cmdline.forbidden"};
 	struct fx *x = run_unreadable();
 
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
@@ -121,16 +121,16 @@ TEST(cmdline_identity_policy_allows_skips)
 
 TEST(cmdline_strict_set_passes)
 {
-	static const char *const lines[] = { "iommu.strict=1", "intel_iommu=on,strict",
-					     "amd_iommu=fullflush" };
+	static const char *const lines[] = {"iommu.strict=1", "intel_iommu=on,strict",
+					    "amd_iommu=fullflush"};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		struct fx *x = run_line(lines[i]);
 		const struct finding *f =
 		    fx_expect(x, "cmdline.strict", NULL, NULL, ST_PASS, DETERMINED);
 
-		EXPECT_TEXT(f->actual, lines[i][0] == 'i' && lines[i][5] == '.' ? "iommu.strict=1"
-										: "=");
+		EXPECT_TEXT(f->actual,
+			    lines[i][0] == 'i' && lines[i][5] == '.' ? "iommu.strict=1" : "=");
 		fx_free(x);
 	}
 }
