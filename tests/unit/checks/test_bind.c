@@ -93,7 +93,9 @@ TEST(bind_vfio_without_vfio_group_fails)
 	fx_run(x);
 	f = fx_expect(x, "bind.vfio", FX_GPU, NULL, ST_FAIL, DETERMINED);
 	EXPECT_TEXT(f->actual, "vfio-pci, no VFIO group device");
-	EXPECT_TEXT(f->message, "the kernel has no VFIO group 12 (/sys/class/vfio/12/dev: No such file or directory)");
+	EXPECT_TEXT(
+	    f->message,
+	    "the kernel has no VFIO group 12 (/sys/class/vfio/12/dev: No such file or directory)");
 	fx_free(x);
 }
 

@@ -14,7 +14,7 @@ TEST(driver_host_passes)
 	struct fx *x = fx_live_new(NULL);
 	const struct finding *f;
 
-	fx_modalias_hit(fx_get(x, FX_GPU), "nouveau", true); /* blacklisted */
+	fx_modalias_hit(fx_get(x, FX_GPU), "nouveau", true);	      /* blacklisted */
 	fx_modalias_hit(fx_get(x, FX_AUDIO), "snd_hda_intel", false); /* no host GPU driver */
 	fx_run(x);
 	f = fx_expect(x, "driver.host", NULL, NULL, ST_PASS, DETERMINED);
@@ -76,7 +76,9 @@ TEST(driver_host_unknown_module_is_undetermined)
 	fx_host_module(x, "nouveau", -EACCES);
 	fx_run(x);
 	f = fx_expect(x, "driver.host", NULL, NULL, ST_FAIL, UNDETERMINED);
-	EXPECT_TEXT(f->message, "cannot tell whether host GPU driver nouveau is loaded: /sys/module/nouveau: Permission denied");
+	EXPECT_TEXT(
+	    f->message,
+	    "cannot tell whether host GPU driver nouveau is loaded: /sys/module/nouveau: Permission denied");
 	fx_free(x);
 }
 

@@ -7,8 +7,9 @@
 
 #include "live.h"
 
-#define GATE_PASS "{\"version\":1,\"mode\":\"gate\",\"policy_mode\":\"enforce\"," \
-		  "\"override\":\"none\",\"enforcing\":true,\"result\":\"pass\",\"checks\":["
+#define GATE_PASS                                                                                  \
+	"{\"version\":1,\"mode\":\"gate\",\"policy_mode\":\"enforce\","                            \
+	"\"override\":\"none\",\"enforcing\":true,\"result\":\"pass\",\"checks\":["
 
 TEST(gate_boot_enforced_and_held_passes)
 {
@@ -30,8 +31,10 @@ TEST(gate_boot_audit_warns)
 	struct fx *x = fx_new();
 	const struct finding *f;
 
-	fx_boot_report(x, "{\"mode\":\"gate\",\"policy_mode\":\"audit\",\"override\":\"none\","
-			  "\"enforcing\":false,\"result\":\"fail\"}", 0);
+	fx_boot_report(x,
+		       "{\"mode\":\"gate\",\"policy_mode\":\"audit\",\"override\":\"none\","
+		       "\"enforcing\":false,\"result\":\"fail\"}",
+		       0);
 	fx_run_check(x);
 	f = fx_expect(x, "gate.boot", NULL, NULL, ST_WARN, DETERMINED);
 	EXPECT_TEXT(f->actual, "not enforcing, mode audit, override none, result fail");
@@ -63,7 +66,8 @@ TEST(gate_boot_unreadable_is_undetermined)
 	fx_boot_report(x, NULL, -EACCES);
 	fx_run_check(x);
 	f = fx_expect(x, "gate.boot", NULL, NULL, ST_FAIL, UNDETERMINED);
-	EXPECT_TEXT(f->message, "cannot read the boot report /run/gpugate/report.json: Permission denied");
+	EXPECT_TEXT(f->message,
+		    "cannot read the boot report /run/gpugate/report.json: Permission denied");
 	fx_free(x);
 }
 
