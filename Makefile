@@ -153,7 +153,7 @@ $(CHECK_IDS): tests/lib/check-ids.c $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS)
 # compiler: they link only the parser sources, not libpci or libkmod.
 HOSTCC     ?= gcc
 UNIT_DIR   := $(BUILD)/unit
-UNIT_TESTS := cmdline policy caps kparam tpm2
+UNIT_TESTS := cmdline policy caps kparam tpm2 bootreport
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/test_,$(UNIT_TESTS))
 UNIT_FLAGS := $(CSTD) -g -O1 $(WARNFLAGS) $(LAYER_INC) -I$(DEPS)/include
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * access.c - access.config: every ID, config space, place in the device
- * tree, group link and driver link the model needed was read.
+ * tree, group link and driver link the model needed was read; and what a
+ * run could not do outside the checks (check_access_failed).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -9,10 +10,11 @@
 
 #include "checks.h"
 
+#define ACCESS_ID "access.config"
+
 /* Report one access problem of @d; returns 1 if there was one. */
 static int access_one(struct ctx *c, struct pdev *d)
 {
-	const char *id = "access.config";
 	char why[240];
 
 	if (d->ident_err)
@@ -32,7 +34,7 @@ static int access_one(struct ctx *c, struct pdev *d)
 			 strerror(-d->override_err));
 	else
 		return 0;
-	finding_unknown(check_add(c, id, d, NULL, ST_FAIL), why);
+	finding_unknown(check_add(c, ACCESS_ID, d, NULL, ST_FAIL), why);
 	return 1;
 }
 
@@ -46,7 +48,12 @@ void check_access_config(struct ctx *c, struct pdev *unused)
 		read += c->m->devs[i].cfg_loaded;
 	}
 	if (!bad)
-		finding_msg(check_add(c, "access.config", NULL, NULL, ST_PASS),
+		finding_msg(check_add(c, ACCESS_ID, NULL, NULL, ST_PASS),
 			    "%d config spaces read and parsed, %d functions scanned", read,
 			    c->m->ndevs);
+}
+
+void check_access_failed(struct ctx *c, const char *why)
+{
+	finding_unknown(check_add(c, ACCESS_ID, NULL, NULL, ST_FAIL), why);
 }

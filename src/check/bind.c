@@ -4,61 +4,54 @@
  *
  * A protected function must be bound to the policy's driver (vfio-pci) and
  * its group must have a VFIO character device (driver.c checks which host
- * GPU drivers could take it instead).
+ * GPU drivers could take it instead). The VFIO group device is in the
+ * model (the sysfs source's state hook reads it).
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #include "checks.h"
-#include "sysroot.h"
 
 /*
- * Is /dev/vfio/@group the VFIO group's character device? The kernel gives
- * each group a device of class "vfio" with a dynamic major
- * (vfio_group_alloc(): MKDEV(MAJOR(vfio.group_devt), minor)), so
- * /sys/class/vfio/N/dev names the number the node must carry. Under
- * --root a regular file stands in for the node (generated trees and
- * snapshot tars hold no device nodes); the kernel's side must still be
- * there. Returns 0, -ENOENT (no such group or node), -EINVAL (the node is
- * something else) or another -errno, with the reason in @why.
+ * Is /dev/vfio/N the VFIO group's character device, by what the model read
+ * (pdev_live): /sys/class/vfio/N/dev names the number the node must carry;
+ * under --root a regular file stands in for the node. Returns 0, -ENOENT
+ * (no such group or node), -EINVAL (the node is something else) or another
+ * -errno, with the reason in @why.
  */
-static int vfio_node_check(int group, char *why, size_t len)
+static int vfio_node_check(const struct pdev *d, char *why, size_t len)
 {
-	char path[64], devt[32], real[PATH_MAX];
-	unsigned int major, minor;
-	struct stat st;
-	int rc;
+	const struct pdev_live *l = d->live;
+	char path[64];
 
-	snprintf(path, sizeof(path), "/sys/class/vfio/%d/dev", group);
-	rc = sysroot_read_line(path, devt, sizeof(devt));
-	if (rc) {
-		snprintf(why, len, "the kernel has no VFIO group %d (%s: %s)", group, path,
-			 strerror(-rc));
-		return rc;
+	snprintf(path, sizeof(path), "/sys/class/vfio/%d/dev", d->group);
+	if (!l || !l->vfio_read) { /* out of memory, or the model did not look */
+		snprintf(why, len, "%s: %s", path, l ? "not read" : strerror(ENOMEM));
+		return l ? -ENODATA : -ENOMEM;
 	}
-	if (sscanf(devt, "%u:%u", &major, &minor) != 2) {
-		snprintf(why, len, "%s reads '%s', not MAJOR:MINOR", path, devt);
+	if (l->vfio_dev_err) {
+		snprintf(why, len, "the kernel has no VFIO group %d (%s: %s)", d->group, path,
+			 strerror(-l->vfio_dev_err));
+		return l->vfio_dev_err;
+	}
+	if (!l->vfio_dev_ok) {
+		snprintf(why, len, "%s reads '%s', not MAJOR:MINOR", path, l->vfio_dev);
 		return -EIO;
 	}
-	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
-	rc = sysroot_path(real, sizeof(real), path);
-	if (!rc && lstat(real, &st))
-		rc = -errno;
-	if (rc) {
-		snprintf(why, len, "%s: %s", path, strerror(-rc));
-		return rc;
+	snprintf(path, sizeof(path), "/dev/vfio/%d", d->group);
+	if (l->vfio_node_err) {
+		snprintf(why, len, "%s: %s", path, strerror(-l->vfio_node_err));
+		return l->vfio_node_err;
 	}
-	if (S_ISCHR(st.st_mode) && major(st.st_rdev) == major && minor(st.st_rdev) == minor)
+	if (l->vfio_kind == VFIO_NODE_CHR && l->node_major == l->vfio_major &&
+	    l->node_minor == l->vfio_minor)
 		return 0;
-	if (S_ISREG(st.st_mode) && sysroot_is_redirected())
+	if (l->vfio_kind == VFIO_NODE_STANDIN)
 		return 0;
-	if (S_ISCHR(st.st_mode))
+	if (l->vfio_kind == VFIO_NODE_CHR)
 		snprintf(why, len, "%s is character device %u:%u, the VFIO group is %u:%u", path,
-			 major(st.st_rdev), minor(st.st_rdev), major, minor);
+			 l->node_major, l->node_minor, l->vfio_major, l->vfio_minor);
 	else
 		snprintf(why, len, "%s is not a character device", path);
 	return -EINVAL;
@@ -81,7 +74,7 @@ void check_bind_vfio(struct ctx *c, struct pdev *d)
 			    d->driver[0] ? "bound to " : "not bound", d->driver, want);
 		return;
 	}
-	rc = d->group < 0 ? -ENOENT : vfio_node_check(d->group, why, sizeof(why));
+	rc = d->group < 0 ? -ENOENT : vfio_node_check(d, why, sizeof(why));
 	if (rc && rc != -ENOENT && rc != -EINVAL) {
 		finding_unknown(f, why);
 		return;

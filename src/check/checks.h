@@ -19,7 +19,7 @@ struct ctx {
 	struct model *m;
 	const struct policy *p;
 	struct report *r;
-	struct modload *kmod; /* opened on first use by driver.host */
+	struct modload *kmod; /* enforce's module index: the model's, handed over (gate.c) */
 	int kmod_err;
 	bool kmod_tried;
 	bool oom;
@@ -110,5 +110,15 @@ void check_devices_expect(struct ctx *c, struct pdev *d);
 
 /* access.c */
 void check_access_config(struct ctx *c, struct pdev *d);
+
+/*
+ * An access.config finding for what a run could not do outside the checks
+ * (the scan, the hostname, writing the report): undetermined, for the host,
+ * saying @why.
+ */
+void check_access_failed(struct ctx *c, const char *why);
+
+/* gate.c: gate.boot, over m->boot (`check` only; not in the table) */
+void check_gate_boot(struct ctx *c, struct pdev *d);
 
 #endif

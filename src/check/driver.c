@@ -6,17 +6,15 @@
  * A host GPU driver that is loaded, or that udev would load for a protected
  * function because its modalias resolves to it and no modprobe.d blacklist
  * stops it, is a path for the host to take the GPU (and the tenant's
- * firmware to talk to a host driver).
+ * firmware to talk to a host driver). Which modules are loaded and what
+ * each modalias resolves to are in the model (the sysfs source's state
+ * hook looks them up).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "checks.h"
-#include "modload.h"
-#include "sysroot.h"
-
-#define MAX_HITS 16 /* modules one modalias may resolve to that are reported */
 
 static bool is_host_driver(const struct policy *p, const char *name)
 {
@@ -32,74 +30,51 @@ static int loaded_host_drivers(struct ctx *c)
 	int hits = 0;
 
 	for (int i = 0; i < c->p->nhost_drivers; i++) {
-		char path[128], name[64], why[256];
+		const struct hostmod *h = &c->m->hostmods[i];
+		char path[128], why[256];
 		struct finding *f;
-		int rc;
 
-		snprintf(name, sizeof(name), "%s", c->p->host_drivers[i]);
-		for (char *s = name; *s; s++)
-			*s = *s == '-' ? '_' : *s;
-		snprintf(path, sizeof(path), "/sys/module/%s", name);
-		rc = sysroot_exists(path);
-		if (rc == -ENOENT)
+		if (h->err == -ENOENT)
 			continue;
 		hits++;
 		f = check_add(c, "driver.host", NULL, NULL, ST_FAIL);
-		snprintf(f->expected, sizeof(f->expected), "%s not loaded", name);
-		if (rc) { /* unknown is not "not loaded" */
+		snprintf(f->expected, sizeof(f->expected), "%s not loaded", h->name);
+		if (h->err) { /* unknown is not "not loaded" */
+			snprintf(path, sizeof(path), "/sys/module/%s", h->name);
 			snprintf(why, sizeof(why), "cannot tell whether host GPU driver %s is loaded: %s: %s",
-				 name, path, strerror(-rc));
+				 h->name, path, strerror(-h->err));
 			finding_unknown(f, why);
 			continue;
 		}
-		snprintf(f->actual, sizeof(f->actual), "%s loaded", name);
-		finding_msg(f, "host GPU driver %s is loaded: it can bind the GPUs and lets their firmware talk to the host; fix: blacklist it in the initramfs (gpugate's initramfs hook puts the file from `gpugate modprobe` there), rebuild the initramfs and reboot", name);
+		snprintf(f->actual, sizeof(f->actual), "%s loaded", h->name);
+		finding_msg(f, "host GPU driver %s is loaded: it can bind the GPUs and lets their firmware talk to the host; fix: blacklist it in the initramfs (gpugate's initramfs hook puts the file from `gpugate modprobe` there), rebuild the initramfs and reboot", h->name);
 	}
 	return hits;
-}
-
-static int kmod_ready(struct ctx *c, char *why, size_t len)
-{
-	if (!c->kmod_tried) {
-		c->kmod_tried = true;
-		c->kmod_err = modload_open(&c->kmod, c->m->kernel, why, len);
-	} else if (c->kmod_err) {
-		snprintf(why, len, "module index unavailable");
-	}
-	return c->kmod_err;
 }
 
 /* Which host drivers would udev load for @d? Returns findings added. */
 static int alias_host_drivers(struct ctx *c, struct pdev *d)
 {
-	char path[96], alias[256], why[256];
-	struct modalias_hit hits[MAX_HITS];
-	int n, bad = 0, rc;
+	const struct pdev_live *l = d->live;
+	int bad = 0;
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/modalias", d->bdf);
-	rc = sysroot_read_line(path, alias, sizeof(alias));
-	if (!rc)
-		rc = kmod_ready(c, why, sizeof(why));
-	else
-		snprintf(why, sizeof(why), "cannot read %s: %s", path, strerror(-rc));
-	n = rc ? rc : modload_resolve(c->kmod, alias, hits, MAX_HITS);
-	if (n < 0) {
-		if (!rc)
-			snprintf(why, sizeof(why), "cannot resolve %s: %s", alias, strerror(-n));
-		finding_unknown(check_add(c, "driver.host", d, NULL, ST_FAIL), why);
+	if (!l || l->nmods < 0) {
+		finding_unknown(check_add(c, "driver.host", d, NULL, ST_FAIL),
+				l ? l->mods_why : "cannot look up its modalias: out of memory");
 		return 1;
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < l->nmods && i < MODALIAS_MAX_HITS; i++) {
+		const struct modalias_hit *hit = &l->mods[i];
 		struct finding *f;
 
-		if (!is_host_driver(c->p, hits[i].name) || hits[i].blacklisted)
+		if (!is_host_driver(c->p, hit->name) || hit->blacklisted)
 			continue;
 		bad++;
 		f = check_add(c, "driver.host", d, NULL, c->p->require_blacklisted ? ST_FAIL : ST_WARN);
-		snprintf(f->expected, sizeof(f->expected), "%s blacklisted", hits[i].name);
-		snprintf(f->actual, sizeof(f->actual), "modalias resolves to %s", hits[i].name);
+		snprintf(f->expected, sizeof(f->expected), "%s blacklisted", hit->name);
+		snprintf(f->actual, sizeof(f->actual), "modalias resolves to %s", hit->name);
 		finding_msg(f, "udev would load host driver %s for this function; fix: 'blacklist %s' in modprobe.d of the initramfs (gpugate's initramfs hook installs it: rebuild the initramfs)",
-			    hits[i].name, hits[i].name);
+			    hit->name, hit->name);
 	}
 	return bad;
 }

@@ -9,13 +9,14 @@
  * an explicit "off" wins over any default. Parameter semantics follow
  * intel_iommu_setup(), iommu_setup() (arch/x86/kernel/pci-dma.c),
  * iommu_set_def_domain_type() and iommu_dma_setup() in drivers/iommu.
+ * The group types and /proc/interrupts are in the model (the sysfs
+ * source's state hook reads them).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "checks.h"
-#include "sysroot.h"
 
 void check_iommu_active(struct ctx *c, struct pdev *d)
 {
@@ -51,21 +52,22 @@ void check_iommu_active(struct ctx *c, struct pdev *d)
 void check_iommu_domain(struct ctx *c, struct pdev *d)
 {
 	const char *id = "iommu.domain";
-	char path[96], type[32];
+	char path[96];
+	const char *type;
 	struct finding *f;
 	int rc;
 	enum status st;
 
 	if (!check_has_group(c, id, d, "DMA"))
 		return;
-	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", d->group);
-	rc = sysroot_read_line(path, type, sizeof(type));
+	rc = d->live ? d->live->type_err : -ENOMEM;
 	if (rc) {
 		snprintf(path, sizeof(path), "cannot read /sys/kernel/iommu_groups/%d/type: %s",
 			 d->group, strerror(-rc));
 		finding_unknown(check_add(c, id, d, NULL, ST_FAIL), path);
 		return;
 	}
+	type = d->live->type;
 	if (!strcmp(type, "DMA"))
 		st = ST_PASS;
 	else if (!strcmp(type, "DMA-FQ"))
@@ -87,51 +89,15 @@ void check_iommu_domain(struct ctx *c, struct pdev *d)
 		finding_msg(f, "group %d has default domain type '%s', not a translating DMA domain", d->group, type);
 }
 
-/*
- * Read /proc/interrupts: *remapped when an interrupt chip is behind
- * remapping ("IR-IO-APIC", "IR-PCI-MSI..."), *plain when a chip is not
- * ("IO-APIC", "PCI-MSI..."), with that line's IRQ number in @irq. With
- * neither, the state is unknown. One remapped line proves nothing about the
- * others: a device outside every remapping unit's scope keeps a plain
- * PCI-MSI domain (irq_remapping_get_irq_domain() finds no unit for it).
- */
-static int irq_chips(bool *remapped, bool *plain, char *irq, size_t irqlen)
-{
-	FILE *fp = sysroot_fopen("/proc/interrupts", "r");
-	char line[4096];
-
-	if (!fp)
-		return -errno;
-	*remapped = *plain = false;
-	while (fgets(line, sizeof(line), fp)) {
-		/*
-		 * The AMD IOMMU's own event interrupt ("AMD-Vi", requested by
-		 * iommu_setup_msi() on the IOMMU's PCI function) cannot be
-		 * remapped by the unit that raises it; it is no device DMA.
-		 */
-		if (strstr(line, " AMD-Vi"))
-			continue;
-		if (strstr(line, " IR-IO-APIC") || strstr(line, " IR-PCI-MSI")) {
-			*remapped = true;
-		} else if (!*plain && (strstr(line, " IO-APIC") || strstr(line, " PCI-MSI"))) {
-			*plain = true;
-			snprintf(irq, irqlen, "%.*s", (int)strcspn(line + strspn(line, " "), ":"),
-				 line + strspn(line, " "));
-		}
-	}
-	fclose(fp);
-	return 0;
-}
-
 void check_iommu_irq_remap(struct ctx *c, struct pdev *unused)
 {
 	const char *id = "iommu.irq_remap";
 	const struct cmdline *cl = &c->m->cmdline;
+	const struct irq_chips *q = &c->m->irq;
 	const char *off = NULL;
-	bool live = false, plain = false;
-	char irq[16] = "";
+	bool live = q->remapped, plain = q->plain;
 	struct finding *f;
-	int rc;
+	int rc = q->err;
 
 	(void)unused;
 	if (!c->p->require_irq_remapping) {
@@ -144,7 +110,6 @@ void check_iommu_irq_remap(struct ctx *c, struct pdev *unused)
 		off = "intremap=off";
 	else if (cmdline_has(cl, "nointremap"))
 		off = "nointremap";
-	rc = irq_chips(&live, &plain, irq, sizeof(irq));
 	if (!off && (rc || (!live && !plain))) {
 		finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL),
 				rc ? "cannot read /proc/interrupts"
@@ -157,7 +122,7 @@ void check_iommu_irq_remap(struct ctx *c, struct pdev *unused)
 	if (off)
 		finding_msg(f, "%s disables interrupt remapping: a device can inject arbitrary interrupts (MSI spoofing); fix: remove it", off);
 	else if (live && plain)
-		finding_msg(f, "interrupt %s in /proc/interrupts goes through a plain IO-APIC or PCI-MSI chip, not a remapping (IR-) one: its device is outside interrupt remapping and can spoof MSIs; fix: make the firmware's DMAR/IVRS tables cover every device", irq);
+		finding_msg(f, "interrupt %s in /proc/interrupts goes through a plain IO-APIC or PCI-MSI chip, not a remapping (IR-) one: its device is outside interrupt remapping and can spoof MSIs; fix: make the firmware's DMAR/IVRS tables cover every device", q->irq);
 	else if (!live)
 		finding_msg(f, "no interrupt in /proc/interrupts goes through a remapping (IR-) chip: a device can spoof MSIs; fix: enable interrupt remapping (x2APIC/IR in firmware, no intremap=off)");
 	else

@@ -53,7 +53,7 @@ static void run_hostname(struct run *x)
 	if (rc == -ENOENT)
 		return;
 	snprintf(why, sizeof(why), "cannot read /proc/sys/kernel/hostname: %s", strerror(-rc));
-	finding_unknown(check_add(&x->c, "access.config", NULL, NULL, ST_FAIL), why);
+	check_access_failed(&x->c, why);
 	checks_sort(&x->c);
 }
 
@@ -78,10 +78,15 @@ static struct run *run_new(const struct policy *p, const char *mode)
 		snprintf(why, sizeof(why), "cannot scan PCI devices%s%s: %s",
 			 sysroot_is_redirected() ? " under " : "", sysroot_prefix(), err);
 		fprintf(stderr, "gpugate: %s\n", why);
-		finding_unknown(check_add(&x->c, "access.config", NULL, NULL, ST_FAIL), why);
+		check_access_failed(&x->c, why);
 		x->failed = true;
 		return x;
 	}
+	/* enforce loads modules through the module index driver.host's lookups opened */
+	x->c.kmod = x->m.kmod;
+	x->c.kmod_err = x->m.kmod_err;
+	x->c.kmod_tried = x->m.kmod_tried;
+	x->m.kmod = NULL;
 	checks_run(&x->c);
 	run_hostname(x);
 	return x;
@@ -197,80 +202,15 @@ static enum verdict run_finish(const struct run_opts *o, const struct run *x)
 	return v;
 }
 
-/* Copy the string value of "@key":"..." in the JSON header @line to @out ("unknown" if absent). */
-static void header_value(const char *line, const char *key, char *out, size_t len)
-{
-	char pat[48];
-	const char *v, *end;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	v = strstr(line, pat);
-	end = v ? strchr(v + strlen(pat), '"') : NULL;
-	if (!end) {
-		snprintf(out, len, "unknown");
-		return;
-	}
-	v += strlen(pat);
-	snprintf(out, len, "%.*s", (int)(end - v), v);
-}
-
-/* gate.boot from the first line of a boot report (report.c writes it so). */
-static void boot_report_judge(struct report *r, struct finding *f, const char *path,
-			      const char *line)
-{
-	char mode[32], ovr[16], res[16];
-	bool enforcing = strstr(line, "\"enforcing\":true") != NULL;
-
-	header_value(line, "policy_mode", mode, sizeof(mode));
-	header_value(line, "override", ovr, sizeof(ovr));
-	header_value(line, "result", res, sizeof(res));
-	snprintf(f->expected, sizeof(f->expected), "enforcing, result pass");
-	snprintf(f->actual, sizeof(f->actual), "%s, mode %s, override %s, result %s",
-		 enforcing ? "enforcing" : "not enforcing", mode, ovr, res);
-	if (!strstr(line, "\"mode\":\"gate\"")) {
-		finding_unknown(f, "the boot report is not a gate report");
-		return;
-	}
-	f->status = enforcing && !strcmp(res, "pass") ? ST_PASS : ST_WARN;
-	r->boot.enforcing = enforcing;
-	r->boot.pass = !strcmp(res, "pass");
-	if (f->status == ST_PASS)
-		finding_msg(f, "the gate enforced the policy at boot and it held (%s)", path);
-	else
-		finding_msg(f, "this boot did not enforce the policy (%s); fix: when the audit reports pass, set [gate] mode = enforce, drop rd.gpugate= from the command line and rebuild the initramfs (docs/operations.md)",
-			    path);
-}
-
 /*
- * `check` after boot: did this boot's gate enforce, and did the policy
- * hold? Read from the report the gate left; no report is a warning.
+ * `check` after boot: gate.boot over the report this boot's gate left.
  */
 static void check_boot_report(struct run *x, const struct policy *p)
 {
-	char line[1024];
-	struct finding *f;
-	int rc;
-
 	if (x->failed || (x->m.src && !x->m.src->live))
 		return;
-	rc = sysroot_read_line(p->report, line, sizeof(line));
-	f = check_add(&x->c, "gate.boot", NULL, NULL, ST_WARN);
-	x->r.boot.checked = true;
-	x->r.boot.present = rc != -ENOENT;
-	if (rc == -ENOENT) {
-		snprintf(f->expected, sizeof(f->expected), "a boot report");
-		snprintf(f->actual, sizeof(f->actual), "none");
-		finding_msg(f, "no boot report at %s%s: the gate did not run at this boot, or /run did not reach the root; fix: install the gate into the initramfs (update-initramfs -u, or dracut -f) and reboot",
-			    sysroot_prefix(), p->report);
-	} else if (rc) {
-		char why[POLICY_PATH_LEN + 64];
-
-		snprintf(why, sizeof(why), "cannot read the boot report %s%s: %s", sysroot_prefix(),
-			 p->report, strerror(-rc));
-		finding_unknown(f, why);
-	} else {
-		boot_report_judge(&x->r, f, p->report, line);
-	}
+	model_read_boot_report(&x->m, p->report);
+	check_gate_boot(&x->c, NULL);
 	checks_sort(&x->c);
 }
 
@@ -566,7 +506,7 @@ static enum verdict report_unwritten(struct run *x, const char *path)
 	char why[POLICY_PATH_LEN + 64];
 
 	snprintf(why, sizeof(why), "cannot write the report to %s%s", sysroot_prefix(), path);
-	finding_unknown(check_add(&x->c, "access.config", NULL, NULL, ST_FAIL), why);
+	check_access_failed(&x->c, why);
 	return VERDICT_ERROR;
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "bdf.h"
+#include "bootreport.h"
 #include "caps.h"
 #include "cmdline.h"
 #include "policy.h"
@@ -23,6 +24,45 @@
 #define MAX_DEPTH 16 /* bridges between a device and its root bus */
 
 enum status { ST_PASS, ST_FAIL, ST_FIXED, ST_WARN, ST_SKIP };
+
+#define MODALIAS_MAX_HITS 16 /* modules one modalias may resolve to that are kept */
+
+/* A module a modalias resolves to (modload_resolve). */
+struct modalias_hit {
+	char name[64];	  /* module name as libkmod normalises it ('_') */
+	bool blacklisted; /* a "blacklist" line in modprobe.d covers it */
+};
+
+/* What /dev/vfio/N is, for the VFIO group device (vfio_node in pdev_live). */
+enum vfio_kind {
+	VFIO_NODE_CHR,	   /* a character device: node_major, node_minor */
+	VFIO_NODE_STANDIN, /* a regular file standing in for it in a --root tree */
+	VFIO_NODE_OTHER,   /* anything else */
+};
+
+/*
+ * The live state of one protected function that only some checks read,
+ * read by the source for them under the policy (source.h, state hook).
+ * Each part is read only where its check would look.
+ */
+struct pdev_live {
+	/* iommu.domain: /sys/kernel/iommu_groups/N/type (the function has a group) */
+	int type_err;	       /* negative errno reading it */
+	char type[32];
+	/* bind.vfio (bound to the policy's driver, in a group): */
+	bool vfio_read;	       /* the VFIO group device was looked at */
+	int vfio_dev_err;      /* negative errno reading /sys/class/vfio/N/dev */
+	char vfio_dev[32];     /* its text */
+	bool vfio_dev_ok;      /* it is MAJOR:MINOR (only then is /dev/vfio/N looked at) */
+	unsigned int vfio_major, vfio_minor;
+	int vfio_node_err;     /* negative errno from lstat /dev/vfio/N */
+	enum vfio_kind vfio_kind;
+	unsigned int node_major, node_minor; /* of a VFIO_NODE_CHR node */
+	/* driver.host: the modules its modalias resolves to */
+	int nmods;	       /* hits in mods, or negative errno */
+	char mods_why[256];    /* the reason when nmods < 0 */
+	struct modalias_hit *mods; /* malloc'd, NULL when nmods <= 0 */
+};
 
 /*
  * One function as gpugate sees it. Config space is loaded on demand; the
@@ -58,6 +98,7 @@ struct pdev {
 	int driver_err;	       /* negative errno other than -ENOENT */
 	char override[64];     /* driver_override, "" when "(null)" */
 	int override_err;      /* negative errno reading driver_override, other than -ENOENT */
+	struct pdev_live *live; /* protected functions of a live source; NULL: out of memory */
 
 	bool cfg_loaded;
 	uint8_t *cfg;
@@ -72,6 +113,21 @@ struct pdev {
 };
 
 struct source;
+struct modload;
+
+/* A host GPU driver of the policy (driver.host): is it loaded? */
+struct hostmod {
+	char name[64]; /* the policy's name with '-' as '_', as in /sys/module */
+	int err;       /* 0: /sys/module/NAME exists; -ENOENT: not loaded; else unknown */
+};
+
+/* /proc/interrupts, for iommu.irq_remap. */
+struct irq_chips {
+	int err;       /* negative errno opening it */
+	bool remapped; /* a line's chip is behind remapping ("IR-IO-APIC", "IR-PCI-MSI...") */
+	bool plain;    /* a line's chip is not ("IO-APIC", "PCI-MSI...") */
+	char irq[16];  /* the IRQ of the first plain line */
+};
 
 /* A forbidden "module.param=value" entry's value in the running kernel. */
 struct modparam {
@@ -93,6 +149,12 @@ struct model {
 	int iommu_err;	     /* negative errno listing /sys/class/iommu */
 	int first_path_err;  /* first function whose place is unknown, or -1 */
 	struct modparam forbid_rt[POLICY_MAX_LIST]; /* by policy forbid index */
+	struct hostmod hostmods[POLICY_MAX_LIST]; /* by policy host_drivers index */
+	struct irq_chips irq; /* read when the policy requires remapping and the line was read */
+	struct modload *kmod; /* the module index driver.host's lookups opened, or NULL */
+	int kmod_err;	      /* negative errno opening it */
+	bool kmod_tried;      /* it was opened (or tried) */
+	struct boot_report boot; /* `check`: the boot's gate report (gate.boot) */
 	const struct source *src; /* where it came from (source.h) */
 	void *pci;	     /* pcidev.c: this model's own libpci access */
 };

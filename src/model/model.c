@@ -19,6 +19,7 @@
 #include <pci/header.h>
 
 #include "model.h"
+#include "modload.h"
 #include "pcidev.h"
 #include "source.h"
 #include "sysroot.h"
@@ -277,6 +278,8 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 	model_index(m, p);
 	if (m->src->links)
 		m->src->links(m);
+	if (m->src->state)
+		m->src->state(m, p);
 	if (m->src->live) /* a dump has no module parameters (the check skips) */
 		read_forbid_params(m, p);
 	return 0;
@@ -306,9 +309,27 @@ void model_free_members(struct pdev *d, int n)
 	d->members = NULL;
 }
 
+void model_read_boot_report(struct model *m, const char *path)
+{
+	char line[1024];
+
+	m->boot.read = true;
+	m->boot.root = sysroot_prefix();
+	m->boot.err = sysroot_read_line(path, line, sizeof(line));
+	if (!m->boot.err)
+		boot_report_parse(&m->boot, line);
+}
+
 void model_free(struct model *m)
 {
-	for (int i = 0; i < m->ndevs; i++)
+	for (int i = 0; i < m->ndevs; i++) {
 		model_free_members(&m->devs[i], m->devs[i].nmembers);
+		if (m->devs[i].live)
+			free(m->devs[i].live->mods);
+		free(m->devs[i].live);
+		m->devs[i].live = NULL;
+	}
+	modload_close(m->kmod);
+	m->kmod = NULL;
 	pcidev_cleanup(m);
 }

@@ -30,7 +30,14 @@ void model_index(struct model *m, const struct policy *p);
 /* model_build(), saying on stderr why the scan failed. Returns 0 or -errno. */
 int model_build_or_say(struct model *m, const struct policy *p);
 
+/* Frees what the model holds, and closes its module index (m->kmod). */
 void model_free(struct model *m);
+
+/*
+ * `check` after boot (gate.boot): read the first line of the boot's gate
+ * report @path into m->boot and parse it.
+ */
+void model_read_boot_report(struct model *m, const char *path);
 
 /* Free the first @n of @d's group members and the list. */
 void model_free_members(struct pdev *d, int n);

@@ -15,7 +15,6 @@
 #include "checks.h"
 #include "kparam.h"
 #include "model.h"
-#include "modload.h"
 #include "show.h"
 #include "source.h"
 #include "sysroot.h"
@@ -187,7 +186,6 @@ int show_print(FILE *out, struct model *m, const struct policy *p)
 	if (*show_marks(&r, "", "", mark, sizeof(mark)))
 		fprintf(out, "host%s\n", mark);
 	fprintf(out, "(<- FAIL: the checks that fail there; gpugate check says why and the fix)\n");
-	modload_close(c.kmod);
 	report_free(&r);
 	return c.oom ? -ENOMEM : 0;
 }
@@ -250,7 +248,6 @@ static int config_acs_list(struct model *m, const struct policy *p, char *buf, s
 					 n ? ";" : "", mask, f->port);
 		n++;
 	}
-	modload_close(c.kmod);
 	report_free(&r);
 	return used >= len ? -E2BIG : n;
 }

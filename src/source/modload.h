@@ -10,13 +10,9 @@
 #include <stddef.h>
 
 #include "cmdline.h"
+#include "gpugate.h" /* struct modalias_hit */
 
 struct modload;
-
-struct modalias_hit {
-	char name[64];	  /* module name as libkmod normalises it ('_') */
-	bool blacklisted; /* a "blacklist" line in modprobe.d covers it */
-};
 
 /*
  * Open libkmod on the sysroot's /lib/modules/@kver and modprobe.d

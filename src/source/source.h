@@ -12,8 +12,9 @@
  *                         bridges' bus numbers, no host state
  *
  * model_build() calls the hooks in this order: prepare, the scan
- * (pcidev.c), place, then links once protection is marked. pcidev.c asks
- * the current source for the libpci method and calls the config hooks.
+ * (pcidev.c), place, then links and state once protection is marked.
+ * pcidev.c asks the current source for the libpci method and calls the
+ * config hooks.
  */
 #ifndef GPUGATE_SOURCE_H
 #define GPUGATE_SOURCE_H
@@ -23,6 +24,7 @@
 
 struct model;
 struct pdev;
+struct policy;
 
 enum source_kind { SOURCE_SYSFS, SOURCE_DUMP };
 
@@ -37,6 +39,13 @@ struct source {
 	int (*place)(struct model *m, char *err, size_t errlen);
 	/* After protection is marked: groups, drivers, overrides (or NULL). */
 	void (*links)(struct model *m);
+	/*
+	 * After links: the live state that the checks @p runs read, and only
+	 * where they would read it (or NULL: the source has none, and those
+	 * checks skip): group types, /proc/interrupts, VFIO group devices,
+	 * loaded host drivers, modalias lookups.
+	 */
+	void (*state)(struct model *m, const struct policy *p);
 	/*
 	 * Before libpci reads @d's config space (or NULL). Returns 0, or
 	 * -errno with the reason in @why: then it is not read.

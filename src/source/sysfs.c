@@ -10,17 +10,22 @@
  * Group, driver and driver_override come from the function's sysfs
  * directory, and are read only for protected functions (and foreign ones:
  * their driver). The host state: /proc/cmdline (and /proc/bootconfig),
- * /proc/sys/kernel/osrelease, /sys/class/iommu.
+ * /proc/sys/kernel/osrelease, /sys/class/iommu; and, for the checks the
+ * policy runs (sysfs_state), group types, /proc/interrupts, VFIO group
+ * devices, /sys/module and the modalias lookups.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "bdf.h"
 #include "model.h"
+#include "modload.h"
 #include "pcidev.h"
 #include "source.h"
 #include "sysroot.h"
@@ -298,6 +303,167 @@ static void sysfs_links(struct model *m)
 	}
 }
 
+/* iommu.domain: the default domain type of @d's group. */
+static void group_type(struct pdev *d)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", d->group);
+	d->live->type_err = sysroot_read_line(path, d->live->type, sizeof(d->live->type));
+}
+
+/*
+ * bind.vfio: the VFIO group device of @d's group. The kernel gives each
+ * group a device of class "vfio" with a dynamic major (vfio_group_alloc():
+ * MKDEV(MAJOR(vfio.group_devt), minor)), so /sys/class/vfio/N/dev names the
+ * number the node /dev/vfio/N must carry. Under --root a regular file
+ * stands in for the node (generated trees and snapshot tars hold no device
+ * nodes); the kernel's side must still be there.
+ */
+static void vfio_node(struct pdev *d)
+{
+	struct pdev_live *l = d->live;
+	char path[64], real[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	l->vfio_read = true;
+	snprintf(path, sizeof(path), "/sys/class/vfio/%d/dev", d->group);
+	l->vfio_dev_err = sysroot_read_line(path, l->vfio_dev, sizeof(l->vfio_dev));
+	if (l->vfio_dev_err)
+		return;
+	l->vfio_dev_ok = sscanf(l->vfio_dev, "%u:%u", &l->vfio_major, &l->vfio_minor) == 2;
+	if (!l->vfio_dev_ok)
+		return;
+	snprintf(path, sizeof(path), "/dev/vfio/%d", d->group);
+	rc = sysroot_path(real, sizeof(real), path);
+	if (!rc && lstat(real, &st))
+		rc = -errno;
+	l->vfio_node_err = rc;
+	if (rc)
+		return;
+	l->vfio_kind = S_ISCHR(st.st_mode)			   ? VFIO_NODE_CHR
+		       : S_ISREG(st.st_mode) && sysroot_is_redirected() ? VFIO_NODE_STANDIN
+									 : VFIO_NODE_OTHER;
+	l->node_major = major(st.st_rdev);
+	l->node_minor = minor(st.st_rdev);
+}
+
+/*
+ * driver.host: the modules @d's modalias resolves to, through the model's
+ * module index (opened on the first lookup; a failed open is said in full
+ * once, then as "module index unavailable").
+ */
+static void modalias_lookup(struct model *m, struct pdev *d)
+{
+	struct pdev_live *l = d->live;
+	struct modalias_hit hits[MODALIAS_MAX_HITS];
+	char path[96], alias[256];
+	int rc;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/modalias", d->bdf);
+	rc = sysroot_read_line(path, alias, sizeof(alias));
+	if (rc) {
+		snprintf(l->mods_why, sizeof(l->mods_why), "cannot read %s: %s", path, strerror(-rc));
+	} else if (!m->kmod_tried) {
+		m->kmod_tried = true;
+		rc = m->kmod_err = modload_open(&m->kmod, m->kernel, l->mods_why, sizeof(l->mods_why));
+	} else if (m->kmod_err) {
+		rc = m->kmod_err;
+		snprintf(l->mods_why, sizeof(l->mods_why), "module index unavailable");
+	}
+	l->nmods = rc ? rc : modload_resolve(m->kmod, alias, hits, MODALIAS_MAX_HITS);
+	if (!rc && l->nmods < 0)
+		snprintf(l->mods_why, sizeof(l->mods_why), "cannot resolve %s: %s", alias,
+			 strerror(-l->nmods));
+	if (l->nmods <= 0)
+		return;
+	l->mods = malloc((size_t)l->nmods * sizeof(*l->mods));
+	if (l->mods) {
+		memcpy(l->mods, hits, (size_t)l->nmods * sizeof(*l->mods));
+		return;
+	}
+	l->nmods = -ENOMEM;
+	snprintf(l->mods_why, sizeof(l->mods_why), "cannot resolve %s: %s", alias, strerror(ENOMEM));
+}
+
+/* driver.host: which of the policy's host GPU drivers are loaded. */
+static void host_modules(struct model *m, const struct policy *p)
+{
+	for (int i = 0; i < p->nhost_drivers; i++) {
+		struct hostmod *h = &m->hostmods[i];
+		char path[128];
+
+		snprintf(h->name, sizeof(h->name), "%s", p->host_drivers[i]);
+		for (char *s = h->name; *s; s++)
+			*s = *s == '-' ? '_' : *s;
+		snprintf(path, sizeof(path), "/sys/module/%s", h->name);
+		h->err = sysroot_exists(path);
+	}
+}
+
+/*
+ * iommu.irq_remap: read /proc/interrupts. One remapped line proves nothing
+ * about the others: a device outside every remapping unit's scope keeps a
+ * plain PCI-MSI domain (irq_remapping_get_irq_domain() finds no unit for it).
+ */
+static void irq_chips(struct irq_chips *q)
+{
+	FILE *fp = sysroot_fopen("/proc/interrupts", "r");
+	char line[4096];
+
+	if (!fp) {
+		q->err = -errno;
+		return;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		/*
+		 * The AMD IOMMU's own event interrupt ("AMD-Vi", requested by
+		 * iommu_setup_msi() on the IOMMU's PCI function) cannot be
+		 * remapped by the unit that raises it; it is no device DMA.
+		 */
+		if (strstr(line, " AMD-Vi"))
+			continue;
+		if (strstr(line, " IR-IO-APIC") || strstr(line, " IR-PCI-MSI")) {
+			q->remapped = true;
+		} else if (!q->plain && (strstr(line, " IO-APIC") || strstr(line, " PCI-MSI"))) {
+			q->plain = true;
+			snprintf(q->irq, sizeof(q->irq), "%.*s",
+				 (int)strcspn(line + strspn(line, " "), ":"), line + strspn(line, " "));
+		}
+	}
+	fclose(fp);
+}
+
+/*
+ * The state the checks read beyond the links, where they would read it:
+ * iommu.irq_remap reads /proc/interrupts when the policy requires
+ * remapping and the command line was read; iommu.domain a protected
+ * function's group type, bind.vfio its VFIO group device when it is bound
+ * to the policy's driver, driver.host the loaded host drivers and every
+ * protected function's modalias.
+ */
+static void sysfs_state(struct model *m, const struct policy *p)
+{
+	if (p->require_irq_remapping && !m->cmdline_err)
+		irq_chips(&m->irq);
+	host_modules(m, p);
+	for (int i = 0; i < m->ndevs; i++) {
+		struct pdev *d = &m->devs[i];
+
+		if (!pdev_protected(d))
+			continue;
+		d->live = calloc(1, sizeof(*d->live));
+		if (!d->live)
+			continue; /* the checks say out of memory */
+		if (d->group >= 0)
+			group_type(d);
+		if (d->group >= 0 && !strcmp(d->driver, p->driver))
+			vfio_node(d);
+		modalias_lookup(m, d);
+	}
+}
+
 /*
  * libpci opens config files blocking: a FIFO planted in a --root tree would
  * hang it. Real sysfs config attributes are regular files.
@@ -324,6 +490,7 @@ const struct source source_sysfs = {
 	.prepare = sysfs_prepare,
 	.place = sysfs_place,
 	.links = sysfs_links,
+	.state = sysfs_state,
 	.config_open = sysfs_config_open,
 	.config_check = NULL,
 	.nodata_hint = "",

@@ -19,14 +19,7 @@ import sys
 # (the checks read sysfs, /proc or the module index themselves today, so a
 # hand-built model cannot drive them). Remove an id here when its tests land:
 # this script fails while a listed id already has tests.
-PENDING = {
-    "iommu.active": "reads /sys/class/iommu in the check",
-    "iommu.domain": "reads the group's type file in the check",
-    "iommu.irq_remap": "reads /proc/interrupts in the check",
-    "bind.vfio": "reads /dev/vfio and sysfs in the check",
-    "driver.host": "resolves module aliases with libkmod in the check",
-    "gate.boot": "reads the boot report in src/cmd/gate.c, outside the table",
-}
+PENDING = {}
 
 # Ids that never report a determined failure, and why.
 NO_DETERMINED_FAIL = {
