@@ -66,9 +66,9 @@ WRAP_LDFLAGS := -Wl,--wrap=open -Wl,--wrap=open64
 DEPLIBS  := $(addprefix $(DEPS)/lib/,libpci.a libkmod.a libmd.a liblzma.a libzstd.a libz.a)
 LDLIBS   ?=
 # Reproducible objects (docs/build.md): the paths the compiler may record
-# are relative to the repo, and __DATE__/__TIME__ are errors (with -Werror).
-REPRO_CFLAGS := -ffile-prefix-map=$(CURDIR)=. \
-	-ffile-prefix-map=$(abspath $(BUILD))=build -Wdate-time
+# (the working directory, in debug info) are relative to the repo, and
+# __DATE__/__TIME__ are errors (with -Werror).
+REPRO_CFLAGS := -ffile-prefix-map=$(CURDIR)=. -Wdate-time
 
 # src/ has one folder per layer (docs/design.md); every folder is on the
 # include path, so an include names a header, not where it lives.
