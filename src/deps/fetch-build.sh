@@ -46,7 +46,7 @@ LD=${LD:-ld}
 OBJCOPY=${OBJCOPY:-objcopy}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 SOURCE_DATE_EPOCH_ENV=${SOURCE_DATE_EPOCH:-}
-# Archives without time stamps, uids or modes (D; binutils' default on
+# Archives with zero time stamps, uids and gids (D; binutils' default on
 # Debian, said here for an ar whose default is U). pciutils' and libtool's
 # rules run "$(AR) rcs" and "$AR cr", which accept "-D" before the key.
 AR_D="$AR -D"
