@@ -65,6 +65,10 @@ LDFLAGS  ?= -static -Wl,--gc-sections -s
 WRAP_LDFLAGS := -Wl,--wrap=open -Wl,--wrap=open64
 DEPLIBS  := $(addprefix $(DEPS)/lib/,libpci.a libkmod.a libmd.a liblzma.a libzstd.a libz.a)
 LDLIBS   ?=
+# Reproducible objects (docs/build.md): the paths the compiler may record
+# (the working directory, in debug info) are relative to the repo, and
+# __DATE__/__TIME__ are errors (with -Werror).
+REPRO_CFLAGS := -ffile-prefix-map=$(CURDIR)=. -Wdate-time
 
 # src/ has one folder per layer (docs/design.md); every folder is on the
 # include path, so an include names a header, not where it lives.
@@ -112,7 +116,7 @@ $(DEPS)/versions.mk: $(STAMP)
 $(OBJDIR)/%.o: src/%.c $(STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(ALL_CPPFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(REPRO_CFLAGS) $(ALL_CPPFLAGS) -MMD -MP -c $< -o $@
 
 $(BIN): $(OBJS) $(DEPLIBS)
 	@$(if $(Q),echo "  LD      $@")
@@ -127,7 +131,7 @@ FAULT_BIN := $(BUILD)/gpugate-fault
 $(FAULT_OBJDIR)/%.o: src/%.c $(STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(ALL_CPPFLAGS) -DGPUGATE_FAULT -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(REPRO_CFLAGS) $(ALL_CPPFLAGS) -DGPUGATE_FAULT -MMD -MP -c $< -o $@
 
 $(FAULT_BIN): $(FAULT_OBJS) $(DEPLIBS)
 	@$(if $(Q),echo "  LD      $@")
@@ -233,6 +237,13 @@ check-pkg: all $(CHECK_IDS)
 	$(Q)python3 tests/systemd/test-systemd.py
 	$(Q)bash tests/test-deb.sh
 
+# Reproducible build (docs/build.md): two copies of the tree in different
+# folders build everything, the deps from build/src-pkgs included, and must
+# give the same bytes as each other and as build/gpugate.
+.PHONY: check-repro
+check-repro: all
+	$(Q)VERSION="$(VERSION)" bash tests/test-repro.sh
+
 # Everything CI runs: system packages (installed when missing), build, tests.
 test:
 	$(Q)bash tests/install-deps.sh
@@ -240,6 +251,7 @@ test:
 	$(Q)$(MAKE) unit
 	$(Q)$(MAKE) check
 	$(Q)$(MAKE) check-pkg
+	$(Q)$(MAKE) check-repro
 	$(Q)$(MAKE) fuzz
 	$(Q)$(MAKE) sanitize
 	$(Q)$(MAKE) qemu-test

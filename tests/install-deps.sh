@@ -18,6 +18,9 @@ packages=(
 	# man page, systemd unit and Debian package tests (tests/man, tests/systemd,
 	# tests/test-deb.sh): groff/man to render, systemd-analyze, dh
 	groff-base man-db systemd debhelper
+	# tests/test-repro.sh: the en_US source localedef compiles for the second
+	# build's collation
+	locales
 	# make fuzz / make sanitize (tests/fuzz): clang with libFuzzer and the
 	# ASan/UBSan runtimes (libclang-rt-14-dev is only a Recommends of clang)
 	clang libclang-rt-14-dev

@@ -18,12 +18,20 @@
 #   --force  rebuild even if build/deps/lib is up to date (sources that are
 #            already in build/src-pkgs are still reused)
 # Environment: BUILD (default <repo>/build), CC (default musl-gcc), AR,
-#   RANLIB, LD, OBJCOPY, JOBS.
+#   RANLIB, LD, OBJCOPY, JOBS, SOURCE_DATE_EPOCH (default: the date of each
+#   package's debian/changelog).
+#
+# What is built does not depend on the folder, the time, the locale or the
+# user (docs/build.md; tests/test-repro.sh checks it).
 #
 # Needs (Debian packages): apt, dpkg-dev, musl-tools, make, binutils,
 # linux-libc-dev.
 
 set -euo pipefail
+# The objects of libkmod, libmd, libzstd and zlib are globbed or listed in a
+# fixed order; a glob's order follows the collation ("libkmod.c" sorts
+# before "libkmod-config.c" in en_US), and the link order with it.
+export LC_ALL=C
 
 SCRIPT=$(readlink -f "${BASH_SOURCE[0]}")
 SCRIPT_DIR=$(dirname "$SCRIPT")
@@ -37,6 +45,12 @@ RANLIB=${RANLIB:-ranlib}
 LD=${LD:-ld}
 OBJCOPY=${OBJCOPY:-objcopy}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+SOURCE_DATE_EPOCH_ENV=${SOURCE_DATE_EPOCH:-}
+# Archives with zero time stamps, uids and gids (D; binutils' default on
+# Debian, said here for an ar whose default is U). pciutils' and libtool's
+# rules run "$(AR) rcs" and "$AR cr", which accept "-D" before the key.
+AR_D="$AR -D"
+RANLIB_D="$RANLIB -D"
 
 APT_DIR=$BUILD/apt
 PKG_DIR=$BUILD/src-pkgs
@@ -47,9 +61,15 @@ KMOD_CONFIG_H=$SCRIPT_DIR/kmod-config.h
 # The Debian source packages built here.
 SRC_PKGS="pciutils kmod libmd xz-utils libzstd zlib"
 
-# Flags shared by both libraries: small code, one section per function so
-# the final link with --gc-sections drops what gpugate does not call.
+# Flags shared by all libraries: small code, one section per function so
+# the final link with --gc-sections drops what gpugate does not call. The
+# file prefix maps make the paths the compiler records (__FILE__ in
+# libkmod's log calls and assert()s) independent of where the tree is:
+# $BUILD/deps-build/kmod/libkmod/libkmod.c is recorded as
+# build/deps-build/kmod/libkmod/libkmod.c (the later map wins where both
+# match).
 DEP_CFLAGS="-Os -ffunction-sections -fdata-sections -isystem $SHIM"
+DEP_CFLAGS+=" -ffile-prefix-map=$ROOT=. -ffile-prefix-map=$BUILD=build"
 
 log() { printf 'fetch-build: %s\n' "$*" >&2; }
 die() {
@@ -74,7 +94,7 @@ run_logged() {
 
 check_tools() {
 	local tool missing=()
-	for tool in apt-get dpkg-source dpkg-architecture make install \
+	for tool in apt-get dpkg-source dpkg-architecture dpkg-parsechangelog make install \
 		"$CC" "$AR" "$RANLIB" "$LD" "$OBJCOPY"; do
 		command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 	done
@@ -362,7 +382,7 @@ build_libpci() {
 	log "building libpci.a"
 	run_logged "$WORK_DIR/pciutils-build.log" \
 		make -C "$src" -j"$JOBS" \
-		CC="$CC" AR="$AR" RANLIB="$RANLIB" OPT="$DEP_CFLAGS" \
+		CC="$CC" AR="$AR_D" RANLIB="$RANLIB_D" OPT="$DEP_CFLAGS" \
 		SHARED=no ZLIB=no DNS=no HWDB=no LIBKMOD=no \
 		PREFIX="$OUT" IDSDIR=/usr/share/misc \
 		install-lib
@@ -398,7 +418,7 @@ build_libkmod() {
 
 	mkdir -p "$OUT/lib" "$OUT/include"
 	rm -f "$OUT/lib/libkmod.a"
-	"$AR" rcs "$OUT/lib/libkmod.a" "$obj/libkmod-all.o"
+	"$AR" rcsD "$OUT/lib/libkmod.a" "$obj/libkmod-all.o"
 	install -m 644 "$src/libkmod/libkmod.h" "$OUT/include/libkmod.h"
 }
 
@@ -424,7 +444,7 @@ build_libmd() {
 	done
 	mkdir -p "$OUT/lib" "$OUT/include"
 	rm -f "$OUT/lib/libmd.a"
-	"$AR" rcs "$OUT/lib/libmd.a" "${objs[@]}"
+	"$AR" rcsD "$OUT/lib/libmd.a" "${objs[@]}"
 	install -m 644 "$src/include/sha2.h" "$OUT/include/sha2.h"
 }
 
@@ -439,7 +459,7 @@ build_liblzma() {
 	log "building liblzma.a (decoder)"
 	# shellcheck disable=SC2086 # DEP_CFLAGS is a word list
 	(cd "$src" && run_logged "$WORK_DIR/xz-utils-configure.log" \
-		./configure CC="$CC" AR="$AR" RANLIB="$RANLIB" CFLAGS="$DEP_CFLAGS" \
+		./configure CC="$CC" AR="$AR_D" RANLIB="$RANLIB_D" CFLAGS="$DEP_CFLAGS" \
 		--disable-shared --enable-static --disable-encoders \
 		--enable-decoders=lzma1,lzma2,x86 --enable-checks=crc32,crc64,sha256 \
 		--disable-microlzma --disable-lzip-decoder --enable-small \
@@ -474,7 +494,7 @@ build_libzstd() {
 	done
 	mkdir -p "$OUT/lib" "$OUT/include"
 	rm -f "$OUT/lib/libzstd.a"
-	"$AR" rcs "$OUT/lib/libzstd.a" "${objs[@]}"
+	"$AR" rcsD "$OUT/lib/libzstd.a" "${objs[@]}"
 	install -m 644 "$src/zstd.h" "$src/zstd_errors.h" "$OUT/include/"
 }
 
@@ -493,8 +513,20 @@ build_zlib() {
 	done
 	mkdir -p "$OUT/lib" "$OUT/include"
 	rm -f "$OUT/lib/libz.a"
-	"$AR" rcs "$OUT/lib/libz.a" "${objs[@]}"
+	"$AR" rcsD "$OUT/lib/libz.a" "${objs[@]}"
 	install -m 644 "$src/zlib.h" "$src/zconf.h" "$OUT/include/"
+}
+
+# with_source_date PKG CMD...: run CMD with SOURCE_DATE_EPOCH set to the
+# date of PKG's newest debian/changelog entry, as dpkg-buildpackage sets it,
+# so that any __DATE__/__TIME__ in a library is that date and not the build's
+# (none of today's uses one). A SOURCE_DATE_EPOCH in the environment (a
+# package build of gpugate) wins.
+with_source_date() {
+	local -x SOURCE_DATE_EPOCH
+	SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH_ENV:-$(dpkg-parsechangelog \
+		-l "$WORK_DIR/$1/debian/changelog" -STimestamp)}
+	"${@:2}"
 }
 
 # versions.mk for the top-level Makefile, from the .dsc versions; warn if the
@@ -555,12 +587,12 @@ main() {
 	unpack xz-utils
 	unpack libzstd
 	unpack zlib
-	build_libpci
-	build_libkmod
-	build_libmd
-	build_liblzma
-	build_libzstd
-	build_zlib
+	with_source_date pciutils build_libpci
+	with_source_date kmod build_libkmod
+	with_source_date libmd build_libmd
+	with_source_date xz-utils build_liblzma
+	with_source_date libzstd build_libzstd
+	with_source_date zlib build_zlib
 	write_versions
 }
 
