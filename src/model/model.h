@@ -7,6 +7,7 @@
 #ifndef GPUGATE_MODEL_H
 #define GPUGATE_MODEL_H
 
+#include "devs.h"
 #include "gpugate.h"
 
 /*
@@ -21,12 +22,6 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 int model_build_or_say(struct model *m, const struct policy *p);
 
 void model_free(struct model *m);
-
-/* Free the first @n of @d's group members and the list. */
-void model_free_members(struct pdev *d, int n);
-
-/* Index of the function @bdf, or -1. */
-int model_find(const struct model *m, const char *bdf);
 
 /* Load @d's config space if not yet loaded; returns d->cfg_err. */
 int model_config(struct pdev *d);

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "bdf.h"
-#include "model.h"
+#include "devs.h"
 #include "pcidev.h"
 #include "source.h"
 #include "sysroot.h"
