@@ -68,11 +68,25 @@ struct finding *check_add(struct ctx *c, const char *id, const struct pdev *d,
 	return &c->scratch;
 }
 
-bool check_config(struct ctx *c, const char *id, const struct pdev *owner, struct pdev *d)
+bool check_loaded(struct ctx *c, const char *id, const struct pdev *owner, const struct pdev *d)
 {
 	char why[200];
 
-	if (!model_config(d))
+	if (d->cfg_loaded)
+		return true;
+	snprintf(why, sizeof(why), "the model did not load the config space of %s (a gpugate bug)",
+		 d->bdf);
+	finding_unknown(check_add(c, id, owner, owner == d ? NULL : d, ST_FAIL), why);
+	return false;
+}
+
+bool check_config(struct ctx *c, const char *id, const struct pdev *owner, const struct pdev *d)
+{
+	char why[200];
+
+	if (!check_loaded(c, id, owner, d))
+		return false;
+	if (!d->cfg_err)
 		return true;
 	snprintf(why, sizeof(why), "cannot read config space of %s: %s", d->bdf, d->cfg_why);
 	finding_unknown(check_add(c, id, owner, owner == d ? NULL : d, ST_FAIL), why);

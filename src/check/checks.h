@@ -34,10 +34,18 @@ struct finding *check_add(struct ctx *c, const char *id, const struct pdev *d,
 			  const struct pdev *port, enum status st);
 
 /*
- * Load @d's config space for check @id. On failure add an undetermined
- * finding for @id naming @d and return false.
+ * Checks read only the config spaces model_build loaded. If @d's is not
+ * loaded (a bug), add an undetermined finding for @id on @owner naming @d
+ * and return false.
  */
-bool check_config(struct ctx *c, const char *id, const struct pdev *owner, struct pdev *d);
+bool check_loaded(struct ctx *c, const char *id, const struct pdev *owner, const struct pdev *d);
+
+/*
+ * @d's config space, loaded and parsed, for check @id. When it is not
+ * loaded or could not be read, add an undetermined finding for @id on
+ * @owner naming @d and return false.
+ */
+bool check_config(struct ctx *c, const char *id, const struct pdev *owner, const struct pdev *d);
 
 /*
  * If protected @d has no IOMMU group, add a failed finding for @id (which

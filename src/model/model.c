@@ -6,8 +6,8 @@
  * reads the host state, places every function and reads the links of the
  * protected ones; pcidev.c scans the functions through libpci. Here the
  * source-independent part: the card and peer indexes and the protection
- * marks. Config spaces are loaded lazily, only for the functions a check
- * looks at. Every walk here is linear in the number of functions: a slot's
+ * marks. Then configs.c loads the config spaces the checks look at, and
+ * only those. Every walk here is linear in the number of functions: a slot's
  * functions are adjacent in address order, and the functions beside each
  * bridge are chained once (index_peers).
  */
@@ -238,6 +238,7 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 	for (int i = 0; i < m->ndevs && m->first_path_err < 0; i++)
 		if (m->devs[i].path_err)
 			m->first_path_err = i;
+	model_load_configs(m, p);
 	return 0;
 }
 

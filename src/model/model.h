@@ -23,8 +23,19 @@ int model_build_or_say(struct model *m, const struct policy *p);
 
 void model_free(struct model *m);
 
-/* Load @d's config space if not yet loaded; returns d->cfg_err. */
+/*
+ * Load @d's config space if not yet loaded; returns d->cfg_err. For what
+ * runs after the checks (fixes, views, the baseline): the checks read only
+ * what model_build loaded.
+ */
 int model_config(struct pdev *d);
+
+/*
+ * Load the config spaces the checks read for policy @p, and only those
+ * (configs.c); sets each card leader's path_known. Called by model_build
+ * once the model is complete.
+ */
+void model_load_configs(struct model *m, const struct policy *p);
 
 /* True when @a and @b are functions of the same slot (bus and device). */
 bool model_same_slot(const struct pdev *a, const struct pdev *b);
