@@ -8,7 +8,6 @@
 
 #include "checks.h"
 #include "model.h"
-#include "source.h"
 
 enum scope { SCOPE_HOST, SCOPE_FUNCTION, SCOPE_CARD };
 
@@ -135,7 +134,7 @@ void checks_run(struct ctx *c)
 	for (int i = 0; i < NCHECKS; i++) {
 		const struct check *k = &table[i];
 
-		if (k->live && !c->m->src->live) {
+		if (k->live && !model_is_live(c->m)) {
 			skip_live(c, k);
 			continue;
 		}

@@ -258,6 +258,11 @@ int model_config(struct pdev *d)
 	return pcidev_load_config(d);
 }
 
+bool model_is_live(const struct model *m)
+{
+	return m->src->live;
+}
+
 void model_free(struct model *m)
 {
 	for (int i = 0; i < m->ndevs; i++)

@@ -24,6 +24,12 @@ int model_build_or_say(struct model *m, const struct policy *p);
 void model_free(struct model *m);
 
 /*
+ * True when the model's source holds live host state (sysfs, a --root
+ * tree), false for an lspci dump: config space and the device list only.
+ */
+bool model_is_live(const struct model *m);
+
+/*
  * Load @d's config space if not yet loaded; returns d->cfg_err. For what
  * runs after the checks (fixes, views, the baseline): the checks read only
  * what model_build loaded.
