@@ -4,6 +4,7 @@
  * uses to add its findings. The checks are in one file per id prefix.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "checks.h"
@@ -16,36 +17,68 @@ struct check {
 	enum scope scope;
 	void (*run)(struct ctx *c, struct pdev *d);
 	const char *live; /* live host state it reads, which an lspci dump lacks */
+	size_t on;	  /* ON(field): the policy switch, when .off is set */
+	const char *off;  /* the skip message when that switch is off */
 };
+
+/*
+ * The policy switch of a check: the check runs when the first byte of
+ * struct policy's @field is not zero, i.e. a bool that is true or a string
+ * that is not empty.
+ */
+#define ON(field) offsetof(struct policy, field)
 
 /*
  * Every check, in the order findings are reported. A check whose fourth
  * column names live host state is skipped, saying so, on an lspci dump;
- * NULL: it reads only config space and the device list.
+ * NULL: it reads only config space and the device list. A check with a
+ * policy switch (.on) is skipped with the message .off when it is off.
  */
 static const struct check table[] = {
-	{ "cmdline.iommu", SCOPE_HOST, check_cmdline_iommu, "/proc/cmdline" },
-	{ "cmdline.identity", SCOPE_HOST, check_cmdline_identity, "/proc/cmdline" },
-	{ "cmdline.strict", SCOPE_HOST, check_cmdline_strict, "/proc/cmdline" },
-	{ "cmdline.noats", SCOPE_HOST, check_cmdline_noats, "/proc/cmdline" },
-	{ "cmdline.forbidden", SCOPE_HOST, check_cmdline_forbidden, "/proc/cmdline and /sys/module" },
-	{ "iommu.active", SCOPE_HOST, check_iommu_active, "/sys/class/iommu" },
-	{ "iommu.domain", SCOPE_FUNCTION, check_iommu_domain, "/sys/kernel/iommu_groups" },
-	{ "iommu.irq_remap", SCOPE_HOST, check_iommu_irq_remap, "/proc/interrupts" },
-	{ "group.isolated", SCOPE_FUNCTION, check_group_isolated, "/sys/kernel/iommu_groups" },
-	{ "card.functions", SCOPE_CARD, check_card_functions, "driver links" },
-	{ "acs.path", SCOPE_CARD, check_acs_path, NULL },
-	{ "acs.peers", SCOPE_CARD, check_acs_peers, NULL },
-	{ "ats.disabled", SCOPE_FUNCTION, check_ats_disabled, NULL },
-	{ "bind.vfio", SCOPE_FUNCTION, check_bind_vfio, "driver links and /dev/vfio" },
-	{ "driver.host", SCOPE_HOST, check_driver_host, "/sys/module and the module index" },
-	{ "nvlink.nvswitch", SCOPE_HOST, check_nvlink_nvswitch, NULL },
-	{ "baseline.topology", SCOPE_HOST, check_baseline_topology, "the sysfs tree" },
-	{ "baseline.rom", SCOPE_HOST, check_baseline_rom, "the ROM images in sysfs" },
-	{ "devices.none", SCOPE_HOST, check_devices_none, NULL },
-	{ "devices.expect", SCOPE_HOST, check_devices_expect, NULL },
+	{ .id = "cmdline.iommu", .scope = SCOPE_HOST, .run = check_cmdline_iommu,
+	  .live = "/proc/cmdline" },
+	{ .id = "cmdline.identity", .scope = SCOPE_HOST, .run = check_cmdline_identity,
+	  .live = "/proc/cmdline",
+	  .on = ON(forbid_identity), .off = "policy allows identity domains" },
+	{ .id = "cmdline.strict", .scope = SCOPE_HOST, .run = check_cmdline_strict,
+	  .live = "/proc/cmdline",
+	  .on = ON(require_strict), .off = "policy does not require strict invalidation" },
+	{ .id = "cmdline.noats", .scope = SCOPE_HOST, .run = check_cmdline_noats,
+	  .live = "/proc/cmdline",
+	  .on = ON(require_noats), .off = "policy does not require pci=noats" },
+	{ .id = "cmdline.forbidden", .scope = SCOPE_HOST, .run = check_cmdline_forbidden,
+	  .live = "/proc/cmdline and /sys/module" },
+	{ .id = "iommu.active", .scope = SCOPE_HOST, .run = check_iommu_active,
+	  .live = "/sys/class/iommu" },
+	{ .id = "iommu.domain", .scope = SCOPE_FUNCTION, .run = check_iommu_domain,
+	  .live = "/sys/kernel/iommu_groups" },
+	{ .id = "iommu.irq_remap", .scope = SCOPE_HOST, .run = check_iommu_irq_remap,
+	  .live = "/proc/interrupts",
+	  .on = ON(require_irq_remapping), .off = "policy does not require interrupt remapping" },
+	{ .id = "group.isolated", .scope = SCOPE_FUNCTION, .run = check_group_isolated,
+	  .live = "/sys/kernel/iommu_groups" },
+	{ .id = "card.functions", .scope = SCOPE_CARD, .run = check_card_functions,
+	  .live = "driver links" },
+	{ .id = "acs.path", .scope = SCOPE_CARD, .run = check_acs_path },
+	{ .id = "acs.peers", .scope = SCOPE_CARD, .run = check_acs_peers },
+	{ .id = "ats.disabled", .scope = SCOPE_FUNCTION, .run = check_ats_disabled,
+	  .on = ON(ats_require_disabled), .off = "policy does not require ATS off" },
+	{ .id = "bind.vfio", .scope = SCOPE_FUNCTION, .run = check_bind_vfio,
+	  .live = "driver links and /dev/vfio" },
+	{ .id = "driver.host", .scope = SCOPE_HOST, .run = check_driver_host,
+	  .live = "/sys/module and the module index" },
+	{ .id = "nvlink.nvswitch", .scope = SCOPE_HOST, .run = check_nvlink_nvswitch,
+	  .on = ON(forbid_nvswitch), .off = "policy allows NVSwitch" },
+	{ .id = "baseline.topology", .scope = SCOPE_HOST, .run = check_baseline_topology,
+	  .live = "the sysfs tree",
+	  .on = ON(baseline_file), .off = "no baseline configured ([baseline] file is empty)" },
+	{ .id = "baseline.rom", .scope = SCOPE_HOST, .run = check_baseline_rom,
+	  .live = "the ROM images in sysfs",
+	  .on = ON(baseline_file), .off = "no baseline configured ([baseline] file is empty)" },
+	{ .id = "devices.none", .scope = SCOPE_HOST, .run = check_devices_none },
+	{ .id = "devices.expect", .scope = SCOPE_HOST, .run = check_devices_expect },
 	/* Last: it reports what every check before it failed to read. */
-	{ "access.config", SCOPE_HOST, check_access_config, NULL },
+	{ .id = "access.config", .scope = SCOPE_HOST, .run = check_access_config },
 };
 
 #define NCHECKS ((int)(sizeof(table) / sizeof(table[0])))
@@ -129,6 +162,15 @@ static void skip_live(struct ctx *c, const struct check *k)
 		    "not available from an lspci dump: it reads %s of the live host", k->live);
 }
 
+/* Run @k on @d (NULL: the host), or say that the policy turns it off. */
+static void run_one(struct ctx *c, const struct check *k, struct pdev *d)
+{
+	if (k->off && !((const unsigned char *)c->p)[k->on])
+		finding_msg(check_add(c, k->id, d, NULL, ST_SKIP), "%s", k->off);
+	else
+		k->run(c, d);
+}
+
 void checks_run(struct ctx *c)
 {
 	for (int i = 0; i < NCHECKS; i++) {
@@ -139,7 +181,7 @@ void checks_run(struct ctx *c)
 			continue;
 		}
 		if (k->scope == SCOPE_HOST) {
-			k->run(c, NULL);
+			run_one(c, k, NULL);
 			continue;
 		}
 		for (int j = 0; j < c->m->ndevs; j++) {
@@ -147,7 +189,7 @@ void checks_run(struct ctx *c)
 
 			if (k->scope == SCOPE_FUNCTION ? pdev_protected(d)
 						       : pdev_protected(d) && model_is_card_leader(c->m, d))
-				k->run(c, d);
+				run_one(c, k, d);
 		}
 	}
 	checks_sort(c);

@@ -226,11 +226,6 @@ void check_cmdline_identity(struct ctx *c, struct pdev *unused)
 	struct finding *f;
 
 	(void)unused;
-	if (!c->p->forbid_identity) {
-		finding_msg(check_add(c, "cmdline.identity", NULL, NULL, ST_SKIP),
-			    "policy allows identity domains");
-		return;
-	}
 	if (!check_cmdline_read(c, "cmdline.identity"))
 		return;
 	/* iommu=pt and iommu.passthrough= are early params: the last one wins. */
@@ -265,11 +260,6 @@ void check_cmdline_strict(struct ctx *c, struct pdev *unused)
 	struct finding *f;
 
 	(void)unused;
-	if (!c->p->require_strict) {
-		finding_msg(check_add(c, "cmdline.strict", NULL, NULL, ST_SKIP),
-			    "policy does not require strict invalidation");
-		return;
-	}
 	if (!check_cmdline_read(c, "cmdline.strict"))
 		return;
 	/* Deprecated spellings still set strict mode (iommu_set_dma_strict()). */
@@ -312,10 +302,6 @@ void check_cmdline_noats(struct ctx *c, struct pdev *unused)
 	bool noats;
 
 	(void)unused;
-	if (!c->p->require_noats) {
-		finding_msg(check_add(c, id, NULL, NULL, ST_SKIP), "policy does not require pci=noats");
-		return;
-	}
 	if (c->m->cmdline_err) {
 		finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), c->m->cmdline_why);
 		return;

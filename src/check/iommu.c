@@ -134,10 +134,6 @@ void check_iommu_irq_remap(struct ctx *c, struct pdev *unused)
 	int rc;
 
 	(void)unused;
-	if (!c->p->require_irq_remapping) {
-		finding_msg(check_add(c, id, NULL, NULL, ST_SKIP), "policy does not require interrupt remapping");
-		return;
-	}
 	if (!check_cmdline_read(c, id))
 		return;
 	if (cmdline_has_item(cl, "intremap", "off"))
