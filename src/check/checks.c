@@ -15,7 +15,8 @@ enum scope { SCOPE_HOST, SCOPE_FUNCTION, SCOPE_CARD };
 struct check {
 	const char *id;
 	enum scope scope;
-	void (*run)(struct ctx *c, struct pdev *d);
+	void (*host)(struct ctx *c);		    /* SCOPE_HOST */
+	void (*dev)(struct ctx *c, struct pdev *d); /* SCOPE_FUNCTION, SCOPE_CARD */
 	const char *live; /* live host state it reads, which an lspci dump lacks */
 	size_t on;	  /* ON(field): the policy switch, when .off is set */
 	const char *off;  /* the skip message when that switch is off */
@@ -35,50 +36,50 @@ struct check {
  * policy switch (.on) is skipped with the message .off when it is off.
  */
 static const struct check table[] = {
-	{ .id = "cmdline.iommu", .scope = SCOPE_HOST, .run = check_cmdline_iommu,
+	{ .id = "cmdline.iommu", .scope = SCOPE_HOST, .host = check_cmdline_iommu,
 	  .live = "/proc/cmdline" },
-	{ .id = "cmdline.identity", .scope = SCOPE_HOST, .run = check_cmdline_identity,
+	{ .id = "cmdline.identity", .scope = SCOPE_HOST, .host = check_cmdline_identity,
 	  .live = "/proc/cmdline",
 	  .on = ON(forbid_identity), .off = "policy allows identity domains" },
-	{ .id = "cmdline.strict", .scope = SCOPE_HOST, .run = check_cmdline_strict,
+	{ .id = "cmdline.strict", .scope = SCOPE_HOST, .host = check_cmdline_strict,
 	  .live = "/proc/cmdline",
 	  .on = ON(require_strict), .off = "policy does not require strict invalidation" },
-	{ .id = "cmdline.noats", .scope = SCOPE_HOST, .run = check_cmdline_noats,
+	{ .id = "cmdline.noats", .scope = SCOPE_HOST, .host = check_cmdline_noats,
 	  .live = "/proc/cmdline",
 	  .on = ON(require_noats), .off = "policy does not require pci=noats" },
-	{ .id = "cmdline.forbidden", .scope = SCOPE_HOST, .run = check_cmdline_forbidden,
+	{ .id = "cmdline.forbidden", .scope = SCOPE_HOST, .host = check_cmdline_forbidden,
 	  .live = "/proc/cmdline and /sys/module" },
-	{ .id = "iommu.active", .scope = SCOPE_HOST, .run = check_iommu_active,
+	{ .id = "iommu.active", .scope = SCOPE_HOST, .host = check_iommu_active,
 	  .live = "/sys/class/iommu" },
-	{ .id = "iommu.domain", .scope = SCOPE_FUNCTION, .run = check_iommu_domain,
+	{ .id = "iommu.domain", .scope = SCOPE_FUNCTION, .dev = check_iommu_domain,
 	  .live = "/sys/kernel/iommu_groups" },
-	{ .id = "iommu.irq_remap", .scope = SCOPE_HOST, .run = check_iommu_irq_remap,
+	{ .id = "iommu.irq_remap", .scope = SCOPE_HOST, .host = check_iommu_irq_remap,
 	  .live = "/proc/interrupts",
 	  .on = ON(require_irq_remapping), .off = "policy does not require interrupt remapping" },
-	{ .id = "group.isolated", .scope = SCOPE_FUNCTION, .run = check_group_isolated,
+	{ .id = "group.isolated", .scope = SCOPE_FUNCTION, .dev = check_group_isolated,
 	  .live = "/sys/kernel/iommu_groups" },
-	{ .id = "card.functions", .scope = SCOPE_CARD, .run = check_card_functions,
+	{ .id = "card.functions", .scope = SCOPE_CARD, .dev = check_card_functions,
 	  .live = "driver links" },
-	{ .id = "acs.path", .scope = SCOPE_CARD, .run = check_acs_path },
-	{ .id = "acs.peers", .scope = SCOPE_CARD, .run = check_acs_peers },
-	{ .id = "ats.disabled", .scope = SCOPE_FUNCTION, .run = check_ats_disabled,
+	{ .id = "acs.path", .scope = SCOPE_CARD, .dev = check_acs_path },
+	{ .id = "acs.peers", .scope = SCOPE_CARD, .dev = check_acs_peers },
+	{ .id = "ats.disabled", .scope = SCOPE_FUNCTION, .dev = check_ats_disabled,
 	  .on = ON(ats_require_disabled), .off = "policy does not require ATS off" },
-	{ .id = "bind.vfio", .scope = SCOPE_FUNCTION, .run = check_bind_vfio,
+	{ .id = "bind.vfio", .scope = SCOPE_FUNCTION, .dev = check_bind_vfio,
 	  .live = "driver links and /dev/vfio" },
-	{ .id = "driver.host", .scope = SCOPE_HOST, .run = check_driver_host,
+	{ .id = "driver.host", .scope = SCOPE_HOST, .host = check_driver_host,
 	  .live = "/sys/module and the module index" },
-	{ .id = "nvlink.nvswitch", .scope = SCOPE_HOST, .run = check_nvlink_nvswitch,
+	{ .id = "nvlink.nvswitch", .scope = SCOPE_HOST, .host = check_nvlink_nvswitch,
 	  .on = ON(forbid_nvswitch), .off = "policy allows NVSwitch" },
-	{ .id = "baseline.topology", .scope = SCOPE_HOST, .run = check_baseline_topology,
+	{ .id = "baseline.topology", .scope = SCOPE_HOST, .host = check_baseline_topology,
 	  .live = "the sysfs tree",
 	  .on = ON(baseline_file), .off = "no baseline configured ([baseline] file is empty)" },
-	{ .id = "baseline.rom", .scope = SCOPE_HOST, .run = check_baseline_rom,
+	{ .id = "baseline.rom", .scope = SCOPE_HOST, .host = check_baseline_rom,
 	  .live = "the ROM images in sysfs",
 	  .on = ON(baseline_file), .off = "no baseline configured ([baseline] file is empty)" },
-	{ .id = "devices.none", .scope = SCOPE_HOST, .run = check_devices_none },
-	{ .id = "devices.expect", .scope = SCOPE_HOST, .run = check_devices_expect },
+	{ .id = "devices.none", .scope = SCOPE_HOST, .host = check_devices_none },
+	{ .id = "devices.expect", .scope = SCOPE_HOST, .host = check_devices_expect },
 	/* Last: it reports what every check before it failed to read. */
-	{ .id = "access.config", .scope = SCOPE_HOST, .run = check_access_config },
+	{ .id = "access.config", .scope = SCOPE_HOST, .host = check_access_config },
 };
 
 #define NCHECKS ((int)(sizeof(table) / sizeof(table[0])))
@@ -167,8 +168,10 @@ static void run_one(struct ctx *c, const struct check *k, struct pdev *d)
 {
 	if (k->off && !((const unsigned char *)c->p)[k->on])
 		finding_msg(check_add(c, k->id, d, NULL, ST_SKIP), "%s", k->off);
+	else if (d)
+		k->dev(c, d);
 	else
-		k->run(c, d);
+		k->host(c);
 }
 
 void checks_run(struct ctx *c)
