@@ -38,11 +38,10 @@ static int access_one(struct ctx *c, struct pdev *d)
 	return 1;
 }
 
-void check_access_config(struct ctx *c, struct pdev *unused)
+void check_access_config(struct ctx *c)
 {
 	int bad = 0, read = 0;
 
-	(void)unused;
 	for (int i = 0; i < c->m->ndevs; i++) {
 		bad += access_one(c, &c->m->devs[i]);
 		read += c->m->devs[i].cfg_loaded;

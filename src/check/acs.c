@@ -239,7 +239,7 @@ void check_acs_peers(struct ctx *c, struct pdev *d)
 	for (int i = 0; i < d->path_len; i++) {
 		struct pdev *b = &c->m->devs[d->path[i]];
 
-		if (!b->cfg_loaded || b->cfg_err) {
+		if (!(d->path_known & 1u << i)) {
 			lost++; /* acs.path reported it; its type, so its peers, unknown */
 			continue;
 		}

@@ -28,10 +28,6 @@ void check_ats_disabled(struct ctx *c, struct pdev *d)
 	struct finding *f;
 	bool ats, pri, pasid;
 
-	if (!c->p->ats_require_disabled) {
-		finding_msg(check_add(c, id, d, NULL, ST_SKIP), "policy does not require ATS off");
-		return;
-	}
 	if (!check_config(c, id, d, d))
 		return;
 	ats = reg_set(d, d->caps.ats, PCI_ATS_CTRL, PCI_ATS_CTRL_ENABLE);

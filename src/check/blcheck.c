@@ -40,11 +40,6 @@ static bool baseline_pair(struct ctx *c, const char *id, int what, struct baseli
 	char err[512], why[640];
 	struct finding *f;
 
-	if (!file[0]) {
-		finding_msg(check_add(c, id, NULL, NULL, ST_SKIP),
-			    "no baseline configured ([baseline] file is empty)");
-		return false;
-	}
 	if (baseline_load(want, file, err, sizeof(err))) {
 		snprintf(why, sizeof(why), "cannot use the baseline: %s", err);
 	} else if (baseline_collect(have, c->m, c->p, what, err, sizeof(err))) {
@@ -126,14 +121,13 @@ static int topo_changed(struct ctx *c, const struct bl_entry *w, const struct bl
 	return n;
 }
 
-void check_baseline_topology(struct ctx *c, struct pdev *unused)
+void check_baseline_topology(struct ctx *c)
 {
 	const char *id = "baseline.topology";
 	struct baseline want, have;
 	struct finding *f;
 	int diffs = 0, lines = 0;
 
-	(void)unused;
 	if (!baseline_pair(c, id, BL_TOPOLOGY, &want, &have))
 		return;
 	for (int i = 0; i < want.n; i++) {
@@ -225,13 +219,12 @@ static void rom_unpaired(struct ctx *c, const struct bl_entry *e, bool in_baseli
 		    c->p->baseline_file);
 }
 
-void check_baseline_rom(struct ctx *c, struct pdev *unused)
+void check_baseline_rom(struct ctx *c)
 {
 	const char *id = "baseline.rom";
 	struct baseline want, have;
 	int roms = 0;
 
-	(void)unused;
 	if (!baseline_pair(c, id, BL_ROMS, &want, &have))
 		return;
 	for (int i = 0; i < want.n; i++) {

@@ -4,49 +4,82 @@
  * uses to add its findings. The checks are in one file per id prefix.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "checks.h"
 #include "model.h"
-#include "source.h"
 
 enum scope { SCOPE_HOST, SCOPE_FUNCTION, SCOPE_CARD };
 
 struct check {
 	const char *id;
 	enum scope scope;
-	void (*run)(struct ctx *c, struct pdev *d);
+	void (*host)(struct ctx *c);		    /* SCOPE_HOST */
+	void (*dev)(struct ctx *c, struct pdev *d); /* SCOPE_FUNCTION, SCOPE_CARD */
 	const char *live; /* live host state it reads, which an lspci dump lacks */
+	size_t on;	  /* ON(field): the policy switch, when .off is set */
+	const char *off;  /* the skip message when that switch is off */
 };
+
+/*
+ * The policy switch of a check: the check runs when the first byte of
+ * struct policy's @field is not zero, i.e. a bool that is true or a string
+ * that is not empty.
+ */
+#define ON(field) offsetof(struct policy, field)
 
 /*
  * Every check, in the order findings are reported. A check whose fourth
  * column names live host state is skipped, saying so, on an lspci dump;
- * NULL: it reads only config space and the device list.
+ * NULL: it reads only config space and the device list. A check with a
+ * policy switch (.on) is skipped with the message .off when it is off.
  */
 static const struct check table[] = {
-	{ "cmdline.iommu", SCOPE_HOST, check_cmdline_iommu, "/proc/cmdline" },
-	{ "cmdline.identity", SCOPE_HOST, check_cmdline_identity, "/proc/cmdline" },
-	{ "cmdline.strict", SCOPE_HOST, check_cmdline_strict, "/proc/cmdline" },
-	{ "cmdline.noats", SCOPE_HOST, check_cmdline_noats, "/proc/cmdline" },
-	{ "cmdline.forbidden", SCOPE_HOST, check_cmdline_forbidden, "/proc/cmdline and /sys/module" },
-	{ "iommu.active", SCOPE_HOST, check_iommu_active, "/sys/class/iommu" },
-	{ "iommu.domain", SCOPE_FUNCTION, check_iommu_domain, "/sys/kernel/iommu_groups" },
-	{ "iommu.irq_remap", SCOPE_HOST, check_iommu_irq_remap, "/proc/interrupts" },
-	{ "group.isolated", SCOPE_FUNCTION, check_group_isolated, "/sys/kernel/iommu_groups" },
-	{ "card.functions", SCOPE_CARD, check_card_functions, "driver links" },
-	{ "acs.path", SCOPE_CARD, check_acs_path, NULL },
-	{ "acs.peers", SCOPE_CARD, check_acs_peers, NULL },
-	{ "ats.disabled", SCOPE_FUNCTION, check_ats_disabled, NULL },
-	{ "bind.vfio", SCOPE_FUNCTION, check_bind_vfio, "driver links and /dev/vfio" },
-	{ "driver.host", SCOPE_HOST, check_driver_host, "/sys/module and the module index" },
-	{ "nvlink.nvswitch", SCOPE_HOST, check_nvlink_nvswitch, NULL },
-	{ "baseline.topology", SCOPE_HOST, check_baseline_topology, "the sysfs tree" },
-	{ "baseline.rom", SCOPE_HOST, check_baseline_rom, "the ROM images in sysfs" },
-	{ "devices.none", SCOPE_HOST, check_devices_none, NULL },
-	{ "devices.expect", SCOPE_HOST, check_devices_expect, NULL },
+	{ .id = "cmdline.iommu", .scope = SCOPE_HOST, .host = check_cmdline_iommu,
+	  .live = "/proc/cmdline" },
+	{ .id = "cmdline.identity", .scope = SCOPE_HOST, .host = check_cmdline_identity,
+	  .live = "/proc/cmdline",
+	  .on = ON(forbid_identity), .off = "policy allows identity domains" },
+	{ .id = "cmdline.strict", .scope = SCOPE_HOST, .host = check_cmdline_strict,
+	  .live = "/proc/cmdline",
+	  .on = ON(require_strict), .off = "policy does not require strict invalidation" },
+	{ .id = "cmdline.noats", .scope = SCOPE_HOST, .host = check_cmdline_noats,
+	  .live = "/proc/cmdline",
+	  .on = ON(require_noats), .off = "policy does not require pci=noats" },
+	{ .id = "cmdline.forbidden", .scope = SCOPE_HOST, .host = check_cmdline_forbidden,
+	  .live = "/proc/cmdline and /sys/module" },
+	{ .id = "iommu.active", .scope = SCOPE_HOST, .host = check_iommu_active,
+	  .live = "/sys/class/iommu" },
+	{ .id = "iommu.domain", .scope = SCOPE_FUNCTION, .dev = check_iommu_domain,
+	  .live = "/sys/kernel/iommu_groups" },
+	{ .id = "iommu.irq_remap", .scope = SCOPE_HOST, .host = check_iommu_irq_remap,
+	  .live = "/proc/interrupts",
+	  .on = ON(require_irq_remapping), .off = "policy does not require interrupt remapping" },
+	{ .id = "group.isolated", .scope = SCOPE_FUNCTION, .dev = check_group_isolated,
+	  .live = "/sys/kernel/iommu_groups" },
+	{ .id = "card.functions", .scope = SCOPE_CARD, .dev = check_card_functions,
+	  .live = "driver links" },
+	{ .id = "acs.path", .scope = SCOPE_CARD, .dev = check_acs_path },
+	{ .id = "acs.peers", .scope = SCOPE_CARD, .dev = check_acs_peers },
+	{ .id = "ats.disabled", .scope = SCOPE_FUNCTION, .dev = check_ats_disabled,
+	  .on = ON(ats_require_disabled), .off = "policy does not require ATS off" },
+	{ .id = "bind.vfio", .scope = SCOPE_FUNCTION, .dev = check_bind_vfio,
+	  .live = "driver links and /dev/vfio" },
+	{ .id = "driver.host", .scope = SCOPE_HOST, .host = check_driver_host,
+	  .live = "/sys/module and the module index" },
+	{ .id = "nvlink.nvswitch", .scope = SCOPE_HOST, .host = check_nvlink_nvswitch,
+	  .on = ON(forbid_nvswitch), .off = "policy allows NVSwitch" },
+	{ .id = "baseline.topology", .scope = SCOPE_HOST, .host = check_baseline_topology,
+	  .live = "the sysfs tree",
+	  .on = ON(baseline_file), .off = "no baseline configured ([baseline] file is empty)" },
+	{ .id = "baseline.rom", .scope = SCOPE_HOST, .host = check_baseline_rom,
+	  .live = "the ROM images in sysfs",
+	  .on = ON(baseline_file), .off = "no baseline configured ([baseline] file is empty)" },
+	{ .id = "devices.none", .scope = SCOPE_HOST, .host = check_devices_none },
+	{ .id = "devices.expect", .scope = SCOPE_HOST, .host = check_devices_expect },
 	/* Last: it reports what every check before it failed to read. */
-	{ "access.config", SCOPE_HOST, check_access_config, NULL },
+	{ .id = "access.config", .scope = SCOPE_HOST, .host = check_access_config },
 };
 
 #define NCHECKS ((int)(sizeof(table) / sizeof(table[0])))
@@ -68,11 +101,25 @@ struct finding *check_add(struct ctx *c, const char *id, const struct pdev *d,
 	return &c->scratch;
 }
 
-bool check_config(struct ctx *c, const char *id, const struct pdev *owner, struct pdev *d)
+bool check_loaded(struct ctx *c, const char *id, const struct pdev *owner, const struct pdev *d)
 {
 	char why[200];
 
-	if (!model_config(d))
+	if (d->cfg_loaded)
+		return true;
+	snprintf(why, sizeof(why), "the model did not load the config space of %s (a gpugate bug)",
+		 d->bdf);
+	finding_unknown(check_add(c, id, owner, owner == d ? NULL : d, ST_FAIL), why);
+	return false;
+}
+
+bool check_config(struct ctx *c, const char *id, const struct pdev *owner, const struct pdev *d)
+{
+	char why[200];
+
+	if (!check_loaded(c, id, owner, d))
+		return false;
+	if (!d->cfg_err)
 		return true;
 	snprintf(why, sizeof(why), "cannot read config space of %s: %s", d->bdf, d->cfg_why);
 	finding_unknown(check_add(c, id, owner, owner == d ? NULL : d, ST_FAIL), why);
@@ -116,17 +163,28 @@ static void skip_live(struct ctx *c, const struct check *k)
 		    "not available from an lspci dump: it reads %s of the live host", k->live);
 }
 
+/* Run @k on @d (NULL: the host), or say that the policy turns it off. */
+static void run_one(struct ctx *c, const struct check *k, struct pdev *d)
+{
+	if (k->off && !((const unsigned char *)c->p)[k->on])
+		finding_msg(check_add(c, k->id, d, NULL, ST_SKIP), "%s", k->off);
+	else if (d)
+		k->dev(c, d);
+	else
+		k->host(c);
+}
+
 void checks_run(struct ctx *c)
 {
 	for (int i = 0; i < NCHECKS; i++) {
 		const struct check *k = &table[i];
 
-		if (k->live && !c->m->src->live) {
+		if (k->live && !model_is_live(c->m)) {
 			skip_live(c, k);
 			continue;
 		}
 		if (k->scope == SCOPE_HOST) {
-			k->run(c, NULL);
+			run_one(c, k, NULL);
 			continue;
 		}
 		for (int j = 0; j < c->m->ndevs; j++) {
@@ -134,7 +192,7 @@ void checks_run(struct ctx *c)
 
 			if (k->scope == SCOPE_FUNCTION ? pdev_protected(d)
 						       : pdev_protected(d) && model_is_card_leader(c->m, d))
-				k->run(c, d);
+				run_one(c, k, d);
 		}
 	}
 	checks_sort(c);

@@ -34,10 +34,18 @@ struct finding *check_add(struct ctx *c, const char *id, const struct pdev *d,
 			  const struct pdev *port, enum status st);
 
 /*
- * Load @d's config space for check @id. On failure add an undetermined
- * finding for @id naming @d and return false.
+ * Checks read only the config spaces model_build loaded. If @d's is not
+ * loaded (a bug), add an undetermined finding for @id on @owner naming @d
+ * and return false.
  */
-bool check_config(struct ctx *c, const char *id, const struct pdev *owner, struct pdev *d);
+bool check_loaded(struct ctx *c, const char *id, const struct pdev *owner, const struct pdev *d);
+
+/*
+ * @d's config space, loaded and parsed, for check @id. When it is not
+ * loaded or could not be read, add an undetermined finding for @id on
+ * @owner naming @d and return false.
+ */
+bool check_config(struct ctx *c, const char *id, const struct pdev *owner, const struct pdev *d);
 
 /*
  * If protected @d has no IOMMU group, add a failed finding for @id (which
@@ -60,12 +68,17 @@ void checks_sort(struct ctx *c);
 /* The id of the @i-th check in table order, NULL past the end. */
 const char *check_id(int i);
 
+/*
+ * The checks, one file per id prefix. A host check runs once; a function
+ * or card check runs once per protected function or card leader @d.
+ */
+
 /* cmdline.c */
-void check_cmdline_iommu(struct ctx *c, struct pdev *d);
-void check_cmdline_identity(struct ctx *c, struct pdev *d);
-void check_cmdline_strict(struct ctx *c, struct pdev *d);
-void check_cmdline_forbidden(struct ctx *c, struct pdev *d);
-void check_cmdline_noats(struct ctx *c, struct pdev *d);
+void check_cmdline_iommu(struct ctx *c);
+void check_cmdline_identity(struct ctx *c);
+void check_cmdline_strict(struct ctx *c);
+void check_cmdline_forbidden(struct ctx *c);
+void check_cmdline_noats(struct ctx *c);
 
 /*
  * Does the policy forbid parameter @name with @value (NULL: a bare word, which
@@ -74,9 +87,9 @@ void check_cmdline_noats(struct ctx *c, struct pdev *d);
 bool forbid_matches(const struct policy *p, const char *name, const char *value);
 
 /* iommu.c */
-void check_iommu_active(struct ctx *c, struct pdev *d);
+void check_iommu_active(struct ctx *c);
 void check_iommu_domain(struct ctx *c, struct pdev *d);
-void check_iommu_irq_remap(struct ctx *c, struct pdev *d);
+void check_iommu_irq_remap(struct ctx *c);
 
 /* group.c */
 void check_group_isolated(struct ctx *c, struct pdev *d);
@@ -95,21 +108,21 @@ void check_ats_disabled(struct ctx *c, struct pdev *d);
 void check_bind_vfio(struct ctx *c, struct pdev *d);
 
 /* driver.c */
-void check_driver_host(struct ctx *c, struct pdev *d);
+void check_driver_host(struct ctx *c);
 
 /* blcheck.c */
-void check_baseline_topology(struct ctx *c, struct pdev *d);
-void check_baseline_rom(struct ctx *c, struct pdev *d);
+void check_baseline_topology(struct ctx *c);
+void check_baseline_rom(struct ctx *c);
 
 /* nvlink.c */
-void check_nvlink_nvswitch(struct ctx *c, struct pdev *d);
+void check_nvlink_nvswitch(struct ctx *c);
 
 /* devices.c */
-void check_devices_none(struct ctx *c, struct pdev *d);
-void check_devices_expect(struct ctx *c, struct pdev *d);
+void check_devices_none(struct ctx *c);
+void check_devices_expect(struct ctx *c);
 
 /* access.c */
-void check_access_config(struct ctx *c, struct pdev *d);
+void check_access_config(struct ctx *c);
 
 /*
  * An access.config finding for what a run could not do outside the checks

@@ -165,12 +165,11 @@ bool forbid_matches(const struct policy *p, const char *name, const char *value)
 	return false;
 }
 
-void check_cmdline_forbidden(struct ctx *c, struct pdev *unused)
+void check_cmdline_forbidden(struct ctx *c)
 {
 	int hits = 0;
 	struct finding *f;
 
-	(void)unused;
 	if (c->m->cmdline_err) {
 		finding_unknown(check_add(c, "cmdline.forbidden", NULL, NULL, ST_FAIL),
 				c->m->cmdline_why);
@@ -194,14 +193,13 @@ void check_cmdline_forbidden(struct ctx *c, struct pdev *unused)
 	finding_msg(f, "none of the %d forbidden parameters is in force", c->p->nforbid);
 }
 
-void check_cmdline_iommu(struct ctx *c, struct pdev *unused)
+void check_cmdline_iommu(struct ctx *c)
 {
 	static const char *const intel[] = { "on", "off" };
 	const struct cmdline *cl = &c->m->cmdline;
 	const char *off = NULL;
 	struct finding *f;
 
-	(void)unused;
 	if (!check_cmdline_read(c, "cmdline.iommu"))
 		return;
 	if (cmdline_last_of(cl, "intel_iommu", intel, 2) == 1)
@@ -219,18 +217,12 @@ void check_cmdline_iommu(struct ctx *c, struct pdev *unused)
 		finding_msg(f, "no parameter disables the IOMMU");
 }
 
-void check_cmdline_identity(struct ctx *c, struct pdev *unused)
+void check_cmdline_identity(struct ctx *c)
 {
 	const struct cmdline *cl = &c->m->cmdline;
 	const char *pt = NULL;
 	struct finding *f;
 
-	(void)unused;
-	if (!c->p->forbid_identity) {
-		finding_msg(check_add(c, "cmdline.identity", NULL, NULL, ST_SKIP),
-			    "policy allows identity domains");
-		return;
-	}
 	if (!check_cmdline_read(c, "cmdline.identity"))
 		return;
 	/* iommu=pt and iommu.passthrough= are early params: the last one wins. */
@@ -258,18 +250,12 @@ void check_cmdline_identity(struct ctx *c, struct pdev *unused)
 		finding_msg(f, "no parameter asks for passthrough domains");
 }
 
-void check_cmdline_strict(struct ctx *c, struct pdev *unused)
+void check_cmdline_strict(struct ctx *c)
 {
 	const struct cmdline *cl = &c->m->cmdline;
 	const char *how = NULL;
 	struct finding *f;
 
-	(void)unused;
-	if (!c->p->require_strict) {
-		finding_msg(check_add(c, "cmdline.strict", NULL, NULL, ST_SKIP),
-			    "policy does not require strict invalidation");
-		return;
-	}
 	if (!check_cmdline_read(c, "cmdline.strict"))
 		return;
 	/* Deprecated spellings still set strict mode (iommu_set_dma_strict()). */
@@ -305,17 +291,12 @@ void check_cmdline_strict(struct ctx *c, struct pdev *unused)
 }
 
 
-void check_cmdline_noats(struct ctx *c, struct pdev *unused)
+void check_cmdline_noats(struct ctx *c)
 {
 	const char *id = "cmdline.noats";
 	struct finding *f;
 	bool noats;
 
-	(void)unused;
-	if (!c->p->require_noats) {
-		finding_msg(check_add(c, id, NULL, NULL, ST_SKIP), "policy does not require pci=noats");
-		return;
-	}
 	if (c->m->cmdline_err) {
 		finding_unknown(check_add(c, id, NULL, NULL, ST_FAIL), c->m->cmdline_why);
 		return;

@@ -8,13 +8,12 @@
 #include "checks.h"
 #include "model.h"
 
-void check_devices_none(struct ctx *c, struct pdev *unused)
+void check_devices_none(struct ctx *c)
 {
 	const char *id = "devices.none";
 	int n = 0, missing = 0;
 	struct finding *f;
 
-	(void)unused;
 	for (int i = 0; i < c->p->nbdf; i++) {
 		if (model_find(c->m, c->p->bdf[i]) >= 0)
 			continue;
@@ -44,12 +43,11 @@ void check_devices_none(struct ctx *c, struct pdev *unused)
  * count), so that a GPU that fell off the bus fails the host. No finding
  * when the policy does not set it.
  */
-void check_devices_expect(struct ctx *c, struct pdev *unused)
+void check_devices_expect(struct ctx *c)
 {
 	int n = 0, want = c->p->expect;
 	struct finding *f;
 
-	(void)unused;
 	if (!want)
 		return;
 	for (int i = 0; i < c->m->ndevs; i++)

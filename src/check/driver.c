@@ -79,11 +79,10 @@ static int alias_host_drivers(struct ctx *c, struct pdev *d)
 	return bad;
 }
 
-void check_driver_host(struct ctx *c, struct pdev *unused)
+void check_driver_host(struct ctx *c)
 {
 	int bad = loaded_host_drivers(c);
 
-	(void)unused;
 	for (int i = 0; i < c->m->ndevs; i++)
 		if (pdev_protected(&c->m->devs[i]))
 			bad += alias_host_drivers(c, &c->m->devs[i]);

@@ -24,22 +24,22 @@
  * own claim: an endpoint (type 0 header) that says 0604 or 0609 is an
  * endpoint. Unreadable config space is no bridge (access.config says why).
  */
-static bool member_is_bridge(struct pdev *o)
+static bool member_is_bridge(struct ctx *c, const struct pdev *d, const struct pdev *o)
 {
-	if (o->ident_err || model_config(o))
+	if (o->ident_err || !check_loaded(c, "group.isolated", d, o) || o->cfg_err)
 		return false;
 	return o->caps.hdr_type == PCI_HEADER_TYPE_BRIDGE ||
 	       o->caps.hdr_type == PCI_HEADER_TYPE_CARDBUS;
 }
 
 /* Is member @o acceptable in protected @d's group? */
-static bool member_ok(const struct pdev *d, struct pdev *o)
+static bool member_ok(struct ctx *c, const struct pdev *d, const struct pdev *o)
 {
 	if (o == d)
 		return true;
 	if (pdev_protected(o) && model_same_card(o, d))
 		return true;
-	return member_is_bridge(o);
+	return member_is_bridge(c, d, o);
 }
 
 static void add_intruder(char *buf, size_t len, const char *bdf, const char *what)
@@ -80,7 +80,7 @@ void check_group_isolated(struct ctx *c, struct pdev *d)
 		const char *name = d->members[i];
 		int k = model_find(c->m, name);
 
-		if (k >= 0 && member_ok(d, &c->m->devs[k]))
+		if (k >= 0 && member_ok(c, d, &c->m->devs[k]))
 			continue;
 		bad++;
 		if (k < 0)

@@ -18,20 +18,23 @@
 
 #include "checks.h"
 
-void check_iommu_active(struct ctx *c, struct pdev *d)
+/* Per protected function: is it behind an IOMMU at all? */
+static void iommu_active_one(struct ctx *c, const struct pdev *d)
 {
 	struct finding *f;
 
-	if (d) {
-		/* Per protected function: is it behind an IOMMU at all? */
-		if (d->group >= 0 || d->group_err)
-			return;
-		f = check_add(c, "iommu.active", d, NULL, ST_FAIL);
-		snprintf(f->expected, sizeof(f->expected), "an IOMMU group");
-		snprintf(f->actual, sizeof(f->actual), "no iommu_group link");
-		finding_msg(f, "function is not behind any IOMMU: its DMA reaches all of host memory; fix: enable the IOMMU (VT-d/AMD-Vi in firmware, intel_iommu=on)");
+	if (d->group >= 0 || d->group_err)
 		return;
-	}
+	f = check_add(c, "iommu.active", d, NULL, ST_FAIL);
+	snprintf(f->expected, sizeof(f->expected), "an IOMMU group");
+	snprintf(f->actual, sizeof(f->actual), "no iommu_group link");
+	finding_msg(f, "function is not behind any IOMMU: its DMA reaches all of host memory; fix: enable the IOMMU (VT-d/AMD-Vi in firmware, intel_iommu=on)");
+}
+
+void check_iommu_active(struct ctx *c)
+{
+	struct finding *f;
+
 	if (c->m->iommu_err) {
 		finding_unknown(check_add(c, "iommu.active", NULL, NULL, ST_FAIL),
 				"cannot list /sys/class/iommu");
@@ -46,7 +49,7 @@ void check_iommu_active(struct ctx *c, struct pdev *d)
 		finding_msg(f, "no IOMMU is active (/sys/class/iommu is empty): devices DMA to physical memory unchecked; fix: enable VT-d or AMD-Vi in firmware and boot with intel_iommu=on (Intel)");
 	for (int i = 0; i < c->m->ndevs; i++)
 		if (pdev_protected(&c->m->devs[i]))
-			check_iommu_active(c, &c->m->devs[i]);
+			iommu_active_one(c, &c->m->devs[i]);
 }
 
 void check_iommu_domain(struct ctx *c, struct pdev *d)
@@ -89,7 +92,7 @@ void check_iommu_domain(struct ctx *c, struct pdev *d)
 		finding_msg(f, "group %d has default domain type '%s', not a translating DMA domain", d->group, type);
 }
 
-void check_iommu_irq_remap(struct ctx *c, struct pdev *unused)
+void check_iommu_irq_remap(struct ctx *c)
 {
 	const char *id = "iommu.irq_remap";
 	const struct cmdline *cl = &c->m->cmdline;
@@ -99,11 +102,6 @@ void check_iommu_irq_remap(struct ctx *c, struct pdev *unused)
 	struct finding *f;
 	int rc = q->err;
 
-	(void)unused;
-	if (!c->p->require_irq_remapping) {
-		finding_msg(check_add(c, id, NULL, NULL, ST_SKIP), "policy does not require interrupt remapping");
-		return;
-	}
 	if (!check_cmdline_read(c, id))
 		return;
 	if (cmdline_has_item(cl, "intremap", "off"))

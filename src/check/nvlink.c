@@ -7,16 +7,11 @@
 
 #include "checks.h"
 
-void check_nvlink_nvswitch(struct ctx *c, struct pdev *unused)
+void check_nvlink_nvswitch(struct ctx *c)
 {
 	const char *id = "nvlink.nvswitch";
 	int found = 0;
 
-	(void)unused;
-	if (!c->p->forbid_nvswitch) {
-		finding_msg(check_add(c, id, NULL, NULL, ST_SKIP), "policy allows NVSwitch");
-		return;
-	}
 	for (int i = 0; i < c->m->ndevs; i++) {
 		struct pdev *d = &c->m->devs[i];
 		struct finding *f;

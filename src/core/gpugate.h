@@ -65,9 +65,10 @@ struct pdev_live {
 };
 
 /*
- * One function as gpugate sees it. Config space is loaded on demand; the
- * group, driver and driver_override links are read for protected functions
- * only (no check reads them for others).
+ * One function as gpugate sees it. model_build loads the config spaces the
+ * checks read (model/configs.c), and no others; the group, driver and
+ * driver_override links are read for protected functions only (no check
+ * reads them for others).
  */
 struct pdev {
 	char bdf[BDF_LEN];
@@ -82,6 +83,7 @@ struct pdev {
 	int path[MAX_DEPTH];  /* ancestors, root bus first */
 	int path_len;
 	int path_err;	      /* negative errno: topology unknown */
+	unsigned int path_known; /* card leader: bit i, path[i]'s type was known to acs.peers */
 	char path_why[128];   /* reason for path_err when errno says too little */
 	int nchildren;	      /* devices whose parent is this one */
 	int child_first;      /* first function (address order) whose parent this is, or -1 */

@@ -6,8 +6,8 @@
  * reads the host state, places every function and reads the links of the
  * protected ones; pcidev.c scans the functions through libpci. Here the
  * source-independent part: the card and peer indexes and the protection
- * marks. Config spaces are loaded lazily, only for the functions a check
- * looks at. Every walk here is linear in the number of functions: a slot's
+ * marks. Then configs.c loads the config spaces the checks look at, and
+ * only those. Every walk here is linear in the number of functions: a slot's
  * functions are adjacent in address order, and the functions beside each
  * bridge are chained once (index_peers).
  */
@@ -23,42 +23,6 @@
 #include "pcidev.h"
 #include "source.h"
 #include "sysroot.h"
-
-/* -1, 0 or 1 as @a is below, at or above @b. */
-static int ucmp(unsigned int a, unsigned int b)
-{
-	return (a > b) - (a < b);
-}
-
-/*
- * m->devs is in numeric order (pcidev.c), which is not the text order once a
- * domain has five digits ("1000:..." sorts after "10000:..." as text): the
- * search compares numbers, and the match the text.
- */
-int model_find(const struct model *m, const char *bdf)
-{
-	unsigned int dom, bus, dev, fn;
-	int lo = 0, hi = m->ndevs - 1;
-
-	if (sscanf(bdf, "%x:%x:%x.%u", &dom, &bus, &dev, &fn) != 4)
-		return -1;
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2;
-		const struct pdev *d = &m->devs[mid];
-		int c = ucmp(d->domain, dom) ? ucmp(d->domain, dom)
-			: ucmp(d->bus, bus)  ? ucmp(d->bus, bus)
-			: ucmp(d->dev, dev)  ? ucmp(d->dev, dev)
-					     : ucmp(d->fn, fn);
-
-		if (!c)
-			return strcmp(d->bdf, bdf) ? -1 : mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
-}
 
 bool model_same_slot(const struct pdev *a, const struct pdev *b)
 {
@@ -282,6 +246,7 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 		m->src->state(m, p);
 	if (m->src->live) /* a dump has no module parameters (the check skips) */
 		read_forbid_params(m, p);
+	model_load_configs(m, p);
 	return 0;
 }
 
@@ -301,12 +266,9 @@ int model_config(struct pdev *d)
 	return pcidev_load_config(d);
 }
 
-void model_free_members(struct pdev *d, int n)
+bool model_is_live(const struct model *m)
 {
-	for (int i = 0; d->members && i < n; i++)
-		free(d->members[i]);
-	free(d->members);
-	d->members = NULL;
+	return m->src->live;
 }
 
 void model_read_boot_report(struct model *m, const char *path)

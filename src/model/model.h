@@ -7,6 +7,7 @@
 #ifndef GPUGATE_MODEL_H
 #define GPUGATE_MODEL_H
 
+#include "devs.h"
 #include "gpugate.h"
 
 /*
@@ -39,14 +40,25 @@ void model_free(struct model *m);
  */
 void model_read_boot_report(struct model *m, const char *path);
 
-/* Free the first @n of @d's group members and the list. */
-void model_free_members(struct pdev *d, int n);
+/*
+ * True when the model's source holds live host state (sysfs, a --root
+ * tree), false for an lspci dump: config space and the device list only.
+ */
+bool model_is_live(const struct model *m);
 
-/* Index of the function @bdf, or -1. */
-int model_find(const struct model *m, const char *bdf);
-
-/* Load @d's config space if not yet loaded; returns d->cfg_err. */
+/*
+ * Load @d's config space if not yet loaded; returns d->cfg_err. For what
+ * runs after the checks (fixes, views, the baseline): the checks read only
+ * what model_build loaded.
+ */
 int model_config(struct pdev *d);
+
+/*
+ * Load the config spaces the checks read for policy @p, and only those
+ * (configs.c); sets each card leader's path_known. Called by model_build
+ * once the model is complete.
+ */
+void model_load_configs(struct model *m, const struct policy *p);
 
 /* True when @a and @b are functions of the same slot (bus and device). */
 bool model_same_slot(const struct pdev *a, const struct pdev *b);

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "bdf.h"
-#include "model.h"
+#include "devs.h"
 #include "modload.h"
 #include "pcidev.h"
 #include "source.h"

@@ -439,6 +439,8 @@ void fx_run(struct fx *x)
 		cfg_seal(x, &x->m.devs[i]);
 	}
 	model_index(&x->m, &x->p);
+	/* as model_build ends: every config space is sealed, so nothing is read */
+	model_load_configs(&x->m, &x->p);
 	x->c.m = &x->m;
 	x->c.p = &x->p;
 	x->c.r = &x->r;
