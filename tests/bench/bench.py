@@ -25,7 +25,8 @@
    BENCH_KERNELS (default "6.1 6.12"), the kernels side by side.
 
 With --versus REV it measures only the build/gpugate against git revision
-REV's binary (built once by tests/lib/gpugate_test.py's build_rev): median
+REV's binary (built once by tests/lib/gpugate_test.py's build_rev; REV may
+also be the path of a gpugate binary): median
 wall and CPU time of `check`, interleaved run by run, on the HGX tree and the
 generated trees; peak RSS; binary size; each as the ratio current / REV.
 That is the "nothing got slower or bigger" measurement of a refactoring, in
@@ -531,7 +532,7 @@ def qemu_verdicts_kernel(q):
 
 def versus(rev, runs, sizes):
     """Current build/gpugate against REV's binary: ratios current / REV."""
-    old = build_rev(rev)
+    old = Path(rev) if os.path.isfile(rev) else build_rev(rev)
     hgx = tree(HGX, [HGX])
     empty = OUT / "empty-policy.conf"
     empty.write_text("")
@@ -581,7 +582,8 @@ def main():
     ap.add_argument("--only-qemu", action="store_true",
                     help="redo only the QEMU part, over build/bench/results.json")
     ap.add_argument("--versus", metavar="REV",
-                    help="only compare build/gpugate with git revision REV's binary")
+                    help="only compare build/gpugate with git revision REV's binary "
+                    "(or the binary at path REV)")
     a = ap.parse_args()
     if a.versus:
         return versus(a.versus, a.runs, [int(x) for x in a.sizes.split(",")])
