@@ -72,6 +72,7 @@ struct pdev {
 };
 
 struct source;
+struct bl_model;
 
 /* A forbidden "module.param=value" entry's value in the running kernel. */
 struct modparam {
@@ -95,6 +96,7 @@ struct model {
 	struct modparam forbid_rt[POLICY_MAX_LIST]; /* by policy forbid index */
 	const struct source *src; /* where it came from (source.h) */
 	void *pci;	     /* pcidev.c: this model's own libpci access */
+	struct bl_model *bl; /* baseline.h: [baseline] file and host side, or NULL */
 };
 
 struct finding {

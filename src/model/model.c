@@ -18,6 +18,7 @@
 
 #include <pci/header.h>
 
+#include "baseline.h"
 #include "model.h"
 #include "pcidev.h"
 #include "source.h"
@@ -279,6 +280,7 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 		m->src->links(m);
 	if (m->src->live) /* a dump has no module parameters (the check skips) */
 		read_forbid_params(m, p);
+	baseline_model_collect(m, p);
 	return 0;
 }
 
@@ -310,5 +312,6 @@ void model_free(struct model *m)
 {
 	for (int i = 0; i < m->ndevs; i++)
 		model_free_members(&m->devs[i], m->devs[i].nmembers);
+	baseline_model_free(m);
 	pcidev_cleanup(m);
 }
