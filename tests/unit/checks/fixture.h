@@ -231,9 +231,6 @@ void fx_fail(const char *file, int line, const char *fmt, ...)
 /* runner.c: fixtures live in the running test (freed when it ends). */
 void fx_track(struct fx *x, bool on);
 
-/* runner.c: the directory for temporary files ($TMPDIR or /tmp). */
-const char *fx_tmpdir(void);
-
 /* Register a test; the runner calls them in link order. */
 void fx_register(const char *name, const char *file, void (*fn)(void));
 
