@@ -3,9 +3,10 @@
  * blcheck.c - baseline.topology and baseline.rom: does the host still look
  * like the baseline pinned with [baseline] file?
  *
- * Each check reads the file (it is small) and collects the host's side
- * itself: the topology check never reads a ROM, the ROM check needs no
- * topology. Every difference is one finding naming what differs. A file
+ * Both compare what the model holds (m->bl, baseline.h): the file and the
+ * host's side that model_build() collected for each check, the topology
+ * without ROMs for the one, the ROMs without topology for the other. They
+ * read nothing themselves. Every difference is one finding naming what differs. A file
  * that cannot be read or parsed, or a host side that cannot be read, is
  * undetermined: a baseline that cannot be compared never passes.
  */
@@ -29,23 +30,32 @@ static struct finding *finding_for(struct ctx *c, const char *id, const struct b
 }
 
 /*
- * Load the file into @want and collect the host's side into @have. Returns
- * false after adding a skip (no baseline configured) or an undetermined
- * finding.
+ * The file's baseline (@want) and the host's side the model collected for
+ * @what (@have). Returns false after adding an undetermined finding. (The
+ * check table skips both checks when no baseline is configured.)
  */
-static bool baseline_pair(struct ctx *c, const char *id, int what, struct baseline *want,
-			  struct baseline *have)
+static bool baseline_pair(struct ctx *c, const char *id, int what, const struct baseline **want,
+			  const struct baseline **have)
 {
+	const struct bl_model *bl = c->m->bl;
 	const char *file = c->p->baseline_file;
-	char err[512], why[640];
+	const struct bl_side *side = NULL;
+	char why[640];
 	struct finding *f;
 
-	if (baseline_load(want, file, err, sizeof(err))) {
-		snprintf(why, sizeof(why), "cannot use the baseline: %s", err);
-	} else if (baseline_collect(have, c->m, c->p, what, err, sizeof(err))) {
-		baseline_free(want);
-		snprintf(why, sizeof(why), "cannot read what the baseline pins: %s", err);
+	if (bl)
+		side = what == BL_TOPOLOGY ? &bl->topology : &bl->roms;
+	if (!bl || !bl->file.taken) {
+		snprintf(why, sizeof(why), "cannot use the baseline: %s: not loaded (out of memory)",
+			 file);
+	} else if (bl->file.rc) {
+		snprintf(why, sizeof(why), "cannot use the baseline: %s", bl->file.err);
+	} else if (!side->taken || side->rc) {
+		snprintf(why, sizeof(why), "cannot read what the baseline pins: %s",
+			 side->taken ? side->err : "not collected");
 	} else {
+		*want = &bl->file.b;
+		*have = &side->b;
 		return true;
 	}
 	f = check_add(c, id, NULL, NULL, ST_FAIL);
@@ -124,23 +134,23 @@ static int topo_changed(struct ctx *c, const struct bl_entry *w, const struct bl
 void check_baseline_topology(struct ctx *c)
 {
 	const char *id = "baseline.topology";
-	struct baseline want, have;
+	const struct baseline *want, *have;
 	struct finding *f;
 	int diffs = 0, lines = 0;
 
 	if (!baseline_pair(c, id, BL_TOPOLOGY, &want, &have))
 		return;
-	for (int i = 0; i < want.n; i++) {
-		const struct bl_entry *w = &want.e[i], *h = baseline_find(&have, w);
+	for (int i = 0; i < want->n; i++) {
+		const struct bl_entry *w = &want->e[i], *h = baseline_find(have, w);
 
 		if (w->kind == BL_ROM)
 			continue;
 		lines++;
 		diffs += h ? topo_changed(c, w, h) : topo_missing(c, w);
 	}
-	for (int i = 0; i < have.n; i++)
-		if (have.e[i].kind != BL_ROM && !baseline_find(&want, &have.e[i]))
-			diffs += topo_added(c, &have.e[i]);
+	for (int i = 0; i < have->n; i++)
+		if (have->e[i].kind != BL_ROM && !baseline_find(want, &have->e[i]))
+			diffs += topo_added(c, &have->e[i]);
 	if (!diffs) {
 		f = check_add(c, id, NULL, NULL, ST_PASS);
 		snprintf(f->expected, sizeof(f->expected), "match %s", c->p->baseline_file);
@@ -148,8 +158,6 @@ void check_baseline_topology(struct ctx *c)
 		finding_msg(f, "functions, IDs, paths and links match the baseline %s (%d lines)",
 			    c->p->baseline_file, lines);
 	}
-	baseline_free(&want);
-	baseline_free(&have);
 }
 
 /* The message of a ROM that could be compared (hashed or absent). */
@@ -222,13 +230,13 @@ static void rom_unpaired(struct ctx *c, const struct bl_entry *e, bool in_baseli
 void check_baseline_rom(struct ctx *c)
 {
 	const char *id = "baseline.rom";
-	struct baseline want, have;
+	const struct baseline *want, *have;
 	int roms = 0;
 
 	if (!baseline_pair(c, id, BL_ROMS, &want, &have))
 		return;
-	for (int i = 0; i < want.n; i++) {
-		const struct bl_entry *w = &want.e[i], *h = baseline_find(&have, w);
+	for (int i = 0; i < want->n; i++) {
+		const struct bl_entry *w = &want->e[i], *h = baseline_find(have, w);
 
 		if (w->kind != BL_ROM)
 			continue;
@@ -238,12 +246,10 @@ void check_baseline_rom(struct ctx *c)
 		else
 			rom_unpaired(c, w, true);
 	}
-	for (int i = 0; i < have.n; i++, roms++)
-		if (!baseline_find(&want, &have.e[i]))
-			rom_unpaired(c, &have.e[i], false);
+	for (int i = 0; i < have->n; i++, roms++)
+		if (!baseline_find(want, &have->e[i]))
+			rom_unpaired(c, &have->e[i], false);
 	if (!roms)
 		finding_msg(check_add(c, id, NULL, NULL, ST_PASS),
 			    "no protected function and no ROM in the baseline %s", c->p->baseline_file);
-	baseline_free(&want);
-	baseline_free(&have);
 }

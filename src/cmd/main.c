@@ -14,7 +14,7 @@
 
 #include <sha2.h>
 
-#include "baseline.h"
+#include "blcommand.h"
 #include "dump.h"
 #include "gate.h"
 #include "gpugate.h"

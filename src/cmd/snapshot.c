@@ -473,8 +473,12 @@ static int write_out(struct snap *s, const char *out_path)
 int snapshot_command(const struct policy *p, const char *out_path)
 {
 	struct snap s = { .p = p };
+	struct policy plain = *p;
 	struct model m;
-	int rc = model_build_or_say(&m, p);
+	int rc;
+
+	plain.baseline_file[0] = '\0'; /* a snapshot compares no baseline: collect none */
+	rc = model_build_or_say(&m, &plain);
 
 	if (!rc && !realpath(sysroot_is_redirected() ? sysroot_prefix() : "/", s.root_real)) {
 		rc = snap_fail(&s, -errno, sysroot_prefix(), "cannot resolve the root");

@@ -130,6 +130,7 @@ struct irq_chips {
 	bool plain;    /* a line's chip is not ("IO-APIC", "PCI-MSI...") */
 	char irq[16];  /* the IRQ of the first plain line */
 };
+struct bl_model;
 
 /* A forbidden "module.param=value" entry's value in the running kernel. */
 struct modparam {
@@ -159,6 +160,7 @@ struct model {
 	struct boot_report boot; /* `check`: the boot's gate report (gate.boot) */
 	const struct source *src; /* where it came from (source.h) */
 	void *pci;	     /* pcidev.c: this model's own libpci access */
+	struct bl_model *bl; /* baseline.h: [baseline] file and host side, or NULL */
 };
 
 struct finding {

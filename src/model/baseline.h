@@ -3,9 +3,15 @@
  * baseline.h - the pinned picture of a host's GPUs (docs/baseline.md): the
  * protected functions and their IDs, the ports on their paths to the root
  * complex, their expansion ROM hashes, every other function under the same
- * root buses, and every other NVIDIA function. Taken from the model by
- * `gpugate baseline`, written as reviewable text, read back from
- * [baseline] file and compared by blcheck.c.
+ * root buses, and every other NVIDIA function.
+ *
+ *   baseline.c    the lines, their keys and index, the text form
+ *   blcollect.c   collected from the host (the model, sysfs, rom.c)
+ *   blfile.c      read back from the [baseline] file
+ *
+ * When the policy has a [baseline] file, model_build() loads it and
+ * collects the host's side into the model (struct bl_model); blcheck.c
+ * compares the two without reading anything.
  */
 #ifndef GPUGATE_BASELINE_H
 #define GPUGATE_BASELINE_H
@@ -37,6 +43,23 @@ struct baseline {
 	char kernel[128];
 };
 
+/* A baseline with how taking it went. */
+struct bl_side {
+	struct baseline b;
+	bool taken;    /* loaded or collected (the fixture may set it by hand) */
+	int rc;	       /* 0, or -errno with the reason in err */
+	char err[512];
+};
+
+/*
+ * What the baseline checks compare: the [baseline] file and, only when it
+ * loaded, the host's side collected as each check needs it (topology
+ * without ROMs, ROMs without topology).
+ */
+struct bl_model {
+	struct bl_side file, topology, roms;
+};
+
 /* What baseline_collect takes. */
 #define BL_TOPOLOGY 1
 #define BL_ROMS 2
@@ -50,6 +73,21 @@ struct baseline {
  */
 int baseline_collect(struct baseline *b, struct model *m, const struct policy *p, int what,
 		     char *err, size_t errlen);
+
+/*
+ * model_build(): when @p has a [baseline] file and the model is of the
+ * live host (or a --root tree), load the file into a new m->bl and, when it
+ * loaded, collect the host's topology and ROMs (each as baseline_collect()
+ * with BL_TOPOLOGY, then BL_ROMS). m->bl stays NULL otherwise, or when out
+ * of memory.
+ */
+void baseline_model_collect(struct model *m, const struct policy *p);
+
+/* Collect @what into @s (taken, rc and err set). Returns s->rc. */
+int baseline_side_collect(struct bl_side *s, struct model *m, const struct policy *p, int what);
+
+/* Free m->bl. */
+void baseline_model_free(struct model *m);
 
 /* Write @b as text: a header comment, then its lines in order. */
 void baseline_write(FILE *out, const struct baseline *b);
@@ -85,11 +123,5 @@ const char *baseline_key(enum bl_kind kind, int i);
 const char *baseline_kind_name(enum bl_kind kind);
 
 void baseline_free(struct baseline *b);
-
-/*
- * `gpugate baseline`: scan, collect everything and write it to @out_path
- * (NULL: stdout). Prints problems on stderr. Returns 0 or -errno.
- */
-int baseline_command(const struct policy *p, const char *out_path);
 
 #endif

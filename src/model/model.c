@@ -18,6 +18,7 @@
 
 #include <pci/header.h>
 
+#include "baseline.h"
 #include "model.h"
 #include "modload.h"
 #include "pcidev.h"
@@ -247,6 +248,7 @@ int model_build(struct model *m, const struct policy *p, char *err, size_t errle
 	if (m->src->live) /* a dump has no module parameters (the check skips) */
 		read_forbid_params(m, p);
 	model_load_configs(m, p);
+	baseline_model_collect(m, p);
 	return 0;
 }
 
@@ -293,5 +295,6 @@ void model_free(struct model *m)
 	}
 	modload_close(m->kmod);
 	m->kmod = NULL;
+	baseline_model_free(m);
 	pcidev_cleanup(m);
 }

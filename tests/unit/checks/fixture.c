@@ -63,8 +63,6 @@ void fx_free(struct fx *x)
 		modload_close(x->c.kmod);
 	report_free(&x->r);
 	model_free(&x->m);
-	if (x->baseline[0])
-		unlink(x->baseline);
 	free(x);
 }
 
@@ -75,8 +73,8 @@ void fx_policy(struct fx *x, const char *text)
 	policy_defaults(&x->p);
 	if (policy_parse(&x->p, "test.conf", text, err, sizeof(err)))
 		fx_fail(__FILE__, __LINE__, "policy: %s", err);
-	if (x->baseline[0] && !x->p.baseline_file[0]) /* fx_baseline() came first */
-		snprintf(x->p.baseline_file, sizeof(x->p.baseline_file), "%s", x->baseline);
+	if (x->m.bl && !x->p.baseline_file[0]) /* fx_baseline() came first */
+		snprintf(x->p.baseline_file, sizeof(x->p.baseline_file), "%s", FX_BASELINE_FILE);
 }
 
 void fx_cmdline(struct fx *x, const char *line, const char *bootconfig)
@@ -298,25 +296,53 @@ void fx_driver_unreadable(struct pdev *d, int err)
 	d->driver_err = err;
 }
 
+static struct bl_model *bl_of(struct fx *x)
+{
+	if (!x->m.bl)
+		x->m.bl = fx_alloc(sizeof(*x->m.bl));
+	return x->m.bl;
+}
+
+/* Parse @text into @s as it was taken, lines numbered as in @text. */
+static void side_parse(struct bl_side *s, const char *text)
+{
+	baseline_free(&s->b);
+	s->taken = true;
+	s->rc = baseline_parse(&s->b, FX_BASELINE_FILE, text, s->err, sizeof(s->err));
+}
+
 void fx_baseline(struct fx *x, const char *text)
 {
-	FILE *f;
-	int fd;
+	side_parse(&bl_of(x)->file, text);
+	snprintf(x->p.baseline_file, sizeof(x->p.baseline_file), "%s", FX_BASELINE_FILE);
+}
 
-	if (!x->baseline[0]) {
-		snprintf(x->baseline, sizeof(x->baseline), "%s/gpugate-unit-baseline.XXXXXX",
-			 fx_tmpdir());
-		fd = mkstemp(x->baseline);
-		if (fd < 0) {
-			x->baseline[0] = '\0';
-			fx_fail(__FILE__, __LINE__, "mkstemp: %s", strerror(errno));
-		}
-		close(fd);
-	}
-	f = fopen(x->baseline, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f))
-		fx_fail(__FILE__, __LINE__, "cannot write %s", x->baseline);
-	snprintf(x->p.baseline_file, sizeof(x->p.baseline_file), "%s", x->baseline);
+static struct bl_side *host_side(struct fx *x, int what)
+{
+	if (what != BL_TOPOLOGY && what != BL_ROMS)
+		fx_fail(__FILE__, __LINE__, "fx_bl_host: what is BL_TOPOLOGY or BL_ROMS");
+	return what == BL_TOPOLOGY ? &bl_of(x)->topology : &bl_of(x)->roms;
+}
+
+void fx_bl_host(struct fx *x, int what, const char *text)
+{
+	struct bl_side *s = host_side(x, what);
+
+	side_parse(s, text);
+	if (s->rc)
+		fx_fail(__FILE__, __LINE__, "fx_bl_host: %s", s->err);
+	for (int i = 0; i < s->b.n; i++)
+		s->b.e[i].line = 0; /* collected, not read from a file */
+}
+
+void fx_bl_host_unreadable(struct fx *x, int what, int err, const char *why)
+{
+	struct bl_side *s = host_side(x, what);
+
+	baseline_free(&s->b);
+	s->taken = true;
+	s->rc = err;
+	snprintf(s->err, sizeof(s->err), "%s", why);
 }
 
 void fx_switch_host(struct fx *x)
@@ -441,6 +467,12 @@ void fx_run(struct fx *x)
 	model_index(&x->m, &x->p);
 	/* as model_build ends: every config space is sealed, so nothing is read */
 	model_load_configs(&x->m, &x->p);
+	if (x->m.bl && !x->m.bl->file.rc) { /* then the baseline, as model_build: what fx_bl_host() did not set */
+		if (!x->m.bl->topology.taken)
+			baseline_side_collect(&x->m.bl->topology, &x->m, &x->p, BL_TOPOLOGY);
+		if (!x->m.bl->roms.taken)
+			baseline_side_collect(&x->m.bl->roms, &x->m, &x->p, BL_ROMS);
+	}
 	x->c.m = &x->m;
 	x->c.p = &x->p;
 	x->c.r = &x->r;

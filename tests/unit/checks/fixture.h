@@ -34,6 +34,7 @@
 
 #include <pci/header.h>
 
+#include "baseline.h"
 #include "checks.h"
 #include "gpugate.h"
 
@@ -52,7 +53,6 @@ struct fx {
 	unsigned int ext[FX_MAX_DEVS];	   /* extended capabilities set (FX_EXT_*) */
 	bool cfg_fixed[FX_MAX_DEVS];	   /* config space set as unreadable */
 	char parent[FX_MAX_DEVS][BDF_LEN]; /* the bridge above, "" on a root bus */
-	char baseline[4200];		   /* temporary baseline file, "" for none */
 	bool ran;
 };
 
@@ -130,8 +130,28 @@ void fx_group_unlisted(struct pdev *d, int group, int err);
 void fx_driver(struct pdev *d, const char *driver);
 void fx_driver_unreadable(struct pdev *d, int err);
 
-/* A baseline file holding @text; the policy's [baseline] file names it. */
+/* The name fx_baseline() gives the policy's [baseline] file. */
+#define FX_BASELINE_FILE "/etc/gpugate/baseline.txt"
+
+/*
+ * The [baseline] file FX_BASELINE_FILE holding @text, as model_build()
+ * loads it into m->bl (a malformed @text is a file that does not load).
+ * The host's side: what fx_bl_host() set, else fx_run() collects it as
+ * model_build() does (baseline_side_collect()), from the model and the
+ * empty sysroot: a protected function's sysfs attributes are absent (its
+ * topology cannot be read) and every ROM reads as "none".
+ */
 void fx_baseline(struct fx *x, const char *text);
+
+/*
+ * The host's side for @what (BL_TOPOLOGY or BL_ROMS) as collected, given as
+ * baseline lines: "device BDF vendor=... link=...", "rom BDF sha256=HEX",
+ * "rom BDF shadow", "rom BDF busy", "rom BDF skipped (nouveau)", ...
+ */
+void fx_bl_host(struct fx *x, int what, const char *text);
+
+/* Collecting @what failed with -errno @err and the reason @why. */
+void fx_bl_host_unreadable(struct fx *x, int what, int err, const char *why);
 
 /* ACS controls the default policy requires (SV TB RR CR UF), and DT. */
 #define FX_ACS_REQUIRED                                                                            \
@@ -210,9 +230,6 @@ void fx_fail(const char *file, int line, const char *fmt, ...)
 
 /* runner.c: fixtures live in the running test (freed when it ends). */
 void fx_track(struct fx *x, bool on);
-
-/* runner.c: the directory for temporary files ($TMPDIR or /tmp). */
-const char *fx_tmpdir(void);
 
 /* Register a test; the runner calls them in link order. */
 void fx_register(const char *name, const char *file, void (*fn)(void));

@@ -53,11 +53,6 @@ void fx_track(struct fx *x, bool on)
 		fx_fail(__FILE__, __LINE__, "more than %d fixtures at once", MAX_LIVE);
 }
 
-const char *fx_tmpdir(void)
-{
-	return tmp;
-}
-
 void fx_register(const char *name, const char *file, void (*fn)(void))
 {
 	if (ntests == MAX_TESTS) {

@@ -3,17 +3,20 @@
  * baseline.topology and baseline.rom (src/check/blcheck.c): the host still
  * looks like the baseline file of the policy.
  *
- * baseline_collect() still reads some sysfs attributes itself (subsystem
- * IDs, revision, link speed of protected functions and their ports, the
- * ROM): under the runner's empty sysroot those are absent, so a protected
- * function's topology is undetermined and every ROM reads as "none". The
- * topology tests therefore pin the lines taken from the model alone.
+ * The checks compare the file with the host's side in the model (m->bl).
+ * The NVSwitch tests let fx_run() collect that side from the model (the
+ * lines of unprotected functions need nothing else); the GPU tests set the
+ * protected functions' collected topology and ROMs by hand (fx_bl_host).
  */
+#include <errno.h>
+#include <stdio.h>
+
 #include "fixture.h"
 
 #define NVSWITCH      "0000:9a:00.0"
 #define NVSWITCH_LINE "nvidia " NVSWITCH " vendor=10de device=22a3 class=0680\n"
 #define HASH	      "4cf745d6a1d1c77e6beecb307258bf8451490703a3e77cd4af901763035959cf"
+#define HASH2	      "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
 /* A host with one unprotected NVSwitch and the baseline @text. */
 static struct fx *nvswitch_host(const char *text)
@@ -35,6 +38,38 @@ static struct fx *gpu_host(const char *text)
 	fx_baseline(x, text);
 	fx_run(x);
 	return x;
+}
+
+#define GPU_LINE                                                                                   \
+	"device " FX_GPU " vendor=10de device=2330 subvendor=10de subdevice=16c1 revision=a1 "     \
+	"class=0302 link=32.0GT/s,x16\n"
+#define GPU_PORT_LINE                                                                              \
+	"port " FX_GPU " " FX_ROOT " vendor=8086 device=352a revision=04 type=root-port "          \
+	"link=32.0GT/s,x16\n"
+
+/* The usual host; the file @file; the collected topology @topo, ROMs @roms (NULL: collect). */
+static struct fx *gpu_host_with(const char *file, const char *topo, const char *roms)
+{
+	struct fx *x = fx_new();
+
+	fx_switch_host(x);
+	fx_baseline(x, file);
+	if (topo)
+		fx_bl_host(x, BL_TOPOLOGY, topo);
+	if (roms)
+		fx_bl_host(x, BL_ROMS, roms);
+	fx_run(x);
+	return x;
+}
+
+/* The GPU's ROM line in the file is @want, collected it is @have. */
+static struct fx *gpu_rom(const char *want, const char *have)
+{
+	char file[256], host[256];
+
+	snprintf(file, sizeof(file), "rom " FX_GPU " %s\nrom " FX_AUDIO " none\n", want);
+	snprintf(host, sizeof(host), "rom " FX_GPU " %s\nrom " FX_AUDIO " none\n", have);
+	return gpu_host_with(file, NULL, host);
 }
 
 TEST(baseline_none_configured_skips)
@@ -141,5 +176,126 @@ TEST(baseline_rom_unpinned_or_gone_fails)
 		    "has no ROM line");
 	EXPECT_TEXT(fx_expect(x, "baseline.rom", "0000:42:00.0", NULL, ST_FAIL, DETERMINED)->actual,
 		    "not a protected function");
+	fx_free(x);
+}
+
+TEST(baseline_topology_protected_match_passes)
+{
+	struct fx *x = gpu_host_with(GPU_LINE GPU_PORT_LINE, GPU_LINE GPU_PORT_LINE, NULL);
+	const struct finding *f =
+	    fx_expect(x, "baseline.topology", NULL, NULL, ST_PASS, DETERMINED);
+
+	EXPECT_TEXT(f->actual, "2 lines match");
+	fx_free(x);
+}
+
+TEST(baseline_topology_protected_link_changed_fails)
+{
+	struct fx *x = gpu_host_with(
+	    GPU_LINE GPU_PORT_LINE,
+	    "device " FX_GPU " vendor=10de device=2330 subvendor=10de subdevice=16c1 revision=a1 "
+	    "class=0302 link=8.0GT/s,x16\n" GPU_PORT_LINE,
+	    NULL);
+	const struct finding *f =
+	    fx_expect(x, "baseline.topology", FX_GPU, NULL, ST_FAIL, DETERMINED);
+
+	EXPECT_TEXT(f->expected, "link=32.0GT/s,x16");
+	EXPECT_TEXT(f->actual, "link=8.0GT/s,x16");
+	EXPECT_TEXT(f->message, "protected function " FX_GPU " (10de:2330)");
+	fx_free(x);
+}
+
+TEST(baseline_topology_port_gone_fails)
+{
+	struct fx *x = gpu_host_with(GPU_LINE GPU_PORT_LINE, GPU_LINE, NULL);
+	const struct finding *f =
+	    fx_expect(x, "baseline.topology", FX_GPU, FX_ROOT, ST_FAIL, DETERMINED);
+
+	EXPECT_TEXT(f->actual, "absent");
+	EXPECT_TEXT(f->message, "missing: port " FX_ROOT);
+	fx_free(x);
+}
+
+TEST(baseline_topology_collect_error_is_undetermined)
+{
+	struct fx *x = fx_new();
+	const struct finding *f;
+
+	fx_switch_host(x);
+	fx_baseline(x, GPU_LINE "rom " FX_GPU " none\nrom " FX_AUDIO " none\n");
+	fx_bl_host_unreadable(x, BL_TOPOLOGY, -EIO,
+			      FX_GPU ": cannot read current_link_speed: I/O error");
+	fx_run(x);
+	f = fx_expect(x, "baseline.topology", NULL, NULL, ST_FAIL, UNDETERMINED);
+	EXPECT_TEXT(f->message, "cannot read current_link_speed");
+	/* The ROMs are collected on their own: the ROM check still compares. */
+	fx_expect(x, "baseline.rom", FX_GPU, NULL, ST_PASS, DETERMINED);
+	fx_free(x);
+}
+
+/* The GPU's ROM is @want in the file, @have collected: one @st finding saying @msg. */
+static void rom_case(int line, const char *want, const char *have, enum status st,
+		     bool undetermined, const char *msg)
+{
+	struct fx *x = gpu_rom(want, have);
+	const struct finding *f =
+	    fx_expect_at(__FILE__, line, x, "baseline.rom", FX_GPU, NULL, st, undetermined);
+
+	if (!strstr(f->message, msg))
+		fx_fail(__FILE__, line, "message '%s' lacks '%s'", f->message, msg);
+	fx_free(x);
+}
+
+TEST(baseline_rom_hash_match_passes)
+{
+	rom_case(__LINE__, "sha256=" HASH, "sha256=" HASH, ST_PASS, DETERMINED,
+		 "ROM image matches the baseline");
+}
+
+TEST(baseline_rom_hash_mismatch_fails)
+{
+	rom_case(__LINE__, "sha256=" HASH, "sha256=" HASH2, ST_FAIL, DETERMINED,
+		 "changed since the baseline");
+}
+
+TEST(baseline_rom_shadow_fails)
+{
+	rom_case(__LINE__, "sha256=" HASH, "shadow", ST_FAIL, DETERMINED, "boot VGA device");
+}
+
+TEST(baseline_rom_skipped_fails)
+{
+	rom_case(__LINE__, "sha256=" HASH, "skipped (bound to nouveau)", ST_FAIL, DETERMINED,
+		 "bound to nouveau, not vfio-pci");
+}
+
+TEST(baseline_rom_busy_warns)
+{
+	rom_case(__LINE__, "sha256=" HASH, "skipped (in use)", ST_WARN, DETERMINED,
+		 "the function is in use");
+}
+
+TEST(baseline_rom_none_now_fails)
+{
+	rom_case(__LINE__, "sha256=" HASH, "none", ST_FAIL, DETERMINED, "is none now");
+}
+
+TEST(baseline_rom_unreadable_is_undetermined)
+{
+	rom_case(__LINE__, "sha256=" HASH, "unreadable (Input/output error)", ST_FAIL, UNDETERMINED,
+		 "cannot read the ROM of " FX_GPU ": Input/output error");
+}
+
+TEST(baseline_rom_collect_error_is_undetermined)
+{
+	struct fx *x = fx_new();
+	const struct finding *f;
+
+	fx_switch_host(x);
+	fx_baseline(x, "rom " FX_GPU " none\nrom " FX_AUDIO " none\n");
+	fx_bl_host_unreadable(x, BL_ROMS, -ENOMEM, "out of memory");
+	fx_run(x);
+	f = fx_expect(x, "baseline.rom", NULL, NULL, ST_FAIL, UNDETERMINED);
+	EXPECT_TEXT(f->message, "cannot read what the baseline pins: out of memory");
 	fx_free(x);
 }

@@ -1,117 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * baseline.c - take a baseline from the model and write it as text.
+ * blcollect.c - collect a baseline from the host (docs/baseline.md).
  *
  * Lines are grouped per protected function (its device line, the ports on
  * its path root first, its ROM), followed by the peers (every other
  * function under a root bus that holds a protected function: what could
  * reach it peer-to-peer) and by every other NVIDIA function, each in PCI
  * address order. Two baselines of an unchanged host are identical, and a
- * change is a small diff. docs/baseline.md describes the format.
+ * change is a small diff.
+ *
+ * The IDs and places come from the model; the subsystem IDs, revisions and
+ * link speeds and widths from sysfs attributes; the ports' config space
+ * through model_config(); the ROMs through rom.c. model_build() calls
+ * baseline_model_collect() when the policy has a [baseline] file, so that
+ * baseline.topology and baseline.rom compare only what the model holds;
+ * `gpugate baseline` calls baseline_collect() itself.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "baseline.h"
 #include "model.h"
+#include "source.h"
 #include "sysroot.h"
-
-static const char *const kind_names[BL_NKINDS] = { "device", "port", "rom", "peer", "nvidia" };
-
-static const char *const keys[BL_NKINDS][BL_FIELDS + 1] = {
-	[BL_DEVICE] = { "vendor", "device", "subvendor", "subdevice", "revision", "class", "link" },
-	[BL_PORT] = { "vendor", "device", "revision", "type", "link" },
-	[BL_PEER] = { "vendor", "device", "class" },
-	[BL_NVIDIA] = { "vendor", "device", "class" },
-};
-
-const char *baseline_kind_name(enum bl_kind kind)
-{
-	return kind_names[kind];
-}
-
-const char *baseline_key(enum bl_kind kind, int i)
-{
-	return i >= 0 && i < BL_FIELDS ? keys[kind][i] : NULL;
-}
-
-struct bl_entry *baseline_add(struct baseline *b, enum bl_kind kind, const char *bdf,
-			      const char *port)
-{
-	struct bl_entry *e;
-
-	if (b->n == b->cap) {
-		int cap = b->cap ? b->cap * 2 : 64;
-		struct bl_entry *ne = realloc(b->e, (size_t)cap * sizeof(*ne));
-
-		if (!ne)
-			return NULL;
-		b->e = ne;
-		b->cap = cap;
-	}
-	e = &b->e[b->n++];
-	memset(e, 0, sizeof(*e));
-	e->kind = kind;
-	snprintf(e->bdf, sizeof(e->bdf), "%s", bdf);
-	snprintf(e->port, sizeof(e->port), "%s", port ? port : "");
-	return e;
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct bl_entry *x = *(const struct bl_entry *const *)a;
-	const struct bl_entry *y = *(const struct bl_entry *const *)b;
-	int c;
-
-	if (x->kind != y->kind)
-		return (int)x->kind - (int)y->kind;
-	c = strcmp(x->bdf, y->bdf);
-	return c ? c : strcmp(x->port, y->port);
-}
-
-int baseline_index(struct baseline *b, const struct bl_entry *dup[2])
-{
-	free(b->sorted);
-	b->sorted = malloc(((size_t)b->n + 1) * sizeof(*b->sorted));
-	if (!b->sorted)
-		return -ENOMEM;
-	for (int i = 0; i < b->n; i++)
-		b->sorted[i] = &b->e[i];
-	qsort(b->sorted, (size_t)b->n, sizeof(*b->sorted), entry_cmp);
-	for (int i = 1; i < b->n; i++) {
-		if (entry_cmp(&b->sorted[i - 1], &b->sorted[i]))
-			continue;
-		bool later = b->sorted[i - 1]->line > b->sorted[i]->line;
-
-		dup[0] = b->sorted[i - 1 + later];
-		dup[1] = b->sorted[i - later];
-		return -EEXIST;
-	}
-	return 0;
-}
-
-const struct bl_entry *baseline_find(const struct baseline *b, const struct bl_entry *key)
-{
-	struct bl_entry *const *hit;
-
-	if (!b->sorted)
-		return NULL;
-	hit = bsearch(&key, b->sorted, (size_t)b->n, sizeof(*b->sorted), entry_cmp);
-	return hit ? *hit : NULL;
-}
-
-void baseline_free(struct baseline *b)
-{
-	free(b->e);
-	free(b->sorted);
-	memset(b, 0, sizeof(*b));
-}
-
-/* ---- collecting ------------------------------------------------------- */
 
 /* Read the one-line attribute @attr of @d. Returns 0 or -errno. */
 static int read_attr(const struct pdev *d, const char *attr, char *buf, size_t len)
@@ -346,97 +260,40 @@ int baseline_collect(struct baseline *b, struct model *m, const struct policy *p
 	return rc;
 }
 
-/* ---- writing ---------------------------------------------------------- */
+/* ---- the model's baseline ------------------------------------------- */
 
-static void write_entry(FILE *out, const struct bl_entry *e)
+int baseline_side_collect(struct bl_side *s, struct model *m, const struct policy *p, int what)
 {
-	char rom[160];
+	s->taken = true;
+	s->rc = baseline_collect(&s->b, m, p, what, s->err, sizeof(s->err));
+	return s->rc;
+}
 
-	fprintf(out, "%s %s", kind_names[e->kind], e->bdf);
-	if (e->kind == BL_PORT)
-		fprintf(out, " %s", e->port);
-	if (e->kind == BL_ROM) {
-		rom_format(&e->rom, rom, sizeof(rom));
-		fprintf(out, " %s\n", rom);
+void baseline_model_collect(struct model *m, const struct policy *p)
+{
+	struct bl_side *file;
+
+	if (!p->baseline_file[0] || !m->src->live) /* a dump: the checks skip */
 		return;
-	}
-	for (int i = 0; keys[e->kind][i]; i++)
-		fprintf(out, " %s=%s", keys[e->kind][i], e->val[i]);
-	fputc('\n', out);
+	m->bl = calloc(1, sizeof(*m->bl));
+	if (!m->bl)
+		return;
+	file = &m->bl->file;
+	file->taken = true;
+	file->rc = baseline_load(&file->b, p->baseline_file, file->err, sizeof(file->err));
+	if (file->rc)
+		return;
+	baseline_side_collect(&m->bl->topology, m, p, BL_TOPOLOGY);
+	baseline_side_collect(&m->bl->roms, m, p, BL_ROMS);
 }
 
-void baseline_write(FILE *out, const struct baseline *b)
+void baseline_model_free(struct model *m)
 {
-	fprintf(out, "# gpugate baseline, format 1 (docs/baseline.md)\n");
-	fprintf(out, "# taken by gpugate %s on kernel %s\n", GPUGATE_VERSION,
-		b->kernel[0] ? b->kernel : "unknown");
-	for (int i = 0; i < b->n; i++)
-		write_entry(out, &b->e[i]);
-}
-
-/* Say on stderr which ROMs a comparison will not be able to verify. */
-static void warn_roms(const struct baseline *b)
-{
-	char rom[160];
-
-	for (int i = 0; i < b->n; i++) {
-		const struct bl_entry *e = &b->e[i];
-
-		if (e->kind != BL_ROM || e->rom.state == ROM_HASH || e->rom.state == ROM_NONE)
-			continue;
-		rom_format(&e->rom, rom, sizeof(rom));
-		fprintf(stderr, "gpugate: warning: ROM of %s: %s: baseline.rom will fail for it\n",
-			e->bdf, rom);
-	}
-}
-
-/* Write @b to @path through PATH.tmp and rename(2), or to stdout. */
-static int write_out(const struct baseline *b, const char *path)
-{
-	char tmp[4096];
-	FILE *f = stdout;
-	int rc = 0;
-
-	if (path) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-		f = fopen(tmp, "w");
-		if (!f)
-			rc = -errno;
-	}
-	if (f) {
-		baseline_write(f, b);
-		if (fflush(f) || ferror(f))
-			rc = -EIO;
-		if (path && fclose(f) && !rc)
-			rc = -EIO;
-		if (path && !rc && rename(tmp, path))
-			rc = -errno;
-		if (path && rc)
-			unlink(tmp);
-	}
-	if (rc)
-		fprintf(stderr, "gpugate: cannot write the baseline to %s: %s\n",
-			path ? path : "stdout", strerror(-rc));
-	return rc;
-}
-
-int baseline_command(const struct policy *p, const char *out_path)
-{
-	struct baseline b = { 0 };
-	struct model m;
-	char err[512];
-	int rc = model_build_or_say(&m, p);
-
-	if (!rc) {
-		rc = baseline_collect(&b, &m, p, BL_TOPOLOGY | BL_ROMS, err, sizeof(err));
-		if (rc)
-			fprintf(stderr, "gpugate: cannot take a baseline: %s\n", err);
-		else
-			warn_roms(&b);
-		if (!rc)
-			rc = write_out(&b, out_path);
-	}
-	baseline_free(&b);
-	model_free(&m);
-	return rc;
+	if (!m->bl)
+		return;
+	baseline_free(&m->bl->file.b);
+	baseline_free(&m->bl->topology.b);
+	baseline_free(&m->bl->roms.b);
+	free(m->bl);
+	m->bl = NULL;
 }
