@@ -10,24 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "report.h"
 
 struct finding *report_add(struct report *r, const char *id, const char *device,
 			   const char *port, enum status st)
 {
-	struct finding *f;
+	struct finding *f = grow_one(&r->findings, &r->nfindings, &r->cap_findings, sizeof(*f), 64);
 
-	if (r->nfindings == r->cap_findings) {
-		int cap = r->cap_findings ? r->cap_findings * 2 : 64;
-		struct finding *nf = realloc(r->findings, (size_t)cap * sizeof(*nf));
-
-		if (!nf)
-			return NULL;
-		r->findings = nf;
-		r->cap_findings = cap;
-	}
-	f = &r->findings[r->nfindings++];
-	memset(f, 0, sizeof(*f));
+	if (!f)
+		return NULL;
 	f->id = id;
 	f->status = st;
 	snprintf(f->device, sizeof(f->device), "%s", device ? device : "");
@@ -38,19 +30,10 @@ struct finding *report_add(struct report *r, const char *id, const char *device,
 struct action *report_action(struct report *r, const char *device, const char *what,
 			     const char *before, const char *after, bool ok, bool dry_run)
 {
-	struct action *a;
+	struct action *a = grow_one(&r->actions, &r->nactions, &r->cap_actions, sizeof(*a), 32);
 
-	if (r->nactions == r->cap_actions) {
-		int cap = r->cap_actions ? r->cap_actions * 2 : 32;
-		struct action *na = realloc(r->actions, (size_t)cap * sizeof(*na));
-
-		if (!na)
-			return NULL;
-		r->actions = na;
-		r->cap_actions = cap;
-	}
-	a = &r->actions[r->nactions++];
-	memset(a, 0, sizeof(*a));
+	if (!a)
+		return NULL;
 	snprintf(a->device, sizeof(a->device), "%s", device ? device : "");
 	snprintf(a->what, sizeof(a->what), "%s", what);
 	snprintf(a->before, sizeof(a->before), "%s", before);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "baseline.h"
+#include "grow.h"
 
 static const char *const kind_names[BL_NKINDS] = { "device", "port", "rom", "peer", "nvidia" };
 
@@ -34,19 +35,10 @@ const char *baseline_key(enum bl_kind kind, int i)
 struct bl_entry *baseline_add(struct baseline *b, enum bl_kind kind, const char *bdf,
 			      const char *port)
 {
-	struct bl_entry *e;
+	struct bl_entry *e = grow_one(&b->e, &b->n, &b->cap, sizeof(*e), 64);
 
-	if (b->n == b->cap) {
-		int cap = b->cap ? b->cap * 2 : 64;
-		struct bl_entry *ne = realloc(b->e, (size_t)cap * sizeof(*ne));
-
-		if (!ne)
-			return NULL;
-		b->e = ne;
-		b->cap = cap;
-	}
-	e = &b->e[b->n++];
-	memset(e, 0, sizeof(*e));
+	if (!e)
+		return NULL;
 	e->kind = kind;
 	snprintf(e->bdf, sizeof(e->bdf), "%s", bdf);
 	snprintf(e->port, sizeof(e->port), "%s", port ? port : "");
