@@ -13,7 +13,7 @@
      getopt string (OPTIONS),
    - every exit status of enum exit_status (EXIT STATUS),
    - every check id of the check table (build/check-ids, through
-     tests/lib/gpugate_test.py) and the post-boot check of src/cmd/gate.c
+     tests/lib/gpugate_test.py) and the post-boot check of src/check/gate.c
      (CHECKS); docs/checks.md must have a section for each id too, opening
      with the man page's text for it (tests/man/checks_summary.py writes
      those paragraphs; this test fails when they are out of date).
@@ -168,9 +168,13 @@ def check_gpugate8(secs):
     except RuntimeError as e:
         bad("the check table: %s" % e)
         ids = []
-    # the post-boot check of the boot report, added by `check` in gate.c
-    ids += [i for i in re.findall(r'check_add\(&x->c, "([a-z_]+\.[a-z_.]+)"',
-                                  (REPO / "src" / "cmd" / "gate.c").read_text()) if i not in ids]
+    # the post-boot check of the boot report, outside the table: `check`
+    # runs it (src/check/gate.c)
+    boot = re.findall(r'check_add\(c, "(gate\.[a-z_.]+)"',
+                      (REPO / "src" / "check" / "gate.c").read_text())
+    if not boot:
+        bad("src/check/gate.c: no gate.* check id found")
+    ids += [i for i in boot if i not in ids]
     if len(ids) < 10:
         bad("the check table: found only %d check ids" % len(ids))
     got = [t for t, _ in tags(secs.get("CHECKS", []))]
