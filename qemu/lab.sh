@@ -285,6 +285,7 @@ main() {
 	[ "$EXPECT" = root ] && expected+=", verify $EXPECT_VERIFY"
 	[ -n "$EXPECT_FAILED" ] && expected+=": $EXPECT_FAILED"
 	echo "$name|$EXPECT|$DETAIL|$WALL|$VERDICT" >"$dir/result"
+	printf '%s\n' "${WHY[@]}" >"$dir/why"
 	echo "RESULT $name|$expected|$DETAIL|$WALL|$VERDICT"
 	[ $VERDICT = PASS ]
 }

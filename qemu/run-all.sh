@@ -22,7 +22,9 @@ log_tail() {
 failure_detail() {
 	local dir=$RUNS/$1
 	echo
-	echo "--- $1 failed: $(cat "$dir/result" 2>/dev/null); its serial log:"
+	echo "--- $1 failed: $(cat "$dir/result" 2>/dev/null)"
+	sed '/^$/d; s/^/    why: /' "$dir/why" 2>/dev/null
+	echo "    its serial log:"
 	log_tail "$dir/serial.log"
 	if [ -s "$dir/qemu.err" ]; then sed 's/^/    qemu: /' "$dir/qemu.err"; fi
 }

@@ -400,14 +400,45 @@ static bool stderr_is_console(void)
 	return S_ISCHR(a.st_mode) && S_ISCHR(b.st_mode) && a.st_rdev == b.st_rdev;
 }
 
+/*
+ * Print @text (whole lines) on stderr and, when @loud, on the console and
+ * as critical kmsg records: under systemd stderr goes to the journal, whose
+ * copy to the console may come after the machine stopped.
+ */
+static void announce(const char *text, bool loud)
+{
+	char *kmsg = NULL;
+	size_t klen = 0;
+	FILE *k;
+
+	fputs(text, stderr);
+	if (!loud)
+		return;
+	if (!stderr_is_console())
+		banner_to("/dev/console", text);
+	k = open_memstream(&kmsg, &klen);
+	if (!k)
+		return; /* stderr and the console carry the lines */
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		int n = (int)(nl ? nl - line + 1 : (long)strlen(line));
+
+		fprintf(k, "<2>%.*s", n, line);
+		line += n;
+	}
+	fclose(k);
+	banner_to("/dev/kmsg", kmsg);
+	free(kmsg);
+}
+
 /* One banner line per failed check, on stderr, and unless @dry_run the console and kmsg. */
 static void banner(const struct run *x, bool dry_run)
 {
-	char *text = NULL, *kmsg = NULL;
-	size_t len = 0, klen = 0;
-	FILE *t = open_memstream(&text, &len), *k = open_memstream(&kmsg, &klen);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *t = open_memstream(&text, &len);
 
-	if (!t || !k) {
+	if (!t) {
 		fprintf(stderr, "gpugate: GATE FAILED (out of memory for the banner)\n");
 		return;
 	}
@@ -426,21 +457,8 @@ static void banner(const struct run *x, bool dry_run)
 				x->r.actions[i].what, x->r.actions[i].device[0] ? "" : " -> ",
 				x->r.actions[i].device[0] ? "" : x->r.actions[i].after, x->r.actions[i].why);
 	fclose(t);
-	for (char *line = text; line && *line;) {
-		char *nl = strchr(line, '\n');
-
-		fprintf(k, "<2>%.*s", (int)(nl ? nl - line + 1 : (long)strlen(line)), line);
-		line = nl ? nl + 1 : line + strlen(line);
-	}
-	fclose(k);
-	fputs(text, stderr);
-	if (!dry_run) {
-		if (!stderr_is_console())
-			banner_to("/dev/console", text);
-		banner_to("/dev/kmsg", kmsg);
-	}
+	announce(text, !dry_run);
 	free(text);
-	free(kmsg);
 }
 
 enum override { OVR_NONE, OVR_AUDIT, OVR_OFF };
@@ -483,6 +501,7 @@ static const struct {
 static void stop_machine(const struct run_opts *o)
 {
 	enum on_failure how = o->policy->on_failure;
+	char line[64];
 
 	if (how == FAIL_EMERGENCY) {
 		fprintf(stderr, "gpugate: on_failure=emergency: exiting non-zero; the hook decides\n");
@@ -494,7 +513,8 @@ static void stop_machine(const struct run_opts *o)
 			o->dry_run ? "--dry-run" : "--root");
 		return;
 	}
-	fprintf(stderr, "gpugate: on_failure=%s: stopping the machine\n", stops[how].name);
+	snprintf(line, sizeof(line), "gpugate: on_failure=%s: stopping the machine\n", stops[how].name);
+	announce(line, true);
 	sync();
 	reboot(stops[how].cmd);
 	fprintf(stderr, "gpugate: reboot(%s) failed: %s\n", stops[how].name, strerror(errno));
