@@ -157,13 +157,20 @@ $(CHECK_IDS): tests/lib/check-ids.c $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS)
 # compiler: they link only the parser sources, not libpci or libkmod.
 HOSTCC     ?= gcc
 UNIT_DIR   := $(BUILD)/unit
-UNIT_TESTS := cmdline policy caps kparam tpm2 bootreport
+UNIT_TESTS := cmdline policy caps kparam tpm2 bootreport measlog tpmevent
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/test_,$(UNIT_TESTS))
 UNIT_FLAGS := $(CSTD) -g -O1 $(WARNFLAGS) $(LAYER_INC) -I$(DEPS)/include
+# Libraries a parser needs beyond libc, for its unit test and fuzz target:
+# measlog.c hashes with libmd's SHA-256. The deps' libmd.a is a musl build,
+# but its sha2.o calls nothing (nm -u), so it links into these glibc and
+# clang programs as it is.
+PARSE_LIBS_measlog := $(DEPS)/lib/libmd.a
+# tpmevent.c folds with measlog.c's measlog_fold.
+PARSE_LIBS_tpmevent := src/parse/measlog.c $(DEPS)/lib/libmd.a
 
 $(UNIT_DIR)/test_%: tests/unit/test_%.c src/parse/%.c src/parse/%.h $(STAMP)
 	@mkdir -p $(UNIT_DIR)
-	$(Q)$(HOSTCC) $(UNIT_FLAGS) $(UNIT_EXTRA) -o $@ $< src/parse/$*.c -lcmocka
+	$(Q)$(HOSTCC) $(UNIT_FLAGS) $(UNIT_EXTRA) -o $@ $< src/parse/$*.c $(PARSE_LIBS_$*) -lcmocka
 
 # cmdline.c against Python ports of the kernel's and libkmod's readers.
 $(UNIT_DIR)/cmdline_dump: tests/cmdline/cmdline_dump.c src/parse/cmdline.c src/parse/cmdline.h
@@ -191,9 +198,17 @@ $(CHECKS_UNIT): $(CHECKS_UNIT_SRCS) tests/unit/checks/fixture.h $(filter-out $(M
 		-o $@ $(CHECKS_UNIT_SRCS) $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS) $(LDLIBS)
 
 # tpm2.c's builders and parsers on the command line, for tests/tpm/.
-$(UNIT_DIR)/tpm2_wire: tests/tpm/tpm2_wire.c src/parse/tpm2.c src/parse/tpm2.h
+$(UNIT_DIR)/tpm2_wire: tests/tpm/tpm2_wire.c tests/tpm/hex.h src/parse/tpm2.c src/parse/tpm2.h src/lib/why.h
 	@mkdir -p $(UNIT_DIR)
 	$(Q)$(HOSTCC) $(UNIT_FLAGS) -o $@ $< src/parse/tpm2.c
+
+# tpmdev.c and measfile.c on the command line, linked as gpugate is, for
+# tests/tpm/test-tpmdev.py (a swtpm unix socket and fake TPMs in --root trees).
+$(UNIT_DIR)/tpmdev_run: tests/tpm/tpmdev_run.c tests/tpm/hex.h $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS)
+	@mkdir -p $(UNIT_DIR)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(ALL_CPPFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ $< \
+		$(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS) $(LDLIBS)
 
 # tpm2.c against Debian's swtpm (tests/install-deps.sh installs it).
 .PHONY: tpm-swtpm
@@ -207,9 +222,12 @@ unit: $(UNIT_BINS) $(UNIT_DIR)/cmdline_dump $(UNIT_DIR)/modload_decompress $(CHE
 	$(Q)python3 tests/modload/test-decompress.py $(UNIT_DIR)/modload_decompress
 
 # Acceptance tests: the real binary against generated sysfs trees.
-check: all $(FAULT_BIN) $(CHECK_IDS) $(UNIT_DIR)/tpm2_wire
+check: all $(FAULT_BIN) $(CHECK_IDS) $(UNIT_DIR)/tpm2_wire $(UNIT_DIR)/tpmdev_run
 	$(Q)python3 tests/lint/layers.py
 	$(Q)python3 tests/tpm/test-swtpm.py $(UNIT_DIR)/tpm2_wire
+	$(Q)python3 tests/tpm/test-tpmdev.py $(UNIT_DIR)/tpmdev_run
+	$(Q)python3 tests/tpm/test-gate-tpm.py
+	$(Q)python3 tests/tpm/test-seal.py $(BIN) tests/tpm/policy-b8dd513.conf
 	$(Q)python3 tests/run-trees.py
 	$(Q)python3 tests/run-enforce.py
 	$(Q)python3 tests/run-lspci-dump.py
@@ -364,7 +382,7 @@ bootconfig-lab:
 .PHONY: fuzz sanitize
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := caps policy cmdline baseline dump tpm2
+FUZZ_TARGETS := caps policy cmdline baseline dump tpm2 measlog
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_FLAGS   := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra $(LAYER_INC) -I$(DEPS)/include
@@ -372,7 +390,7 @@ FUZZ_FLAGS   := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c src/parse/%.c src/parse/%.h $(wildcard tests/fuzz/*.h) $(STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/parse/$*.c
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< src/parse/$*.c $(PARSE_LIBS_$*)
 
 # baseline (blfile.c needs baseline.c and rom.c) and dump (libpci's dump
 # method, pcidev.c, dump.c, model.c) need more of the program: they link

@@ -24,6 +24,8 @@ GPUGATE_BIN=${GPUGATE_BIN:-/usr/sbin/gpugate}
 GPUGATE_POLICY=${GPUGATE_POLICY:-/etc/gpugate/policy.conf}
 GPUGATE_CONF=${GPUGATE_CONF:-/etc/gpugate/hook.conf}
 GPUGATE_CMDLINE=${GPUGATE_CMDLINE:-/proc/cmdline}
+GPUGATE_MOUNTS=${GPUGATE_MOUNTS:-/proc/self/mounts}
+GPUGATE_RUN=${GPUGATE_RUN:-/run}
 # what the boot scripts read from hook.conf
 GPUGATE_CONF_KEYS="gate.mode gate.on_failure gate.allow_cmdline_override gate.preflight baseline.file"
 
@@ -162,6 +164,41 @@ gpugate_run() {
 	else
 		gpugate_say "gpugate $*: exit status 0, the boot continues"
 	fi
+	return 0
+}
+
+# gpugate_is_mountpoint DIR: DIR is a mount point (a mount target in
+# /proc/self/mounts; no mountpoint or grep, which an initramfs may lack).
+gpugate_is_mountpoint() {
+	while read -r _gg_src _gg_dir _gg_rest; do
+		[ "$_gg_dir" = "$1" ] && return 0
+	done <"$GPUGATE_MOUNTS"
+	return 1
+}
+
+# gpugate_carry_run NEWROOT: let the initramfs' /run (the report in
+# /run/gpugate/, the TPM event log in /run/log/systemd/) become the booted
+# root's /run. dracut's init ends in `exec switch_root`; in a busybox
+# image ash runs busybox's own switch_root applet, which only deletes the
+# initramfs' files, moves NEWROOT onto / and chroots: it does not move
+# /run, whose tmpfs stays mounted on the old root, out of reach, and the
+# root mounts an empty tmpfs of its own on /run. util-linux' switch_root
+# and systemd's move /run themselves. A bind mount of /run on NEWROOT/run
+# travels with NEWROOT's move in every case (util-linux' switch_root sees
+# NEWROOT/run mounted already and only detaches the old /run), and the
+# root's init finds /run a mount point and keeps it, as after a move.
+# Not under systemd (its switch-root moves /run), not when NEWROOT/run is
+# a mount point already. A failure is said, never fatal: the gate's
+# verdict was reached and acted on before.
+gpugate_carry_run() {
+	[ -d "$GPUGATE_RUN/systemd/system" ] && return 0
+	if [ -z "$1" ] || [ ! -d "$1/run" ]; then
+		gpugate_say "no directory ${1:-(NEWROOT unset)}/run: the report and the TPM event log in /run stay in the initramfs"
+		return 0
+	fi
+	gpugate_is_mountpoint "$1/run" && return 0
+	mount -o bind "$GPUGATE_RUN" "$1/run" ||
+		gpugate_say "mount -o bind $GPUGATE_RUN $1/run failed: the report and the TPM event log in /run stay in the initramfs"
 	return 0
 }
 

@@ -43,7 +43,17 @@
 #   takebaseline  poweroff, plus the lab-only labbaseline module
 #              (qemu/dracut/99labbaseline): prints `gpugate baseline` on the
 #              console and powers off
-#   itpoweroff, itnobinary, itlate, itdrift, itklibc, itklibcnobin, itemergency
+#   tpm        qemu/policies/tpm.conf ([tpm] measure = required), a plain
+#              busybox dracut image (no labsh: the pre-pivot hook carries
+#              /run past busybox's switch_root) plus the lab-only labtpm
+#              module (qemu/dracut/99labtpm: prints PCR N before the gate,
+#              stalls for the TPM to be stopped on lab.tpm=stall)
+#   tpmtimeout the tpm image with qemu/policies/tpm-timeout.conf
+#              (timeout_ms = 1000)
+#   tpmaudit   the tpm image with qemu/policies/tpm-audit.conf
+#              (audit-allowed.conf plus measure = required)
+#   tpmsystemd the systemd image with tpm.conf and labtpm
+#   itpoweroff, itnobinary, itlate, itdrift, itklibc, itklibcnobin, itemergency, ittpm
 #              initramfs-tools images made by mkinitramfs, see qemu/itools.sh
 #   takesnapshot  poweroff, plus the lab-only labsnapshot module
 #              (qemu/dracut/99labsnapshot): prints `gpugate snapshot` on the
@@ -59,6 +69,7 @@ set -euo pipefail
 . "$QEMU_DIR/itools.sh"
 
 VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary compressed unsigned truncated busybox takebaseline baseline hostonly systemd systemdnobin
+	tpm tpmtimeout tpmaudit tpmsystemd
 	"${ITOOLS_VARIANTS[@]}")
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
@@ -75,6 +86,9 @@ policy_of() {
 	auditmode | auditcrash) echo "$QEMU_DIR/policies/audit-mode.conf" ;;
 	reboot | emergency) echo "$QEMU_DIR/policies/$1.conf" ;;
 	itemergency) echo "$QEMU_DIR/policies/emergency.conf" ;;
+	tpm | tpmsystemd | ittpm) echo "$QEMU_DIR/policies/tpm.conf" ;;
+	tpmtimeout) echo "$QEMU_DIR/policies/tpm-timeout.conf" ;;
+	tpmaudit) echo "$QEMU_DIR/policies/tpm-audit.conf" ;;
 	protectnic) echo "$QEMU_DIR/policies/protect-nic.conf" ;;
 	it*) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	*) die "unknown image variant '$1' (${VARIANTS[*]})" ;;
@@ -83,7 +97,7 @@ policy_of() {
 
 # labsh (qemu/dracut/99labsh): dash as /bin/sh and util-linux switch_root,
 # so that /run and the gate's report reach the real root as on a Debian
-# host. Every variant but busybox has it.
+# host. Every variant but busybox, systemd and the tpm ones has it.
 modules_of() {
 	case "$1" in
 	busybox) echo "$DRACUT_MODULES" ;;
@@ -91,6 +105,9 @@ modules_of() {
 	# host with systemd: dracut-pre-udev.service runs the pre-udev hooks
 	# (Before=systemd-udevd.service); no busybox, no labsh
 	systemd) echo "${DRACUT_MODULES/busybox/systemd systemd-initrd dracut-systemd}" ;;
+	tpmsystemd) echo "${DRACUT_MODULES/busybox/systemd systemd-initrd dracut-systemd} labtpm" ;;
+	# plain busybox (as the busybox variant) plus labtpm
+	tpm | tpmtimeout | tpmaudit) echo "$DRACUT_MODULES labtpm" ;;
 	drift) echo "$DRACUT_MODULES labsh labdrift" ;;
 	takebaseline) echo "$DRACUT_MODULES labsh labbaseline" ;;
 	takesnapshot) echo "$DRACUT_MODULES labsh labsnapshot" ;;

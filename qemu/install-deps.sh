@@ -27,6 +27,7 @@ packages=(
 	grub-common     # /etc/grub.d/10_linux, grub-script-check, grub-mkrescue (BOOT=grub scenarios)
 	grub-pc-bin     # GRUB's i386-pc modules for the BIOS-bootable CD (installs no boot loader)
 	xorriso         # grub-mkrescue writes the CD image with it
+	swtpm           # the TPM 2.0 of the TPM= scenarios (-tpmdev emulator)
 )
 # `qemu/install-deps.sh bootconfig`: also what qemu/bootconfig-kernel.sh
 # needs to build a kernel (Debian's kernels lack CONFIG_BOOT_CONFIG)

@@ -28,13 +28,14 @@
 #               klibc's (a host without busybox)
 #   itklibcnobin  itklibc without /usr/sbin/gpugate
 #   itemergency qemu/policies/emergency.conf: the script's root shell
+#   ittpm       qemu/policies/tpm.conf ([tpm] measure = required)
 #   itdrift     a lab init-bottom script (qemu/dracut/99labdrift/labdrift.sh,
 #               run before gpugate's, which waits for udev's) that undoes the
 #               gate's work when asked by lab.drift=
 # The image is unpacked to a plain cpio (the kernel takes it uncompressed),
 # so that check_initrd and strip_binary read it as they read dracut's.
 
-ITOOLS_VARIANTS=(itpoweroff itnobinary itlate itdrift itklibc itklibcnobin itemergency)
+ITOOLS_VARIANTS=(itpoweroff itnobinary itlate itdrift itklibc itklibcnobin itemergency ittpm)
 ITOOLS_PACKAGES="initramfs-tools-core udev klibc-utils busybox-static kmod"
 ITOOLS_MODULES="virtio_pci virtio_blk ext4 pvpanic_mmio"
 

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # qemu/lab.sh SCENARIO - boot one scenario of qemu/scenarios/ under QEMU/TCG
-# (q35, PVH vmlinux, an emulated IOMMU, the dracut initramfs with gpugate)
-# and judge the outcome from the serial log and QEMU's exit status.
+# (q35, PVH vmlinux, an emulated IOMMU, the dracut initramfs with gpugate;
+# with TPM=: the bzImage and swtpm behind -device tpm-crb) and judge the
+# outcome from the serial log and QEMU's exit status.
 #
 # Outcomes (observed):
 #   root      /sbin/init of the root disk ran (LAB-ROOT-INIT) and powered off
@@ -16,7 +17,9 @@
 #   timeout   none of the above within TIMEOUT s
 #   qemu-error  QEMU failed before the kernel printed anything (qemu.err)
 #
-# Writes build/qemu/runs/SCENARIO/{serial.log,qemu.err,cmd,result}; the
+# Writes build/qemu/runs/SCENARIO/{serial.log,qemu.err,cmd,result} (TPM
+# scenarios also policy.conf, the image's policy, tpm2-measure.log, the
+# event log copied out of the guest, and tpm/, swtpm's state); the
 # last line on stdout is "RESULT name|expected|observed|wall|PASS or FAIL".
 # Options: -q  only the RESULT line;  -n  do not (re)build kernel/images.
 set -euo pipefail
@@ -58,6 +61,8 @@ load_scenario() {
 	DESC="" IOMMU=intel TOPO=basic CMDLINE="" IMAGE=poweroff BOOT=direct GRUB_QUOTE=yes EXPECT=root TIMEOUT=${GPUGATE_LAB_TIMEOUT:-150} KERNELS="6.1 6.12"
 	VERIFY="" ATS="" EXPECT_VERIFY=ok EXPECT_FAILED=""
 	EXPECT_LOG=() REJECT_LOG=()
+	TPM="" PCR=8 EXPECT_PCR="" EXPECT_PCR_FOLD=() EXPECT_PCR_DIFFERS=() EXPECT_LOG_REPLAY=no
+	EXPECT_STOP_WITHIN=""
 	# shellcheck source=/dev/null
 	. "$file"
 	declare -F "topo_$TOPO" >/dev/null || die "$1: no topology '$TOPO' in topologies.sh"
@@ -70,6 +75,77 @@ load_scenario() {
 	root | poweroff | reboot | halted | shell | panic | timeout) ;;
 	*) die "$1: EXPECT=$EXPECT is not root|poweroff|reboot|halted|shell|panic|timeout" ;;
 	esac
+	case "$TPM" in
+	"" | swtpm | stalled) ;;
+	*) die "$1: TPM=$TPM is not swtpm|stalled (or empty: no TPM)" ;;
+	esac
+	case "$EXPECT_PCR" in
+	"" | pass | not-pass) ;;
+	*) die "$1: EXPECT_PCR=$EXPECT_PCR is not pass|not-pass" ;;
+	esac
+	if [ "$EXPECT_PCR" = not-pass ] && [ ${#EXPECT_PCR_FOLD[@]} -eq 0 ]; then
+		die "$1: EXPECT_PCR=not-pass needs EXPECT_PCR_FOLD (the verdict words it must equal)"
+	fi
+	if [ "$BOOT" = grub ] && [ -n "$TPM" ]; then
+		die "$1: TPM= with BOOT=grub is not supported"
+	fi
+}
+
+# A scenario with a TPM or expectations about one: root init and the
+# labtpm hook print PCR $PCR (lab.pcr=), the judge reads them.
+tpm_scenario() {
+	[ -n "$TPM$EXPECT_PCR$EXPECT_STOP_WITHIN" ] || [ "$EXPECT_LOG_REPLAY" = yes ]
+}
+
+# The TPM scenarios' device: one swtpm per boot, its state in $TPMDIR
+# (fresh each boot), its control socket the one QEMU's emulator backend
+# talks to ($TPMDIR/sock). TPM=stalled puts qemu/tpm-stall.py in between
+# (swtpm's socket is then $TPMDIR/swtpm.sock), which stops passing TPM
+# commands on SIGUSR1. --terminate: swtpm ends when QEMU closes the
+# connection; tpm_stop makes sure both are gone in every case (timeout,
+# a kill of the lab).
+SWTPM_PID="" RELAY_PID=""
+wait_socket() { # PATH PID WHAT
+	local n=0
+	while [ ! -S "$1" ]; do
+		kill -0 "$2" 2>/dev/null || die "$3 exited at start: $(cat "$TPMDIR/$3.out")"
+		n=$((n + 1))
+		[ $n -lt 100 ] || die "$3 did not create $1 in 10 s"
+		sleep 0.1
+	done
+}
+
+tpm_start() {
+	local sock=$TPMDIR/sock
+	rm -rf "$TPMDIR"
+	mkdir -p "$TPMDIR"
+	[ "$TPM" = stalled ] && sock=$TPMDIR/swtpm.sock
+	swtpm socket --tpm2 --tpmstate dir="$TPMDIR" --ctrl type=unixio,path="$sock" \
+		--terminate --log file="$TPMDIR/swtpm.log" </dev/null >"$TPMDIR/swtpm.out" 2>&1 &
+	SWTPM_PID=$!
+	wait_socket "$sock" "$SWTPM_PID" swtpm
+	if [ "$TPM" = stalled ]; then
+		python3 "$QEMU_DIR/tpm-stall.py" "$TPMDIR/sock" "$sock" "$TPMDIR/relay.log" \
+			</dev/null >"$TPMDIR/relay.out" 2>&1 &
+		RELAY_PID=$!
+		wait_socket "$TPMDIR/sock" "$RELAY_PID" relay
+	fi
+}
+
+tpm_stop() {
+	local p
+	for p in "$RELAY_PID" "$SWTPM_PID"; do
+		[ -n "$p" ] || continue
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	SWTPM_PID="" RELAY_PID=""
+}
+
+tpm_args() {
+	# shellcheck disable=SC2054 # commas inside QEMU option values
+	QEMU+=(-chardev "socket,id=chrtpm,path=$TPMDIR/sock" -tpmdev emulator,id=tpm0,chardev=chrtpm
+		-device tpm-crb,tpmdev=tpm0)
 }
 
 iommu_args() {
@@ -92,6 +168,8 @@ qemu_cmd() { # KVER LOG NAME
 	cmdline="$BASE_CMDLINE $CMDLINE"
 	[ -n "$VERIFY" ] && cmdline+=" lab.verify=${VERIFY// /,}"
 	[ -n "$ATS" ] && cmdline+=" lab.ats=${ATS// /,}"
+	if tpm_scenario; then cmdline+=" lab.pcr=$PCR"; fi
+	[ "$TPM" = stalled ] && cmdline+=" lab.tpm=stall"
 	QEMU=(qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 1 -m 768 -nodefaults
 		-display none -monitor none -no-reboot -serial "file:$log")
 	# shellcheck disable=SC2207 # word splitting wanted: fixed words
@@ -100,6 +178,12 @@ qemu_cmd() { # KVER LOG NAME
 		# SeaBIOS boots GRUB from a CD; GRUB loads the bzImage (qemu/grub.sh)
 		grub_iso "$3" "$kver" "$cmdline" "$IMAGES/initrd-$IMAGE.img"
 		QEMU+=(-drive "file=$GRUB_ISO,media=cdrom,if=ide,readonly=on" -boot d)
+	elif [ -n "$TPM" ]; then
+		# the bzImage: under the PVH entry the kernel finds no RSDT, hence
+		# no ACPI TPM table and no TPM (QEMU-FINDINGS, 6.12 and the TPM)
+		QEMU+=(-kernel "$KERNEL_ROOT/boot/vmlinuz-$kver" -initrd "$IMAGES/initrd-$IMAGE.img"
+			-append "$cmdline")
+		tpm_args
 	else
 		QEMU+=(-kernel "$LAB/vmlinux-$kver" -initrd "$IMAGES/initrd-$IMAGE.img"
 			-append "$cmdline")
@@ -113,10 +197,17 @@ qemu_cmd() { # KVER LOG NAME
 		-device virtio-blk-pci,drive=rootdisk,bus=rpdisk)
 }
 
-# Run QEMU; sets RC (exit status; 124 timeout, 200 halted and killed) and WALL.
+# Run QEMU (and swtpm for a TPM scenario); sets RC (exit status; 124
+# timeout, 200 halted and killed) and WALL. TPM=stalled: the relay stops
+# passing TPM commands when the guest prints LAB-TPM-STALL-NOW
+# (qemu/dracut/99labtpm), and passes them again once the boot was stopped
+# (GATE FAILED tpm.measure, or the hook's BOOT STOPPED), so that the
+# kernel's TPM2_Shutdown at power-off is answered (GPUGATE_LAB_TPM_RESUME=no:
+# never, as with a TPM that is dead for good).
 boot() {
-	local log=$1 err=$2 pid t0 halted_at=""
+	local log=$1 err=$2 pid t0 halted_at="" stalled=no
 	: >"$log"
+	[ -z "$TPM" ] || tpm_start
 	t0=$(date +%s.%N)
 	"${QEMU[@]}" </dev/null 2>"$err" &
 	pid=$!
@@ -131,6 +222,16 @@ boot() {
 		if [ -z "$halted_at" ] && grep -aqE "$HOLD_RE" "$log"; then
 			halted_at=$now
 		fi
+		if [ "$TPM" = stalled ]; then
+			if [ $stalled = no ] && grep -aq 'LAB-TPM-STALL-NOW' "$log"; then
+				kill -USR1 "$RELAY_PID" 2>/dev/null || true
+				stalled=yes
+			elif [ $stalled = yes ] && [ "${GPUGATE_LAB_TPM_RESUME:-yes}" = yes ] &&
+				grep -aqE 'GATE FAILED tpm\.measure|BOOT STOPPED' "$log"; then
+				kill -USR2 "$RELAY_PID" 2>/dev/null || true
+				stalled=resumed
+			fi
+		fi
 		if [ -n "$halted_at" ] && awk -v a="$now" -v b="$halted_at" -v h="$HALT_HOLD" \
 			'BEGIN{exit !(a - b >= h)}'; then
 			RC=200
@@ -139,11 +240,13 @@ boot() {
 		fi
 		if [ -n "$RC" ]; then
 			kill "$pid" 2>/dev/null || true
+			tpm_stop
 			wait "$pid" 2>/dev/null || true
 			break
 		fi
 		sleep 0.2
 	done
+	tpm_stop
 	WALL=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a - b}')
 }
 
@@ -227,6 +330,97 @@ judge() {
 	[ ${#WHY[@]} -eq 0 ] || VERDICT=FAIL
 }
 
+# pcr_fold STRING...: the SHA-256 PCR value after extending SHA-256 of each
+# string in turn from 32 zero bytes (the contract's fold, computed here
+# independently of gpugate).
+pcr_fold() {
+	python3 -c '
+import hashlib, sys
+v = bytes(32)
+for s in sys.argv[1:]:
+    v = hashlib.sha256(v + hashlib.sha256(s.encode()).digest()).digest()
+print(v.hex())' "$@"
+}
+
+# The measured-gate expectations (TPM scenarios), after judge: adds to
+# DETAIL and WHY. The policy is the one inside the booted image
+# ($dir/policy.conf, cut out of it before the boot).
+#   EXPECT_PCR=pass      LAB-PCR equals `gpugate -p POLICY pcr`
+#   EXPECT_PCR=not-pass  LAB-PCR differs from it and equals the fold of the
+#                        policy event and EXPECT_PCR_FOLD's strings
+#   EXPECT_PCR_DIFFERS   policies (repo paths) whose pass value LAB-PCR's
+#                        must differ from
+#   EXPECT_LOG_REPLAY=yes  the event log reached the root, and
+#                        `gpugate -p POLICY pcr --log LOG` equals LAB-PCR
+#   EXPECT_STOP_WITHIN=S the gate decided to stop the boot (the kernel log's
+#                        first "gpugate: GATE FAILED tpm.measure" or
+#                        "gpugate: BOOT STOPPED") at most S s after
+#                        LAB-TPM-STALL-GO (guest uptime); the power-off
+#                        ("reboot: ...") is reported too
+judge_tpm() {
+	local log=$1 dir=$2 policy=$2/policy.conf got pass want p t t0 t1 n
+	local gg=${GPUGATE_LAB_BINARY:-$REPO/build/gpugate} # the binary in the image
+	tpm_scenario || return 0
+	got=$(tr -d '\r' <"$log" | sed -n "s/^LAB-PCR $PCR \([0-9A-Fa-f]\{64\}\)$/\1/p" | head -n 1 |
+		tr 'A-F' 'a-f')
+	p=$(tr -d '\r' <"$log" | sed -n "s/^LAB-TPM-PRE .* pcr$PCR=\([^ ]*\).*/\1/p" | head -n 1 | tr 'A-F' 'a-f')
+	[ -z "$p" ] || DETAIL+=", PCR $PCR before the gate ${p:0:8}"
+	if [ -n "$EXPECT_PCR" ]; then
+		if [ -z "$got" ]; then
+			WHY+=("no LAB-PCR $PCR line with a value")
+		else
+			DETAIL+=", PCR $PCR ${got:0:8}"
+			pass=$("$gg" -p "$policy" pcr) || WHY+=("gpugate -p $policy pcr failed")
+			if [ "$EXPECT_PCR" = pass ]; then
+				[ "$got" = "$pass" ] || WHY+=("PCR $PCR $got, gpugate pcr says $pass")
+			else
+				want=$(pcr_fold "gpugate policy sha256:$(sha256sum "$policy" | cut -c1-64)" \
+					"${EXPECT_PCR_FOLD[@]}")
+				[ "$got" != "$pass" ] || WHY+=("PCR $PCR holds the pass value $pass")
+				[ "$got" = "$want" ] || WHY+=("PCR $PCR $got, the fold of [${EXPECT_PCR_FOLD[*]}] is $want")
+			fi
+		fi
+		for p in "${EXPECT_PCR_DIFFERS[@]}"; do
+			want=$("$gg" -p "$REPO/$p" pcr) || WHY+=("gpugate -p $p pcr failed")
+			[ "$got" != "$want" ] || WHY+=("PCR $PCR equals the pass value of $p")
+		done
+	fi
+	if [ "$EXPECT_LOG_REPLAY" = yes ]; then
+		tr -d '\r' <"$log" | sed -n 's/^LAB-MEASLOG \([A-Za-z0-9+/=]*\)$/\1/p' |
+			base64 -d >"$dir/tpm2-measure.log" 2>/dev/null || true
+		n=$(tr -d '\r' <"$log" | sed -n 's/^LAB-MEASLOG-BEGIN bytes=\([0-9]*\)$/\1/p' | head -n 1)
+		if [ -z "$n" ]; then
+			WHY+=("the event log did not reach the root (no LAB-MEASLOG-BEGIN)")
+		elif [ "$(wc -c <"$dir/tpm2-measure.log")" != "$n" ]; then
+			WHY+=("copied $(wc -c <"$dir/tpm2-measure.log") bytes of the event log, the guest has $n")
+		else
+			want=$("$gg" -p "$policy" pcr --log "$dir/tpm2-measure.log" 2>"$dir/pcr-log.err") ||
+				WHY+=("gpugate pcr --log failed: $(cat "$dir/pcr-log.err")")
+			DETAIL+=", log $(grep -c . "$dir/tpm2-measure.log") records"
+			[ "$want" = "$got" ] || WHY+=("the event log replays to $want, PCR $PCR holds ${got:-nothing}")
+		fi
+	fi
+	if [ -n "$EXPECT_STOP_WITHIN" ]; then
+		t0=$(tr -d '\r' <"$log" | sed -n 's/^LAB-TPM-STALL-GO uptime=\([0-9.]*\)$/\1/p' | head -n 1)
+		t1=$(tr -d '\r' <"$log" | sed -n 's/^\[ *\([0-9.]*\)\] reboot: \(Power down\|Restarting system\|System halted\)$/\1/p' | head -n 1)
+		if [ -z "$t0" ] || [ -z "$t1" ]; then
+			WHY+=("no LAB-TPM-STALL-GO or no stop in the kernel log")
+		else
+			DETAIL+=", powered off $(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a - b}') s"
+			t1=$(tr -d '\r' <"$log" | sed -n 's/^\[ *\([0-9.]*\)\] gpugate: \(GATE FAILED tpm\.measure\|BOOT STOPPED\).*/\1/p' | head -n 1)
+			if [ -z "$t1" ]; then
+				WHY+=("no GATE FAILED tpm.measure or BOOT STOPPED line in the kernel log")
+			else
+				t=$(awk -v a="$t1" -v b="$t0" 'BEGIN{printf "%.2f", a - b}')
+				DETAIL+=", stop decided ${t} s after the TPM stalled"
+				awk -v t="$t" -v m="$EXPECT_STOP_WITHIN" 'BEGIN{exit !(t <= m)}' ||
+					WHY+=("the stop came $t s after the TPM stalled, more than $EXPECT_STOP_WITHIN s")
+			fi
+		fi
+	fi
+	[ ${#WHY[@]} -eq 0 ] || VERDICT=FAIL
+}
+
 # A panic of the kernel's own early boot, before it started the initramfs'
 # /init, in a scenario that does not expect a panic.
 early_panic() {
@@ -259,6 +453,14 @@ main() {
 	kver=$(lab_kver)
 	dir=$RUNS/$name
 	mkdir -p "$dir"
+	TPMDIR=$dir/tpm
+	trap tpm_stop EXIT
+	if tpm_scenario; then
+		# the policy exactly as the image holds it, for `gpugate pcr`
+		rm -f "$dir/policy.conf" "$dir/tpm2-measure.log"
+		cpio -i --quiet --to-stdout etc/gpugate/policy.conf <"$IMAGES/initrd-$IMAGE.img" >"$dir/policy.conf"
+		[ -s "$dir/policy.conf" ] || die "no etc/gpugate/policy.conf in initrd-$IMAGE.img"
+	fi
 	qemu_cmd "$kver" "$dir/serial.log" "$name"
 	printf '%q ' "${QEMU[@]}" >"$dir/cmd"
 	echo >>"$dir/cmd"
@@ -266,6 +468,7 @@ main() {
 	rm -f "$dir/early-panic.log"
 	boot "$dir/serial.log" "$dir/qemu.err"
 	judge "$dir/serial.log"
+	judge_tpm "$dir/serial.log" "$dir"
 	if early_panic "$dir/serial.log"; then
 		# the kernel died before it ran /init: nothing of gpugate's had run
 		# (TCG timing under load); keep that log and boot once more
@@ -273,6 +476,7 @@ main() {
 		log "$name: kernel panic before /init (log early-panic.log); booting once more"
 		boot "$dir/serial.log" "$dir/qemu.err"
 		judge "$dir/serial.log"
+		judge_tpm "$dir/serial.log" "$dir"
 		DETAIL+=" (2nd boot: 1st panicked before /init)"
 	fi
 	if [ $quiet = no ]; then

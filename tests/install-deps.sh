@@ -24,8 +24,9 @@ packages=(
 	# make fuzz / make sanitize (tests/fuzz): clang with libFuzzer and the
 	# ASan/UBSan runtimes (libclang-rt-14-dev is only a Recommends of clang)
 	clang libclang-rt-14-dev
-	# tests/tpm/test-swtpm.py (make tpm-swtpm, run by make check): a software
-	# TPM, its control tool, and tpm2_pcrread to read its PCRs a second way
+	# tests/tpm/test-swtpm.py, test-tpmdev.py and test-seal.py (run by make
+	# check): a software TPM, its control tool, and tpm2-tools (tpm2_pcrread,
+	# tpm2_pcrallocate; seal, unseal and quote)
 	swtpm swtpm-tools tpm2-tools
 )
 

@@ -120,6 +120,7 @@ expect -rwxr-xr-x usr/lib/gpugate/gpugate-textfile
 expect -rw-r--r-- usr/share/doc/gpugate/copyright
 expect -rw-r--r-- usr/share/doc/gpugate/checks.md
 expect -rw-r--r-- usr/share/doc/gpugate/operations.md
+expect -rw-r--r-- usr/share/doc/gpugate/attestation.md
 extra=$(grep -v ' \./$' <<<"$list" | awk '{ print $3 }' | grep -vE \
 	'^\./(usr/sbin/gpugate|usr/lib/dracut/modules\.d/90gpugate/.*|etc/gpugate/.*|etc/dracut\.conf\.d/.*|usr/share/man/man[58]/.*|lib/systemd/system/gpugate-check\.(service|timer)|usr/lib/gpugate/.*|usr/share/doc/gpugate/.*|usr/share/lintian/overrides/gpugate|usr/share/initramfs-tools/(hooks/gpugate|scripts/gpugate-lib\.sh|scripts/init-(top|bottom)/gpugate)|(etc|etc/gpugate|etc/dracut\.conf\.d|lib|lib/systemd|lib/systemd/system|usr|usr/sbin|usr/lib|usr/lib/dracut|usr/lib/dracut/modules\.d|usr/lib/gpugate|usr/share|usr/share/man|usr/share/doc|usr/share/lintian|usr/share/lintian/overrides|usr/share/initramfs-tools|usr/share/initramfs-tools/hooks|usr/share/initramfs-tools/scripts|usr/share/initramfs-tools/scripts/init-(top|bottom))/)$' || true)
 [ -z "$extra" ] || fail "unexpected files: $(tr '\n' ' ' <<<"$extra")"

@@ -16,6 +16,10 @@
 #   LAB-VERIFY vfio    BDF OK|FAIL   /dev/vfio/<its IOMMU group> exists
 # lab.ats=BDF,... names functions that must have an ATS capability (so
 # that "no capability" cannot pass for "disabled").
+# lab.pcr=N (TPM scenarios): also what the TPM and the event log hold,
+#   LAB-PCR N <hex>                  /sys/class/tpm/tpm0/pcr-sha256/N
+#   LAB-MEASLOG-BEGIN bytes=N, LAB-MEASLOG <base64>..., LAB-MEASLOG-END
+#                                    /run/log/systemd/tpm2-measure.log
 
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PATH
@@ -215,6 +219,33 @@ show_cmdline() {
 	done
 }
 
+# The measured gate's traces on the booted root: PCR N and the event log
+# (base64, one LAB-MEASLOG line per 76 characters, so that kernel lines in
+# between cannot be mistaken for it), for the host to compare with
+# `gpugate pcr` and to replay.
+show_tpm() {
+	_n=$(cmdline_value lab.pcr)
+	[ -n "$_n" ] || return 0
+	_t=/sys/class/tpm/tpm0
+	if [ ! -d "$_t" ]; then
+		say "LAB-PCR $_n none: no $_t"
+	elif read -r _v <"$_t/pcr-sha256/$_n"; then
+		say "LAB-PCR $_n $_v"
+	else
+		say "LAB-PCR $_n unreadable"
+	fi
+	_l=/run/log/systemd/tpm2-measure.log
+	if [ ! -f "$_l" ]; then
+		say "LAB-MEASLOG missing $_l"
+		return
+	fi
+	say "LAB-MEASLOG-BEGIN bytes=$(wc -c <"$_l")"
+	base64 "$_l" | while read -r _b; do
+		say "LAB-MEASLOG $_b"
+	done
+	say "LAB-MEASLOG-END"
+}
+
 main() {
 	setup
 	say "LAB-ROOT-INIT reached real root, uptime=$(cut -d' ' -f1 /proc/uptime)"
@@ -228,6 +259,7 @@ main() {
 		verify_device "$_bdf"
 	done
 	show_report
+	show_tpm
 	show_cmdline
 	_mods=""
 	for _m in vfio vfio_iommu_type1 vfio_pci virtio_pci virtio_gpu bochs; do

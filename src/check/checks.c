@@ -78,6 +78,8 @@ static const struct check table[] = {
 	  .on = ON(baseline_file), .off = "no baseline configured ([baseline] file is empty)" },
 	{ .id = "devices.none", .scope = SCOPE_HOST, .host = check_devices_none },
 	{ .id = "devices.expect", .scope = SCOPE_HOST, .host = check_devices_expect },
+	/* After every check whose verdict it measures (`gate` judges it again). */
+	{ .id = "tpm.measure", .scope = SCOPE_HOST, .host = check_tpm_measure },
 	/* Last: it reports what every check before it failed to read. */
 	{ .id = "access.config", .scope = SCOPE_HOST, .host = check_access_config },
 };

@@ -121,6 +121,9 @@ void check_nvlink_nvswitch(struct ctx *c);
 void check_devices_none(struct ctx *c);
 void check_devices_expect(struct ctx *c);
 
+/* tpm.c: over r->tpm, which gate fills (cmd/measure.c) before judging it again */
+void check_tpm_measure(struct ctx *c);
+
 /* access.c */
 void check_access_config(struct ctx *c);
 

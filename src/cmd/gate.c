@@ -27,6 +27,7 @@
 #include "model.h"
 #include "modload.h"
 #include "machine.h"
+#include "measure.h"
 #include "source.h"
 #include "sysroot.h"
 
@@ -35,6 +36,7 @@ struct run {
 	struct report r;
 	struct ctx c;
 	bool failed; /* the scan itself failed: nothing is known */
+	struct measure ms; /* gate: the TPM it measured into (measure.c) */
 };
 
 /*
@@ -71,7 +73,10 @@ static struct run *run_new(const struct policy *p, const char *mode)
 	x->r.override = "none";
 	x->r.started = (long long)time(NULL);
 	x->r.policy_sha256 = p->sha256[0] ? p->sha256 : NULL;
+	x->r.tpm.measure = policy_measure_name(p->tpm_measure);
+	x->r.tpm.pcr = p->tpm_pcr;
 	x->c = (struct ctx){ .m = &x->m, .p = p, .r = &x->r };
+	x->ms.dev.fd = -1;
 	if (model_build(&x->m, p, err, sizeof(err))) {
 		char why[700];
 
@@ -136,6 +141,7 @@ static void run_free(struct run *x)
 {
 	if (!x)
 		return;
+	measure_close(&x->ms);
 	modload_close(x->c.kmod);
 	report_free(&x->r);
 	model_free(&x->m);
@@ -557,6 +563,20 @@ static bool gate_label(struct run *x, const struct policy *p, enum override ovr)
 	return x->r.enforcing;
 }
 
+/*
+ * Measure the verdict the checks and fixes decided (measure.c), then judge
+ * tpm.measure on what was measured: with [tpm] measure = required a
+ * measurement that failed fails the gate.
+ */
+static void gate_measure(const struct run_opts *o, struct run *x)
+{
+	measure_gate(&x->ms, o->policy, o->verify, o->dry_run, run_verdict(x) == VERDICT_PASS,
+		     &x->r.tpm);
+	report_drop(&x->r, "tpm.measure");
+	check_tpm_measure(&x->c);
+	checks_sort(&x->c);
+}
+
 enum verdict run_gate(const struct run_opts *o, bool *boot_goes_on)
 {
 	struct run *x = run_new(o->policy, "gate");
@@ -573,12 +593,15 @@ enum verdict run_gate(const struct run_opts *o, bool *boot_goes_on)
 	if (gate_acts(o, ovr))
 		x = enforce_on(o, x, "gate");
 	gate_label(x, o->policy, ovr);
+	gate_measure(o, x);
 	v = run_finish(o, x);
 	if (o->dry_run)
 		fprintf(stderr, "gpugate: --dry-run: would write the report to %s%s\n",
 			sysroot_prefix(), o->policy->report);
 	else if (write_report(x, o->policy->report, true))
 		v = report_unwritten(x, o->policy->report);
+	if (v != VERDICT_PASS)
+		measure_fail_late(&x->ms, &x->r.tpm);
 	if (v == VERDICT_PASS)
 		fprintf(stderr, "gpugate: gate%s: policy holds\n", o->verify ? " --verify" : "");
 	if (v != VERDICT_PASS) {

@@ -21,6 +21,7 @@
 #include "machine.h"
 #include "model.h"
 #include "modload.h"
+#include "pcr.h"
 #include "report.h"
 #include "rom.h"
 #include "show.h"
@@ -41,6 +42,7 @@ struct opts {
 	const char *root;
 	const char *report;
 	const char *lspci_dump;
+	const char *log; /* pcr --log FILE */
 	enum format format;
 	bool quiet, verbose, policy_given, dry_run, verify, format_given;
 	const char *command;
@@ -62,7 +64,9 @@ static void usage(FILE *out)
 	      "  modprobe   print the modprobe.d blacklist the initramfs needs\n"
 	      "  baseline   print a baseline (IDs, paths, ROM hashes) to pin with [baseline] file\n"
 	      "  snapshot OUT.tar  write the files gpugate reads, for --root elsewhere\n"
-	      "  policy [SECTION.KEY...]  print policy values as gpugate reads them\n\n"
+	      "  policy [SECTION.KEY...]  print policy values as gpugate reads them\n"
+	      "  pcr        print the PCR value a passing boot gives for the policy\n"
+	      "             ([tpm] pcr, SHA-256), for a verifier to pin\n\n"
 	      "Options:\n"
 	      "  -p, --policy FILE   policy file (default " DEFAULT_POLICY ")\n"
 	      "  -r, --root DIR      read /sys, /proc, /dev, /lib/modules, /etc/modprobe.d under DIR\n"
@@ -71,6 +75,7 @@ static void usage(FILE *out)
 	      "      --lspci-dump FILE  check, show, cmdline: audit ACS/ATS from `lspci -xxxx` output\n"
 	      "  -n, --dry-run       enforce/gate: print every planned change, change nothing\n"
 	      "      --verify        gate: only check, change nothing\n"
+	      "      --log FILE      pcr: the value this tpm2-measure.log replays to\n"
 	      "  -q, --quiet         text: print only findings that did not pass\n"
 	      "  -v, --verbose       more detail on stderr\n"
 	      "      --version       print versions and exit\n"
@@ -101,6 +106,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "version", no_argument, NULL, 'V' },	      { "help", no_argument, NULL, 'h' },
 		{ "dry-run", no_argument, NULL, 'n' },	      { "verify", no_argument, NULL, 'Y' },
 		{ "lspci-dump", required_argument, NULL, 'L' },
+		{ "log", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -140,6 +146,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'L':
 			o->lspci_dump = optarg;
 			break;
+		case 'l':
+			o->log = optarg;
+			break;
 		case 'V':
 			printf("gpugate %s (libpci %s, libkmod %s, %s)\n", GPUGATE_VERSION,
 			       LIBPCI_VERSION, modload_version(), rom_hash_library());
@@ -164,7 +173,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 }
 
 /* What each command takes besides -p, -r, -v: the rest is a usage error. */
-enum takes { T_FORMAT = 1, T_REPORT = 2, T_QUIET = 4, T_DRY_RUN = 8, T_VERIFY = 16 };
+enum takes { T_FORMAT = 1, T_REPORT = 2, T_QUIET = 4, T_DRY_RUN = 8, T_VERIFY = 16, T_LOG = 32 };
 
 static const struct command {
 	const char *name;
@@ -180,6 +189,7 @@ static const struct command {
 	{ "baseline", T_REPORT, 0, 0 },
 	{ "snapshot", 0, 1, 1 },
 	{ "policy", 0, 0, 64 },
+	{ "pcr", T_LOG, 0, 0 },
 };
 
 static const struct command *command_find(const char *c)
@@ -200,7 +210,7 @@ static int command_opts_check(const struct opts *o, const struct command *c)
 	} given[] = {
 		{ o->format_given, T_FORMAT, "--format" }, { o->report != NULL, T_REPORT, "--report" },
 		{ o->quiet, T_QUIET, "--quiet" },	  { o->dry_run, T_DRY_RUN, "--dry-run" },
-		{ o->verify, T_VERIFY, "--verify" },
+		{ o->verify, T_VERIFY, "--verify" },	  { o->log != NULL, T_LOG, "--log" },
 	};
 
 	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
@@ -307,6 +317,12 @@ static int gate_exit(const struct run_opts *ro)
 	return boot_goes_on ? EXIT_PASS : verdict_exit(v);
 }
 
+/* pcr: a malformed log is a verdict on the log (1); anything else unknown (3). */
+static int pcr_exit(int rc)
+{
+	return !rc ? EXIT_PASS : rc == -EBADMSG ? EXIT_FAIL : EXIT_ERROR;
+}
+
 static int dispatch(const struct opts *o, const struct policy *p)
 {
 	struct run_opts ro = { .policy = p, .dry_run = o->dry_run, .verify = o->verify,
@@ -327,6 +343,8 @@ static int dispatch(const struct opts *o, const struct policy *p)
 		return snapshot_command(p, o->args[0]) ? EXIT_ERROR : EXIT_PASS;
 	if (!strcmp(o->command, "policy"))
 		return policy_command(o, p);
+	if (!strcmp(o->command, "pcr"))
+		return pcr_exit(pcr_command(p, o->log));
 	return run_view(o->command, p);
 }
 

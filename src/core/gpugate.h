@@ -184,6 +184,28 @@ struct action {
 	char why[256]; /* reason when !ok */
 };
 
+#define TPM_EVENTS_MAX 6	/* policy, baseline, verdict, and a fail word after them */
+#define TPM_EVENT_LEN 96	/* "gpugate baseline sha256:" and 64 hex digits */
+
+/*
+ * What `gate` measured into the TPM (cmd/measure.c), for tpm.measure and
+ * the report's "tpm" object. Zero: this run does not measure (`check`,
+ * `enforce`), and tpm.measure says so.
+ */
+struct tpm_report {
+	const char *measure; /* [tpm] measure: "off", "on", "required" */
+	int pcr;	   /* [tpm] pcr */
+	bool decided;	   /* the gate decided whether to measure */
+	char skip[160];	   /* why it did not try ("" when it tried) */
+	bool measured;	   /* every event of the sequence extended and read back */
+	bool absent;	   /* no TPM device */
+	char device[32];   /* "/dev/tpmrm0" or "/dev/tpm0", "" when none opened */
+	char events[TPM_EVENTS_MAX][TPM_EVENT_LEN]; /* extended and read back, in order */
+	int nevents;
+	char value[65];	   /* the PCR read back after the last extend, "" when none */
+	char error[320];   /* why the measurement failed, "" when it did not */
+};
+
 struct report {
 	const char *mode; /* "check", "enforce", "gate" */
 	const char *policy_mode; /* [gate] mode: "enforce", "audit", "audit-readonly" */
@@ -196,6 +218,7 @@ struct report {
 		bool checked;	/* `check` looked for the boot report */
 		bool present, enforcing, pass;
 	} boot;			/* what the boot's gate report said (gate.boot) */
+	struct tpm_report tpm;	/* what `gate` measured (tpm.measure) */
 	struct finding *findings;
 	int nfindings, cap_findings;
 	struct action *actions;

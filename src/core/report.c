@@ -43,6 +43,16 @@ struct action *report_action(struct report *r, const char *device, const char *w
 	return a;
 }
 
+void report_drop(struct report *r, const char *id)
+{
+	int n = 0;
+
+	for (int i = 0; i < r->nfindings; i++)
+		if (strcmp(r->findings[i].id, id))
+			r->findings[n++] = r->findings[i];
+	r->nfindings = n;
+}
+
 void finding_msg(struct finding *f, const char *fmt, ...)
 {
 	va_list ap;

@@ -32,6 +32,9 @@ void finding_msg(struct finding *f, const char *fmt, ...) __attribute__((format(
 /* Mark @f failed because its input could not be read (exit status 3). */
 void finding_unknown(struct finding *f, const char *why);
 
+/* Remove every finding of check @id (a check judged again). */
+void report_drop(struct report *r, const char *id);
+
 /* Sort findings: host findings first, then by device, check order, port. */
 void report_sort(struct report *r, const char *const *order, int norder);
 

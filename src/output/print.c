@@ -123,6 +123,28 @@ static void json_time(FILE *out, long long t)
 	json_str(out, buf);
 }
 
+/* The report's "tpm" object: what `gate` measured (tpm.measure). */
+static void json_tpm(FILE *out, const struct tpm_report *t)
+{
+	fputs(",\n\"tpm\":{\"measure\":", out);
+	json_str(out, t->measure);
+	fprintf(out, ",\"pcr\":%d,\"measured\":%s", t->pcr, t->measured ? "true" : "false");
+	fputs(",\"skip\":", out);
+	json_str(out, or_null(t->skip));
+	fputs(",\"device\":", out);
+	json_str(out, or_null(t->device));
+	fputs(",\"events\":[", out);
+	for (int i = 0; i < t->nevents; i++) {
+		fputs(i ? "," : "", out);
+		json_str(out, t->events[i]);
+	}
+	fputs("],\"value\":", out);
+	json_str(out, or_null(t->value));
+	fputs(",\"error\":", out);
+	json_str(out, or_null(t->error));
+	fputs("}", out);
+}
+
 static void print_json(FILE *out, const struct report *r, const struct model *m)
 {
 	bool first = true;
@@ -151,6 +173,7 @@ static void print_json(FILE *out, const struct report *r, const struct model *m)
 	json_str(out, lockdown_level());
 	fputs(",\"cmdline\":", out);
 	json_str(out, m->cmdline_err ? NULL : m->cmdline_raw);
+	json_tpm(out, &r->tpm);
 	fputs(",\n\"checks\":[", out);
 	for (int i = 0; i < r->nfindings; i++) {
 		fputs(i ? ",\n" : "\n", out);

@@ -40,6 +40,7 @@ static const char *const mode_words[] = { "enforce", "audit", "audit-readonly", 
 static const char *const preflight_words[] = { "refuse", "warn", "off", NULL };
 static const char *const fail_words[] = { "halt", "poweroff", "reboot", "emergency", NULL };
 static const char *const comp_words[] = { "slot", "none", NULL };
+static const char *const measure_words[] = { "off", "on", "required", NULL };
 
 static const struct {
 	const char *name;
@@ -151,6 +152,64 @@ static int parse_count(struct policy *p, const struct key *k, char *val, char *w
 	n = strtoul(val, &end, 10);
 	if (n > POLICY_MAX_COUNT) {
 		snprintf(why, wlen, "%s: %lu is more than %d", k->name, n, POLICY_MAX_COUNT);
+		return -EINVAL;
+	}
+	*FIELD(p, k, int) = (int)n;
+	return 0;
+}
+
+/* Decimal digits only, at most @maxlen of them, into *@n. */
+static bool parse_decimal(const char *val, size_t maxlen, unsigned long *n)
+{
+	if (!*val || strspn(val, "0123456789") != strlen(val) || strlen(val) > maxlen)
+		return false;
+	*n = strtoul(val, NULL, 10);
+	return true;
+}
+
+/*
+ * Who else extends each PCR the parser refuses, and why gpugate must not
+ * (docs/man/gpugate.conf.5, [tpm]). 9 and 11-15 are systemd's: allowed
+ * with allow_systemd_pcr = yes (policy_check).
+ */
+static const char *pcr_refusal(unsigned long n)
+{
+	if (n <= 7)
+		return "PCRs 0-7 are the firmware's and the boot loader's (measured boot)";
+	if (n == 10)
+		return "PCR 10 is IMA's: an extend there breaks the IMA log's replay";
+	if (n == 16 || n == 23)
+		return "PCRs 16 and 23 can be reset from locality 0: any root process could reset it and replay the pass value";
+	if (n >= 17 && n <= 22)
+		return "PCRs 17-22 are D-RTM's: locality 0 cannot extend them";
+	return NULL;
+}
+
+static int parse_pcr(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+{
+	unsigned long n;
+	const char *no;
+
+	if (!parse_decimal(val, 2, &n) || n > 23) {
+		snprintf(why, wlen, "%s: expected a PCR number from 0 to 23, got '%s'", k->name, val);
+		return -EINVAL;
+	}
+	no = pcr_refusal(n);
+	if (no) {
+		snprintf(why, wlen, "%s: %lu refused: %s; use 8 (the default)", k->name, n, no);
+		return -EINVAL;
+	}
+	*FIELD(p, k, int) = (int)n;
+	return 0;
+}
+
+static int parse_ms(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+{
+	unsigned long n;
+
+	if (!parse_decimal(val, 5, &n) || n < TPM_TIMEOUT_MS_MIN || n > TPM_TIMEOUT_MS_MAX) {
+		snprintf(why, wlen, "%s: expected milliseconds from %d to %d, got '%s'", k->name,
+			 TPM_TIMEOUT_MS_MIN, TPM_TIMEOUT_MS_MAX, val);
 		return -EINVAL;
 	}
 	*FIELD(p, k, int) = (int)n;
@@ -386,6 +445,10 @@ static const struct key keys[] = {
 	{ "binding", "require_blacklisted", parse_bool, OFF(require_blacklisted), NULL, NULL },
 	{ "nvlink", "forbid_nvswitch", parse_bool, OFF(forbid_nvswitch), NULL, NULL },
 	{ "baseline", "file", parse_path, OFF(baseline_file), NULL, NULL },
+	{ "tpm", "measure", parse_enum, OFF(tpm_measure), measure_words, NULL },
+	{ "tpm", "pcr", parse_pcr, OFF(tpm_pcr), NULL, NULL },
+	{ "tpm", "allow_systemd_pcr", parse_bool, OFF(tpm_allow_systemd_pcr), NULL, NULL },
+	{ "tpm", "timeout_ms", parse_ms, OFF(tpm_timeout_ms), NULL, NULL },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -413,6 +476,8 @@ void policy_defaults(struct policy *p)
 	p->acs_fix = p->ats_require_disabled = p->ats_fix = true;
 	p->require_blacklisted = true;
 	p->forbid_nvswitch = true;
+	p->tpm_pcr = TPM_PCR_DEFAULT;
+	p->tpm_timeout_ms = TPM_TIMEOUT_MS_DEFAULT;
 	/* The list defaults go through the same parsers as the file. */
 	if (policy_parse(p, "<defaults>", defaults, err, sizeof(err)))
 		abort();
@@ -542,12 +607,31 @@ static void line_or_default(char *buf, size_t len, int line)
 		snprintf(buf, len, "the default");
 }
 
+/*
+ * PCRs 9 and 11-15: systemd-stub, systemd-pcrphase, systemd-cryptsetup and
+ * systemd-pcrlock extend them and ukify/pcrlock pre-compute their values,
+ * which an extend by gpugate would change: only when the operator opts in.
+ */
+static int pcr_check(const struct policy *p, const struct parse_state *st, int *line, char *why,
+		     size_t wlen)
+{
+	if ((p->tpm_pcr != 9 && (p->tpm_pcr < 11 || p->tpm_pcr > 15)) || p->tpm_allow_systemd_pcr)
+		return 0;
+	snprintf(why, wlen, "[tpm] pcr = %d is systemd's (systemd-stub, pcrphase, cryptsetup; ukify and pcrlock pre-compute it): an extend by gpugate changes those values; set allow_systemd_pcr = yes to use it anyway, or use 8 (the default)",
+		 p->tpm_pcr);
+	*line = key_line_of(st, "tpm", "pcr");
+	return -EINVAL;
+}
+
 /* Checks across keys; @line is set to the line the message points at. */
 static int policy_check(const struct policy *p, const struct parse_state *st, int *line,
 			char *why, size_t wlen)
 {
 	char names[64], rl[24], fl[24];
 	int r = key_line_of(st, "acs", "require"), f = key_line_of(st, "acs", "forbid");
+
+	if (pcr_check(p, st, line, why, wlen))
+		return -EINVAL;
 
 	if (p->acs_require & p->acs_forbid) {
 		line_or_default(rl, sizeof(rl), r);
@@ -745,7 +829,7 @@ static void key_print(FILE *out, const struct policy *p, const struct key *k)
 		fputs(*FIELD(p, k, bool) ? "yes" : "no", out);
 	else if (k->parse == parse_enum)
 		fputs(k->words[*FIELD(p, k, int)], out);
-	else if (k->parse == parse_count)
+	else if (k->parse == parse_count || k->parse == parse_pcr || k->parse == parse_ms)
 		fprintf(out, "%d", *FIELD(p, k, int));
 	else if (k->parse == parse_acs)
 		fputs(*FIELD(p, k, uint16_t) ? policy_acs_names(*FIELD(p, k, uint16_t), buf, sizeof(buf)) : "", out);
@@ -759,6 +843,11 @@ static void key_print(FILE *out, const struct policy *p, const struct key *k)
 const char *policy_mode_name(enum gate_mode mode)
 {
 	return mode_words[mode];
+}
+
+const char *policy_measure_name(enum tpm_measure m)
+{
+	return measure_words[m];
 }
 
 int policy_print(FILE *out, const struct policy *p, const char *name)

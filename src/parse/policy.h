@@ -25,6 +25,13 @@ enum gate_mode { MODE_ENFORCE, MODE_AUDIT, MODE_AUDIT_READONLY };
 enum preflight { PREFLIGHT_REFUSE, PREFLIGHT_WARN, PREFLIGHT_OFF };
 enum on_failure { FAIL_HALT, FAIL_POWEROFF, FAIL_REBOOT, FAIL_EMERGENCY };
 enum companions { COMPANIONS_SLOT, COMPANIONS_NONE };
+/* [tpm] measure: off; on (measure when a TPM is there); required (or fail). */
+enum tpm_measure { MEASURE_OFF, MEASURE_ON, MEASURE_REQUIRED };
+
+#define TPM_PCR_DEFAULT 8
+#define TPM_TIMEOUT_MS_DEFAULT 5000
+#define TPM_TIMEOUT_MS_MIN 100
+#define TPM_TIMEOUT_MS_MAX 60000
 
 /* vendor:device:class; a field whose any_* flag is set matches anything. */
 struct match {
@@ -73,6 +80,11 @@ struct policy {
 
 	char baseline_file[POLICY_PATH_LEN];
 
+	enum tpm_measure tpm_measure;
+	int tpm_pcr;		/* 8, or 9 and 11-15 with tpm_allow_systemd_pcr */
+	bool tpm_allow_systemd_pcr;
+	int tpm_timeout_ms;	/* bound for one TPM command */
+
 	char sha256[65]; /* of the file read (main.c); "" for the built-in defaults */
 };
 
@@ -97,6 +109,9 @@ int policy_print(FILE *out, const struct policy *p, const char *name);
 
 /* The policy word for @mode ("enforce", "audit", "audit-readonly"). */
 const char *policy_mode_name(enum gate_mode mode);
+
+/* The policy word for [tpm] measure ("off", "on", "required"). */
+const char *policy_measure_name(enum tpm_measure m);
 
 /* Does the function with these IDs match the [devices] match list? */
 bool policy_matches(const struct policy *p, uint16_t vendor, uint16_t device, uint16_t cls);

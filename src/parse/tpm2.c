@@ -15,12 +15,12 @@
  * read only the bytes given, consume them exactly, and explain refusals.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tpm2.h"
+#include "why.h"
 
 #define ST_NO_SESSIONS 0x8001
 #define ST_SESSIONS    0x8002
@@ -42,19 +42,6 @@
 #define RC_FMT1_P    0x040
 #define RC_FMT1_S    0x800
 #define RC_FMT1_N(x) (((x) >> 8) & 0x7)
-
-static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 /* --- marshalling ---------------------------------------------------------- */
 
@@ -129,9 +116,9 @@ struct rd {
 
 static int rd_short(struct rd *r, size_t need, const char *what)
 {
-	return fail(r->why, r->whylen, -EBADMSG,
-		    "response ends at byte %zu, inside %s (%zu more bytes needed)", r->len, what,
-		    r->off + need - r->len);
+	return why_fail(r->why, r->whylen, -EBADMSG,
+			"response ends at byte %zu, inside %s (%zu more bytes needed)", r->len,
+			what, r->off + need - r->len);
 }
 
 static int rd16(struct rd *r, uint16_t *v, const char *what)
@@ -168,9 +155,9 @@ static int rd8(struct rd *r, uint8_t *v, const char *what)
 static int rd_end(struct rd *r)
 {
 	if (r->off != r->len)
-		return fail(r->why, r->whylen, -EBADMSG,
-			    "%zu bytes after the end of the response structure at byte %zu",
-			    r->len - r->off, r->off);
+		return why_fail(r->why, r->whylen, -EBADMSG,
+				"%zu bytes after the end of the response structure at byte %zu",
+				r->len - r->off, r->off);
 	return 0;
 }
 
@@ -186,19 +173,19 @@ static int rsp_error(struct rd *r, uint16_t tag, uint32_t rc)
 	char name[96];
 
 	if (tag != ST_NO_SESSIONS)
-		return fail(r->why, r->whylen, -EBADMSG,
-			    "error response 0x%03x with tag 0x%04x, not TPM_ST_NO_SESSIONS", rc,
-			    tag);
+		return why_fail(r->why, r->whylen, -EBADMSG,
+				"error response 0x%03x with tag 0x%04x, not TPM_ST_NO_SESSIONS", rc,
+				tag);
 	if (r->len != HEADER_SIZE)
-		return fail(r->why, r->whylen, -EBADMSG,
-			    "error response 0x%03x of %zu bytes, not the 10-byte header alone", rc,
-			    r->len);
+		return why_fail(r->why, r->whylen, -EBADMSG,
+				"error response 0x%03x of %zu bytes, not the 10-byte header alone",
+				rc, r->len);
 	tpm2_rc_describe(name, sizeof(name), rc);
 	if (rc == TPM2_RC_LOCALITY)
-		return fail(r->why, r->whylen, -EPERM, "TPM refused the locality: %s", name);
+		return why_fail(r->why, r->whylen, -EPERM, "TPM refused the locality: %s", name);
 	if (rc_is_retry(rc))
-		return fail(r->why, r->whylen, -EAGAIN, "TPM asks to retry: %s", name);
-	return fail(r->why, r->whylen, -EIO, "TPM error %s", name);
+		return why_fail(r->why, r->whylen, -EAGAIN, "TPM asks to retry: %s", name);
+	return why_fail(r->why, r->whylen, -EIO, "TPM error %s", name);
 }
 
 /*
@@ -212,26 +199,26 @@ static int rsp_header(struct rd *r, uint16_t want_tag, uint32_t *rc)
 	uint32_t size, code;
 
 	if (r->len < HEADER_SIZE)
-		return fail(r->why, r->whylen, -EBADMSG,
-			    "response of %zu bytes, shorter than the 10-byte header", r->len);
+		return why_fail(r->why, r->whylen, -EBADMSG,
+				"response of %zu bytes, shorter than the 10-byte header", r->len);
 	if (r->len > TPM2_RESPONSE_MAX)
-		return fail(r->why, r->whylen, -EBADMSG,
-			    "response of %zu bytes, longer than the %d bytes a TPM may send",
-			    r->len, TPM2_RESPONSE_MAX);
+		return why_fail(r->why, r->whylen, -EBADMSG,
+				"response of %zu bytes, longer than the %d bytes a TPM may send",
+				r->len, TPM2_RESPONSE_MAX);
 	rd16(r, &tag, "tag");
 	rd32(r, &size, "responseSize");
 	rd32(r, &code, "responseCode");
 	if (tag == TPM12_TAG_RSP)
-		return fail(r->why, r->whylen, -EBADMSG, "a TPM 1.2 answered (tag 0x00c4)");
+		return why_fail(r->why, r->whylen, -EBADMSG, "a TPM 1.2 answered (tag 0x00c4)");
 	if (size != r->len)
-		return fail(r->why, r->whylen, -EBADMSG, "responseSize says %u bytes, %zu read",
-			    size, r->len);
+		return why_fail(r->why, r->whylen, -EBADMSG, "responseSize says %u bytes, %zu read",
+				size, r->len);
 	*rc = code;
 	if (code != TPM2_RC_SUCCESS)
 		return rsp_error(r, tag, code);
 	if (tag != want_tag)
-		return fail(r->why, r->whylen, -EBADMSG,
-			    "success response with tag 0x%04x, expected 0x%04x", tag, want_tag);
+		return why_fail(r->why, r->whylen, -EBADMSG,
+				"success response with tag 0x%04x, expected 0x%04x", tag, want_tag);
 	return 0;
 }
 
@@ -247,10 +234,11 @@ static int rsp_pw_session(struct rd *r)
 	    (err = rd16(r, &hmac, "the session's hmac")))
 		return err;
 	if (nonce || hmac)
-		return fail(r->why, r->whylen, -EBADMSG,
-			    "password session answered with a %u-byte nonce and a %u-byte hmac, "
-			    "not empty ones",
-			    nonce, hmac);
+		return why_fail(
+		    r->why, r->whylen, -EBADMSG,
+		    "password session answered with a %u-byte nonce and a %u-byte hmac, "
+		    "not empty ones",
+		    nonce, hmac);
 	return rd_end(r);
 }
 
@@ -266,8 +254,8 @@ int tpm2_extend_parse(const uint8_t *rsp, size_t len, uint32_t *rc, char *why, s
 	if (err)
 		return err;
 	if (psize != 0)
-		return fail(why, whylen, -EBADMSG,
-			    "parameterSize %u; TPM2_PCR_Extend returns no parameters", psize);
+		return why_fail(why, whylen, -EBADMSG,
+				"parameterSize %u; TPM2_PCR_Extend returns no parameters", psize);
 	return rsp_pw_session(&r);
 }
 
@@ -283,17 +271,17 @@ static int rsp_selection(struct rd *r, unsigned int pcr, bool *selected)
 	if (err || count == 0)
 		return err;
 	if (count != 1)
-		return fail(r->why, r->whylen, -EBADMSG,
-			    "%u PCR selections in the answer to a read of one bank", count);
+		return why_fail(r->why, r->whylen, -EBADMSG,
+				"%u PCR selections in the answer to a read of one bank", count);
 	if ((err = rd16(r, &alg, "pcrSelectionOut.hash")) ||
 	    (err = rd8(r, &size, "pcrSelectionOut.sizeofSelect")))
 		return err;
 	if (alg != ALG_SHA256)
-		return fail(r->why, r->whylen, -EBADMSG,
-			    "selection of bank 0x%04x in the answer to a SHA-256 read", alg);
+		return why_fail(r->why, r->whylen, -EBADMSG,
+				"selection of bank 0x%04x in the answer to a SHA-256 read", alg);
 	if (size > SELECT_MAX)
-		return fail(r->why, r->whylen, -EBADMSG, "sizeofSelect %u, more than %d", size,
-			    SELECT_MAX);
+		return why_fail(r->why, r->whylen, -EBADMSG, "sizeofSelect %u, more than %d", size,
+				SELECT_MAX);
 	for (unsigned int i = 0; i < size; i++)
 		if ((err = rd8(r, &map[i], "pcrSelectionOut.pcrSelect")))
 			return err;
@@ -301,8 +289,8 @@ static int rsp_selection(struct rd *r, unsigned int pcr, bool *selected)
 		if (!(map[i / 8] & (1u << (i % 8))))
 			continue;
 		if (i != pcr)
-			return fail(r->why, r->whylen, -EBADMSG,
-				    "answer selects PCR %u; PCR %u was read", i, pcr);
+			return why_fail(r->why, r->whylen, -EBADMSG,
+					"answer selects PCR %u; PCR %u was read", i, pcr);
 		*selected = true;
 	}
 	return 0;
@@ -323,19 +311,20 @@ int tpm2_pcr_read_parse(const uint8_t *rsp, size_t len, unsigned int pcr,
 	    (err = rsp_selection(&r, pcr, &selected)) || (err = rd32(&r, &ndig, "pcrValues.count")))
 		return err;
 	if (ndig != (selected ? 1u : 0u))
-		return fail(why, whylen, -EBADMSG, "%u PCR values for %u selected PCRs", ndig,
-			    selected ? 1u : 0u);
+		return why_fail(why, whylen, -EBADMSG, "%u PCR values for %u selected PCRs", ndig,
+				selected ? 1u : 0u);
 	if (!selected) {
 		err = rd_end(&r);
 		return err ? err
-			   : fail(why, whylen, -ENOENT,
-				  "TPM has no SHA-256 value for PCR %u: the bank is not allocated",
-				  pcr);
+			   : why_fail(
+				 why, whylen, -ENOENT,
+				 "TPM has no SHA-256 value for PCR %u: the bank is not allocated",
+				 pcr);
 	}
 	if ((err = rd16(&r, &dsize, "the PCR value's size")))
 		return err;
 	if (dsize != TPM2_SHA256_SIZE)
-		return fail(why, whylen, -EBADMSG, "SHA-256 PCR value of %u bytes", dsize);
+		return why_fail(why, whylen, -EBADMSG, "SHA-256 PCR value of %u bytes", dsize);
 	if (r.len - r.off < TPM2_SHA256_SIZE)
 		return rd_short(&r, TPM2_SHA256_SIZE, "the PCR value");
 	memcpy(value, rsp + r.off, TPM2_SHA256_SIZE);

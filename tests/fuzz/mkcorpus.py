@@ -14,6 +14,9 @@ cmdline: every distinct scenario /proc/cmdline plus the real kernel command
 tpm2:    TPM responses (TPM_RESPONSES), each after the byte that picks the
          PCR read: an extend success as swtpm sends it, two reads, a read
          of an unallocated bank, and four error codes
+measlog: tpm2-measure.log texts (measlog_logs()), each after the byte that
+         picks the PCR replayed: gpugate's pass sequence, a systemd log of
+         four banks, shapes pcrlock accepts, and a few refused ones
 
 Files are named by the SHA-1 of their content (real dumps: by origin), so
 a rerun is idempotent; tree configs of the same capability layout are kept
@@ -21,6 +24,7 @@ once. The corpora are small and checked in; regenerate them after
 adding scenarios.
 """
 import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +69,40 @@ def tpm_responses():
         bytes([16]) + tpm_response(0x8001, b"", 0x922),  # TPM_RC_RETRY
         bytes([16]) + tpm_response(0x8001, b"", 0x184),  # TPM_RC_VALUE, handle 1
     ]
+
+
+def measlog_record(pcr, string, algs=("sha256",), ctype="gpugate", extra=None):
+    """One JSON-SEQ record as systemd-pcrextend or gpugate writes it."""
+    digests = ",".join('{"hashAlg":"%s","digest":"%s"}'
+                       % (a, hashlib.new(a, string.encode()).hexdigest()) for a in algs)
+    content = '{"string":%s%s}' % (json.dumps(string), extra or "")
+    return ('\x1e{"pcr":%d,"digests":[%s],"content_type":"%s","content":%s}\n'
+            % (pcr, digests, ctype, content))
+
+
+def measlog_logs():
+    policy = "gpugate policy sha256:" + hashlib.sha256(b"[gate]\n").hexdigest()
+    passes = "".join(measlog_record(8, s) for s in
+                     (policy, "gpugate gate pass v1", "gpugate verify pass v1"))
+    banks = ("sha1", "sha256", "sha384", "sha512")
+    boot = ',"eventType":"phase","bootId":"5b3fc8b2a6c44b0e8d3f6c5e0a9b7d21","timestamp":%d'
+    systemd = "".join(measlog_record(11, s, banks, "systemd", boot % (i + 1))
+                      for i, s in enumerate(("enter-initrd", "leave-initrd", "sysinit")))
+    x = hashlib.sha256(b"x").hexdigest()
+    logs = [
+        (8, passes),
+        (11, systemd + measlog_record(8, "gpugate gate fail v1")),
+        (8, ""),
+        (8, '\x1e { "digests" : [ {"hashAlg":"sm3_256","digest":7}, {"digest":"%s",'
+            '"hashAlg":"sha256"} ], "pcr" : 8, "x":[1,-2.5e+3,true,false,null,{"a":"\\u00e9'
+            '\\ud83d\\ude00\\n\\/"}] }\r\n' % x),
+        (8, measlog_record(8, "a \"quoted\" \\ word\twith\x01controls \u00e9")),
+        (8, passes[:-40]),  # truncated
+        (8, '\x1e{"pcr":8,"pcr":8,"digests":[]}\n'),  # duplicate key
+        (8, '\x1e{"pcr":8.0,"digests":[{"hashAlg":"sha256","digest":"%s"}]}' % x),
+        (8, '\x1e{"pcr":8,"a":[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]],"digests":[]}'),
+    ]
+    return [bytes([pcr]) + text.encode() for pcr, text in logs]
 
 
 def shape(cfg, hostile):
@@ -125,7 +163,9 @@ def main(argv):
                        check=True, stdout=subprocess.DEVNULL)
     for rsp in tpm_responses():
         put(out / "tpm2", rsp)
-    for t in ("caps", "policy", "cmdline", "tpm2"):
+    for log in measlog_logs():
+        put(out / "measlog", log)
+    for t in ("caps", "policy", "cmdline", "tpm2", "measlog"):
         files = list((out / t).iterdir())
         print("%s: %d files, %d bytes" % (t, len(files),
                                           sum(p.stat().st_size for p in files)))

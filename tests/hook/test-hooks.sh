@@ -225,5 +225,36 @@ for s in init-top init-bottom; do
 	*) check "it_${s}_no_lib_stops" "${got#* }" "halt -f " ;;
 	esac
 done
+# gpugate_carry_run NEWROOT (dracut's pre-pivot hook): /run bound onto
+# NEWROOT/run, so that busybox's switch_root applet (which does not move
+# /run) carries it along; not under systemd, not when NEWROOT/run is
+# mounted already; a failure is said and never stops the boot.
+# carry CASE: what mount was asked, what was said, and that the hook went on.
+carry() {
+	local root=$work/carry/newroot run=$work/carry/run
+	rm -rf "$work/carry" "$work/console" "$work/mount.calls"
+	mkdir -p "$run/gpugate" "$root"
+	[ "$1" = norun ] || mkdir -p "$root/run"
+	[ "$1" = systemd ] && mkdir -p "$run/systemd/system"
+	printf 'rootfs / rootfs rw 0 0\ntmpfs /run tmpfs rw 0 0\n' >"$work/carry/mounts"
+	[ "$1" = mounted ] && printf 'tmpfs %s tmpfs rw 0 0\n' "$root/run" >>"$work/carry/mounts"
+	mkdir -p "$work/carry/bin"
+	printf '#!/bin/sh\necho "mount $*" >>"%s"\n%s\n' "$work/mount.calls" \
+		"$([ "$1" = fails ] && echo 'exit 32' || echo 'exit 0')" >"$work/carry/bin/mount"
+	chmod +x "$work/carry/bin/mount"
+	make_lib
+	PATH=$work/carry/bin:$PATH GPUGATE_MOUNTS=$work/carry/mounts GPUGATE_RUN=$run \
+		sh -c ". '$work/lib.sh'; gpugate_carry_run '$root'; echo CONTINUED" 2>&1 |
+		sed "s|$work/carry/||g"
+	sed "s|$work/carry/||g" "$work/mount.calls" 2>/dev/null
+	sed "s|$work/carry/||g" "$work/console" 2>/dev/null
+}
+check carry_run_binds "$(carry plain | tr '\n' ' ')" "CONTINUED mount -o bind run newroot/run "
+check carry_run_mounted "$(carry mounted | tr '\n' ' ')" "CONTINUED "
+check carry_run_systemd "$(carry systemd | tr '\n' ' ')" "CONTINUED "
+check carry_run_no_dir "$(carry norun | tr '\n' ' ')" \
+	"CONTINUED gpugate: no directory newroot/run: the report and the TPM event log in /run stay in the initramfs "
+check carry_run_fails "$(carry fails | tr '\n' ' ')" \
+	"CONTINUED mount -o bind run newroot/run gpugate: mount -o bind run newroot/run failed: the report and the TPM event log in /run stay in the initramfs "
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -3,7 +3,8 @@
 
 A validator for the subset of JSON Schema (draft 2020-12) the schema
 uses: type (one or a list), enum, required, properties,
-additionalProperties: false, items, pattern, minLength, minimum. Python 3
+additionalProperties: false, items, pattern, minLength, minimum,
+maximum. Python 3
 standard library only. The suites load every report through loads(), so
 a report that breaks the schema fails the suite that produced it:
 
@@ -53,6 +54,9 @@ def errors(value, sch=None, where="$"):
     if isinstance(value, int) and not isinstance(value, bool) and "minimum" in sch:
         if value < sch["minimum"]:
             out.append("%s: %d < %d" % (where, value, sch["minimum"]))
+    if isinstance(value, int) and not isinstance(value, bool) and "maximum" in sch:
+        if value > sch["maximum"]:
+            out.append("%s: %d > %d" % (where, value, sch["maximum"]))
     if isinstance(value, dict):
         props = sch.get("properties", {})
         for k in sch.get("required", []):

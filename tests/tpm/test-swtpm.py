@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+from tpmtest import free_ports
+
 WIRE = None
 FAILS = []
 
@@ -41,21 +43,6 @@ def check(cond, what):
 def wire(*args):
     p = subprocess.run([WIRE] + [str(a) for a in args], capture_output=True, text=True)
     return p.returncode, p.stdout.strip()
-
-
-def free_ports():
-    """Two free consecutive loopback ports: the swtpm TCTI takes the
-    control channel at the data port + 1."""
-    for _ in range(100):
-        with socket.socket() as a, socket.socket() as b:
-            a.bind(("127.0.0.1", 0))
-            port = a.getsockname()[1]
-            try:
-                b.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-            return port, port + 1
-    raise OSError("no two free consecutive ports")
 
 
 class Tpm:

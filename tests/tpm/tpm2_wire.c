@@ -14,29 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "tpm2.h"
-
-static int unhex(const char *hex, uint8_t *out, size_t max)
-{
-	size_t n = strlen(hex);
-	unsigned int v;
-
-	if (n % 2 || n / 2 > max)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return (int)(n / 2);
-}
-
-static void puthex(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		printf("%02x", p[i]);
-	printf("\n");
-}
 
 static int judged(int err, uint32_t rc, const char *why)
 {

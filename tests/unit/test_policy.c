@@ -50,6 +50,81 @@ static void defaults_are_the_spec_nvidia_policy(void **state)
 	assert_int_equal(p.nhost_drivers, 6);
 	assert_true(p.forbid_nvswitch);
 	assert_string_equal(p.baseline_file, "");
+	assert_int_equal(p.tpm_measure, MEASURE_OFF);
+	assert_int_equal(p.tpm_pcr, 8);
+	assert_false(p.tpm_allow_systemd_pcr);
+	assert_int_equal(p.tpm_timeout_ms, 5000);
+}
+
+static void tpm_keys_parse_and_print(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_int_equal(parse("[tpm]\nmeasure = required\npcr = 14\nallow_systemd_pcr = yes\n"
+			       "timeout_ms = 100\n"),
+			 0);
+	assert_int_equal(p.tpm_measure, MEASURE_REQUIRED);
+	assert_int_equal(p.tpm_pcr, 14);
+	assert_int_equal(p.tpm_timeout_ms, 100);
+	assert_int_equal(policy_print(f, &p, "tpm.measure"), 0);
+	assert_int_equal(policy_print(f, &p, "tpm.pcr"), 0);
+	assert_int_equal(policy_print(f, &p, "tpm.allow_systemd_pcr"), 0);
+	assert_int_equal(policy_print(f, &p, "tpm.timeout_ms"), 0);
+	fclose(f);
+	assert_string_equal(buf, "tpm.measure=required\ntpm.pcr=14\ntpm.allow_systemd_pcr=yes\n"
+				 "tpm.timeout_ms=100\n");
+	free(buf);
+	assert_int_equal(parse("[tpm]\nmeasure = on\ntimeout_ms = 60000\n"), 0);
+	assert_int_equal(p.tpm_measure, MEASURE_ON);
+	assert_string_equal(policy_measure_name(p.tpm_measure), "on");
+	assert_int_equal(p.tpm_timeout_ms, 60000);
+}
+
+/* Each PCR gpugate must not extend is refused with who owns it. */
+static void tpm_pcr_refusals_say_why(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "[tpm]\npcr = 0\n", "t.conf:2: pcr: 0 refused: PCRs 0-7 are the firmware's" },
+		{ "[tpm]\npcr = 7\n", "t.conf:2: pcr: 7 refused: PCRs 0-7" },
+		{ "[tpm]\npcr = 10\n", "PCR 10 is IMA's" },
+		{ "[tpm]\npcr = 16\n", "can be reset from locality 0" },
+		{ "[tpm]\npcr = 23\n", "can be reset from locality 0" },
+		{ "[tpm]\npcr = 17\n", "D-RTM's" },
+		{ "[tpm]\npcr = 22\n", "D-RTM's" },
+		{ "[tpm]\npcr = 24\n", "expected a PCR number from 0 to 23, got '24'" },
+		{ "[tpm]\npcr = -1\n", "expected a PCR number" },
+		{ "[tpm]\npcr = 0x8\n", "expected a PCR number" },
+		{ "[tpm]\npcr = 008\n", "expected a PCR number" },
+		{ "[tpm]\npcr =\n", "expected a PCR number" },
+		/* systemd's PCRs only when the operator opts in */
+		{ "[tpm]\npcr = 9\n", "t.conf:2: [tpm] pcr = 9 is systemd's" },
+		{ "[tpm]\nallow_systemd_pcr = no\npcr = 11\n", "t.conf:3: [tpm] pcr = 11 is systemd's" },
+		{ "[tpm]\npcr = 15\n", "set allow_systemd_pcr = yes" },
+		{ "[tpm]\nmeasure = yes\n", "measure: unknown value 'yes'" },
+		{ "[tpm]\ntimeout_ms = 99\n", "timeout_ms: expected milliseconds from 100 to 60000, got '99'" },
+		{ "[tpm]\ntimeout_ms = 60001\n", "timeout_ms: expected milliseconds" },
+		{ "[tpm]\ntimeout_ms = 1e3\n", "timeout_ms: expected milliseconds" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i].text), -EINVAL);
+		if (!strstr(err, bad[i].why))
+			fail_msg("%s: error \"%s\" lacks \"%s\"", bad[i].text, err, bad[i].why);
+	}
+	for (int n = 11; n <= 15; n++) {
+		char text[96];
+
+		snprintf(text, sizeof(text), "[tpm]\npcr = %d\nallow_systemd_pcr = yes\n", n);
+		assert_int_equal(parse(text), 0);
+		assert_int_equal(p.tpm_pcr, n);
+	}
+	assert_int_equal(parse("[tpm]\npcr = 8\n"), 0);
 }
 
 static void full_file_with_comments_parses(void **state)
@@ -328,6 +403,8 @@ int main(void)
 		cmocka_unit_test(too_many_entries_is_an_error),
 		cmocka_unit_test(missing_file_is_enoent),
 		cmocka_unit_test(acs_names_format),
+		cmocka_unit_test(tpm_keys_parse_and_print),
+		cmocka_unit_test(tpm_pcr_refusals_say_why),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);

@@ -32,6 +32,7 @@ NO_UNDETERMINED = {
     "nvlink.nvswitch": "a function with unreadable IDs is no NVSwitch; access.config reports it",
     "devices.none": "it counts the functions of the model and the policy's addresses",
     "devices.expect": "it counts the matched functions of the model",
+    "tpm.measure": "it reads what the gate did; a measurement that did not happen is a determined fail (required) or warn (on)",
 }
 
 
