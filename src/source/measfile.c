@@ -21,12 +21,12 @@
 
 #include "machine.h"
 #include "measfile.h"
+#include "measlog.h"
 #include "sysroot.h"
 #include "why.h"
 
-#define MEASFILE_PATH "/run/log/systemd/tpm2-measure.log"
 
-/* The directories above MEASFILE_PATH, outermost first. */
+/* The directories above MEASLOG_PATH, outermost first. */
 static const char *const log_dirs[] = { "/run", "/run/log", "/run/log/systemd" };
 
 /* mkdir (0755) each of log_dirs that is missing. 0 or -errno. */
@@ -77,9 +77,9 @@ int measfile_lock(char *why, size_t whylen)
 	if (!sysroot_is_redirected() && !machine_may_act())
 		return why_fail(why, whylen, -EPERM,
 				"writing %s of this machine is not allowed in this run",
-				MEASFILE_PATH);
-	if (sysroot_path(real, sizeof(real), MEASFILE_PATH))
-		return why_fail(why, whylen, -ENAMETOOLONG, "%s: path too long", MEASFILE_PATH);
+				MEASLOG_PATH);
+	if (sysroot_path(real, sizeof(real), MEASLOG_PATH))
+		return why_fail(why, whylen, -ENAMETOOLONG, "%s: path too long", MEASLOG_PATH);
 	err = make_dirs(why, whylen);
 	if (err)
 		return err;
@@ -108,12 +108,12 @@ int measfile_append(int fd, const char *rec, size_t len, char *why, size_t whyle
 		if (n < 0)
 			return why_fail(why, whylen, -errno,
 					"cannot append to %s: %s (%zu of %zu bytes written)",
-					MEASFILE_PATH, strerror(errno), done, len);
+					MEASLOG_PATH, strerror(errno), done, len);
 		if (n == 0)
 			return why_fail(
 			    why, whylen, -EIO,
 			    "cannot append to %s: nothing written (%zu of %zu bytes written)",
-			    MEASFILE_PATH, done, len);
+			    MEASLOG_PATH, done, len);
 		done += (size_t)n;
 	}
 	return 0;

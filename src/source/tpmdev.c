@@ -33,9 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sha2.h>
 
 #include "machine.h"
+#include "measlog.h"
 #include "sysroot.h"
 #include "tpm2.h"
 #include "tpmdev.h"
@@ -431,17 +431,6 @@ int tpmdev_pcr_read(struct tpmdev *t, unsigned int pcr, uint8_t value[32], int t
 	return command(t, cmd, (size_t)n, pcr, value, timeout_ms, why, whylen);
 }
 
-/* v = SHA-256(v || digest): what an extend does to a SHA-256 PCR. */
-static void fold(uint8_t value[32], const uint8_t digest[32])
-{
-	SHA2_CTX ctx;
-
-	SHA256Init(&ctx);
-	SHA256Update(&ctx, value, 32);
-	SHA256Update(&ctx, digest, 32);
-	SHA256Final(value, &ctx);
-}
-
 static void hex(char out[65], const uint8_t v[32])
 {
 	for (int i = 0; i < 32; i++)
@@ -470,7 +459,7 @@ int tpmdev_extend(struct tpmdev *t, unsigned int pcr, const uint8_t digest[32], 
 		err = tpmdev_pcr_read(t, pcr, after, timeout_ms, why, whylen);
 	if (err)
 		return err;
-	fold(want, digest);
+	measlog_fold(want, digest);
 	if (!memcmp(after, want, 32))
 		return 0;
 	hex(got_hex, after);
