@@ -157,7 +157,7 @@ $(CHECK_IDS): tests/lib/check-ids.c $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS)
 # compiler: they link only the parser sources, not libpci or libkmod.
 HOSTCC     ?= gcc
 UNIT_DIR   := $(BUILD)/unit
-UNIT_TESTS := cmdline policy caps kparam tpm2 bootreport measlog tpmevent
+UNIT_TESTS := cmdline policy caps kparam tpm2 bootreport measlog tpmevent guardstate
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/test_,$(UNIT_TESTS))
 UNIT_FLAGS := $(CSTD) -g -O1 $(WARNFLAGS) $(LAYER_INC) -I$(DEPS)/include
 # Libraries a parser needs beyond libc, for its unit test and fuzz target:
@@ -167,6 +167,8 @@ UNIT_FLAGS := $(CSTD) -g -O1 $(WARNFLAGS) $(LAYER_INC) -I$(DEPS)/include
 PARSE_LIBS_measlog := $(DEPS)/lib/libmd.a
 # tpmevent.c folds with measlog.c's measlog_fold.
 PARSE_LIBS_tpmevent := src/parse/measlog.c $(DEPS)/lib/libmd.a
+# guardstate.c reads and writes guardev.c's kind and outcome names.
+PARSE_LIBS_guardstate := src/parse/guardev.c
 
 $(UNIT_DIR)/test_%: tests/unit/test_%.c src/parse/%.c src/parse/%.h $(STAMP)
 	@mkdir -p $(UNIT_DIR)
@@ -210,6 +212,14 @@ $(UNIT_DIR)/tpmdev_run: tests/tpm/tpmdev_run.c tests/tpm/hex.h $(filter-out $(MA
 	$(Q)$(CC) $(CFLAGS) $(ALL_CPPFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ $< \
 		$(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS) $(LDLIBS)
 
+# guard_metrics_record() on the command line, linked as gpugate is, for
+# tests/prom/test-guard-metrics.py (state and textfile in --root trees).
+$(UNIT_DIR)/guard_record: tests/guard/guard_record.c $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS)
+	@mkdir -p $(UNIT_DIR)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(ALL_CPPFLAGS) $(LDFLAGS) $(WRAP_LDFLAGS) -o $@ $< \
+		$(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS) $(LDLIBS)
+
 # tpm2.c against Debian's swtpm (tests/install-deps.sh installs it).
 .PHONY: tpm-swtpm
 tpm-swtpm: $(UNIT_DIR)/tpm2_wire
@@ -234,7 +244,9 @@ check: all $(FAULT_BIN) $(CHECK_IDS) $(UNIT_DIR)/tpm2_wire $(UNIT_DIR)/tpmdev_ru
 	$(Q)python3 tests/run-hostile.py
 	$(Q)python3 tests/run-real-bootconfig.py
 	$(Q)python3 tests/run-baseline.py
+	$(Q)python3 tests/guard/test-guard-event.py
 	$(Q)bash tests/hook/test-hooks.sh
+	$(Q)python3 tests/guard/test-guard-daemon.py
 
 # The guard of a refactoring: the binary of git revision COMPARE_REV and
 # the current one print the same bytes and leave the same trees on every
@@ -245,13 +257,14 @@ compare: all
 	$(Q)python3 tests/compare-reports.py --rev $(COMPARE_REV)
 
 # Packaging and operations: man pages render and match the code, the
-# systemd units verify and behave, the Prometheus output is valid
-# exposition format, the Debian package builds and installs (in a
-# throwaway root).
+# systemd units verify and behave, the Prometheus output (and the guard's
+# textfile, through guard_record) is valid exposition format, the Debian
+# package builds and installs (in a throwaway root).
 .PHONY: check-pkg
-check-pkg: all $(CHECK_IDS)
+check-pkg: all $(CHECK_IDS) $(UNIT_DIR)/guard_record
 	$(Q)python3 tests/man/test-man.py
 	$(Q)python3 tests/prom/test-prometheus.py
+	$(Q)python3 tests/prom/test-guard-metrics.py $(UNIT_DIR)/guard_record
 	$(Q)python3 tests/systemd/test-systemd.py
 	$(Q)bash tests/test-deb.sh
 
@@ -283,6 +296,7 @@ ITOOLS  := $(DESTDIR)$(PREFIX)/share/initramfs-tools
 MANDIR  ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 PKGLIBDIR ?= $(PREFIX)/lib/gpugate
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 # The units and the textfile helper name /usr paths; rewritten for PREFIX.
 PATH_SED := sed -e 's,/usr/sbin/gpugate,$(PREFIX)/sbin/gpugate,g' \
 	-e 's,/usr/lib/gpugate/,$(PKGLIBDIR)/,g'
@@ -308,9 +322,12 @@ install: all
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PKGLIBDIR)
 	$(PATH_SED) config/gpugate-textfile >$(DESTDIR)$(PKGLIBDIR)/gpugate-textfile
 	chmod 0755 $(DESTDIR)$(PKGLIBDIR)/gpugate-textfile
-	set -e; for u in gpugate-check.service gpugate-check.timer; do \
+	set -e; for u in gpugate-check.service gpugate-check.timer gpugate-guard.service; do \
 		$(PATH_SED) config/$$u >$(DESTDIR)$(UNITDIR)/$$u; \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -d $(DESTDIR)$(UDEVRULESDIR)
+	$(PATH_SED) config/69-gpugate.rules >$(DESTDIR)$(UDEVRULESDIR)/69-gpugate.rules
+	chmod 0644 $(DESTDIR)$(UDEVRULESDIR)/69-gpugate.rules
 
 # --- cleaning --------------------------------------------------------------
 clean:
@@ -382,7 +399,7 @@ bootconfig-lab:
 .PHONY: fuzz sanitize
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := caps policy cmdline baseline dump tpm2 measlog
+FUZZ_TARGETS := caps policy cmdline baseline dump tpm2 measlog guardstate
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_FLAGS   := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra $(LAYER_INC) -I$(DEPS)/include
@@ -428,3 +445,5 @@ sanitize: deps $(CHECK_IDS)
 	$(Q)$(SAN_ENV) python3 tests/fuzz/vanish.py
 	$(Q)$(SAN_ENV) bash tests/fuzz/san-run.sh python3 tests/run-lspci-dump.py
 	$(Q)$(SAN_ENV) bash tests/fuzz/san-run.sh bash tests/hook/test-hooks.sh
+	$(Q)$(SAN_ENV) python3 tests/guard/test-guard-event.py
+	$(Q)$(SAN_ENV) python3 tests/guard/test-guard-daemon.py

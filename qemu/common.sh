@@ -34,12 +34,15 @@ lab_kver() {
 	cat "$LAB/kver"
 }
 
-# The initramfs variants some scenarios boot (their IMAGE=, default poweroff).
+# The initramfs variants some scenarios boot (their IMAGE=, default
+# poweroff), and root-R for a scenario with ROOT=R (its root disk image).
 images_of() {
-	local name img
+	local name img root
 	for name in "$@"; do
 		img=$(sed -n 's/^IMAGE=\([a-z]*\).*/\1/p' "$QEMU_DIR/scenarios/$name.conf")
 		echo "${img:-poweroff}"
+		root=$(sed -n 's/^ROOT=\([a-z]*\).*/\1/p' "$QEMU_DIR/scenarios/$name.conf")
+		[ -z "$root" ] || echo "root-$root"
 	done | sort -u
 }
 

@@ -12,6 +12,9 @@
 #   root.ext4           the root disk: static busybox, /sbin/init =
 #                       qemu/guest/root-init.sh, and gpugate with the
 #                       poweroff policy (root-init prints `gpugate cmdline`)
+#   root-udev.ext4      the guard scenarios' root disk (ROOT=udev):
+#                       root.ext4's plus systemd-udevd with the installed
+#                       rules, /sbin/init = qemu/guest/guard-init.sh
 #
 # Variants (no argument: all of them):
 #   poweroff   qemu/policies/poweroff.conf   lab policy, on_failure = poweroff
@@ -53,6 +56,10 @@
 #   tpmaudit   the tpm image with qemu/policies/tpm-audit.conf
 #              (audit-allowed.conf plus measure = required)
 #   tpmsystemd the systemd image with tpm.conf and labtpm
+#   guard      qemu/policies/guard.conf: poweroff.conf without the
+#              pci=noats requirement (guard-ats boots without it)
+#   root-udev  not an initramfs: root-udev.ext4, the guard scenarios' root
+#              disk (systemd-udevd with the installed rules, guard-init.sh)
 #   itpoweroff, itnobinary, itlate, itdrift, itklibc, itklibcnobin, itemergency, ittpm
 #              initramfs-tools images made by mkinitramfs, see qemu/itools.sh
 #   takesnapshot  poweroff, plus the lab-only labsnapshot module
@@ -69,7 +76,7 @@ set -euo pipefail
 . "$QEMU_DIR/itools.sh"
 
 VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary compressed unsigned truncated busybox takebaseline baseline hostonly systemd systemdnobin
-	tpm tpmtimeout tpmaudit tpmsystemd
+	tpm tpmtimeout tpmaudit tpmsystemd guard
 	"${ITOOLS_VARIANTS[@]}")
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
@@ -90,6 +97,7 @@ policy_of() {
 	tpmtimeout) echo "$QEMU_DIR/policies/tpm-timeout.conf" ;;
 	tpmaudit) echo "$QEMU_DIR/policies/tpm-audit.conf" ;;
 	protectnic) echo "$QEMU_DIR/policies/protect-nic.conf" ;;
+	guard) echo "$QEMU_DIR/policies/guard.conf" ;;
 	it*) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	*) die "unknown image variant '$1' (${VARIANTS[*]})" ;;
 	esac
@@ -245,9 +253,7 @@ build_initrd() {
 		take_baseline "$kver"
 	fi
 	hash=$(inputs_hash "$variant" "$kver")
-	if [ -s "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ]; then
-		return 0
-	fi
+	up_to_date "$out" "$hash" && return 0
 	base=$(without_binary_of "$variant")
 	if [ -n "$base" ]; then
 		build_initrd "$base" "$kver"
@@ -397,18 +403,16 @@ take_baseline() {
 	log "baseline: $n lines in $BASELINE_DIR/baseline"
 }
 
-build_rootfs() {
-	local out=$IMAGES/root.ext4 dir=$LAB/tmp/rootfs hash
-	hash=$(cat "$LAB/busybox" "$QEMU_DIR/guest/root-init.sh" "$0" "$STAGE/usr/sbin/gpugate" \
-		"$QEMU_DIR/policies/poweroff.conf" | sha256sum | cut -c1-16)
-	if [ -s "$out" ] && [ "$(cat "$out.hash" 2>/dev/null)" = "$hash" ]; then
-		return 0
-	fi
-	log "root.ext4: busybox + root-init.sh + gpugate (for \`gpugate cmdline\`)"
+# up_to_date OUT HASH: OUT was built from inputs whose hash is HASH
+up_to_date() { [ -s "$1" ] && [ "$(cat "$1.hash" 2>/dev/null)" = "$2" ]; }
+
+# rootfs_base DIR: what every root disk holds: static busybox with its
+# applets, gpugate, root-init.sh as /sbin/init.lab and an os-release.
+rootfs_base() {
+	local dir=$1 applet
 	rm -rf "$dir"
 	mkdir -p "$dir"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,etc/gpugate}
 	install -m 0755 "$STAGE/usr/sbin/gpugate" "$dir/usr/sbin/gpugate"
-	install -m 0644 "$QEMU_DIR/policies/poweroff.conf" "$dir/etc/gpugate/policy.conf"
 	install -m 0755 "$LAB/busybox" "$dir/bin/busybox"
 	"$LAB/busybox" --list-full | while read -r applet; do
 		[ -e "$dir/$applet" ] || ln -s /bin/busybox "$dir/$applet"
@@ -416,13 +420,107 @@ build_rootfs() {
 	install -m 0755 "$QEMU_DIR/guest/root-init.sh" "$dir/sbin/init.lab"
 	# systemd's switch-root (the systemd variant) only enters an OS tree
 	printf 'ID=gpugate-lab\nNAME="gpugate lab root"\n' >"$dir/etc/os-release"
+}
+
+# mkext4 DIR OUT SIZE HASH: DIR as an ext4 image (mke2fs -d), then DIR goes
+mkext4() {
+	rm -f "$2.tmp"
+	truncate -s "$3" "$2.tmp"
+	mke2fs -q -t ext4 -L labroot -d "$1" "$2.tmp"
+	rm -rf "$1"
+	mv "$2.tmp" "$2"
+	echo "$4" >"$2.hash"
+}
+
+build_rootfs() {
+	local out=$IMAGES/root.ext4 dir=$LAB/tmp/rootfs hash
+	hash=$(cat "$LAB/busybox" "$QEMU_DIR/guest/root-init.sh" "$0" "$STAGE/usr/sbin/gpugate" \
+		"$QEMU_DIR/policies/poweroff.conf" | sha256sum | cut -c1-16)
+	up_to_date "$out" "$hash" && return 0
+	log "root.ext4: busybox + root-init.sh + gpugate (for \`gpugate cmdline\`)"
+	rootfs_base "$dir"
+	install -m 0644 "$QEMU_DIR/policies/poweroff.conf" "$dir/etc/gpugate/policy.conf"
 	ln -sf init.lab "$dir/sbin/init"
-	rm -f "$out.tmp"
-	truncate -s 32M "$out.tmp"
-	mke2fs -q -t ext4 -L labroot -d "$dir" "$out.tmp"
-	rm -rf "$dir"
-	mv "$out.tmp" "$out"
-	echo "$hash" >"$out.hash"
+	mkext4 "$dir" "$out" 32M "$hash"
+}
+
+# The modules the udev root loads by hand (the stand-in GPUs' host
+# drivers, bochs-drm on both kernels and virtio-pci where it is a module)
+# with their dependencies, decompressed (busybox insmod hands the file to
+# the kernel as it is), and their modules.dep.
+UDEV_ROOT_MODULES="bochs virtio_pci"
+udev_root_modules() {
+	local dir=$1 kver=$2 m f rel
+	local src=$KERNEL_ROOT/lib/modules/$kver
+	for m in $UDEV_ROOT_MODULES; do
+		modprobe -d "$KERNEL_ROOT" -S "$kver" --show-depends "$m" 2>/dev/null |
+			sed -n 's/^insmod \([^ ]*\).*/\1/p'
+	done | sort -u | while read -r f; do
+		rel=${f#"$src"/}
+		[ "$rel" != "$f" ] || die "root-udev: module $f is not under $src"
+		mkdir -p "$dir/lib/modules/$kver/${rel%/*}"
+		case $f in
+		*.ko.xz) xz -dc "$f" >"$dir/lib/modules/$kver/${rel%.xz}" ;;
+		*.ko.zst) zstd -qdc "$f" >"$dir/lib/modules/$kver/${rel%.zst}" ;;
+		*.ko) cp "$f" "$dir/lib/modules/$kver/$rel" ;;
+		*) die "root-udev: unexpected module file $f" ;;
+		esac
+	done
+	cp "$src"/modules.order "$src"/modules.builtin* "$dir/lib/modules/$kver/"
+	depmod -b "$dir" "$kver"
+	grep -q '/bochs\.ko:' "$dir/lib/modules/$kver/modules.dep" || die "root-udev: bochs.ko not indexed"
+}
+
+# copy_with_libs FILE DIR: FILE and the shared libraries ldd names, at
+# their own paths under DIR
+copy_with_libs() {
+	local f
+	install -D -m 0755 "$1" "$2$1"
+	ldd "$1" | sed -n 's,.*=> \(/[^ ]*\) .*,\1,p; s,^[[:space:]]*\(/[^ ]*\) .*,\1,p' | sort -u |
+		while read -r f; do
+			install -D -m 0755 "$(readlink -f "$f")" "$2$f"
+		done
+}
+
+# root-udev.ext4: the root of the guard scenarios. The common base, plus
+# Debian's systemd-udevd and udevadm (the host's udev package: one
+# multi-call binary) with their libraries, the rules `make install`
+# installed (69-gpugate.rules) and nothing else in /lib/udev/rules.d (no
+# module autoloading: the scenario loads the host driver itself), the
+# modprobe.d file `gpugate modprobe` writes, the host drivers' modules,
+# vfio-attach (qemu/guest/vfio-attach.c, gcc -static), the lab's guard
+# policy (guest: /etc/gpugate/guard-base.conf, to which guard-init.sh adds
+# the scenario's [guard] keys) and qemu/guest/guard-init.sh as /sbin/init.
+build_rootfs_udev() {
+	local out=$IMAGES/root-udev.ext4 dir=$LAB/tmp/rootfs-udev hash kver=$1
+	local rules=$STAGE/usr/lib/udev/rules.d/69-gpugate.rules udevadm
+	udevadm=$(readlink -f /usr/bin/udevadm)
+	[ -s "$rules" ] || die "root-udev: make install did not install $rules"
+	hash=$(cat "$LAB/busybox" "$QEMU_DIR"/guest/{root-init.sh,guard-init.sh,vfio-attach.c} "$0" \
+		"$STAGE/usr/sbin/gpugate" "$rules" "$QEMU_DIR/policies/guard.conf" "$udevadm" \
+		"$LAB/vmlinux-$kver" | sha256sum | cut -c1-16)
+	up_to_date "$out" "$hash" && return 0
+	log "root-udev.ext4: the root disk plus systemd-udevd, 69-gpugate.rules, guard-init.sh"
+	rootfs_base "$dir"
+	install -m 0644 "$QEMU_DIR/policies/guard.conf" "$dir/etc/gpugate/guard-base.conf"
+	install -m 0644 "$QEMU_DIR/policies/guard.conf" "$dir/etc/gpugate/policy.conf"
+	mkdir -p "$dir/etc/modprobe.d"
+	"$STAGE/usr/sbin/gpugate" -p "$QEMU_DIR/policies/guard.conf" modprobe >"$dir/etc/modprobe.d/gpugate.conf"
+	install -m 0755 "$QEMU_DIR/guest/guard-init.sh" "$dir/sbin/guard-init"
+	ln -sf guard-init "$dir/sbin/init"
+	copy_with_libs "$udevadm" "$dir"
+	# the root's /bin and /usr/bin are directories: udevadm in both
+	local d
+	for d in /bin/udevadm /usr/bin/udevadm; do
+		[ "$d" = "$udevadm" ] || ln -sf "$udevadm" "$dir$d"
+	done
+	mkdir -p "$dir/lib/systemd" "$dir/lib/udev/rules.d" "$dir/etc/udev" \
+		"$dir/var/lib/prometheus/node-exporter" "$dir/var/lib/gpugate"
+	ln -sf "$udevadm" "$dir/lib/systemd/systemd-udevd"
+	install -m 0644 "$rules" "$dir/lib/udev/rules.d/69-gpugate.rules"
+	gcc -static -O2 -Wall -Wextra -Werror -o "$dir/usr/bin/vfio-attach" "$QEMU_DIR/guest/vfio-attach.c"
+	udev_root_modules "$dir" "$kver"
+	mkext4 "$dir" "$out" 128M "$hash"
 }
 
 main() {
@@ -433,10 +531,13 @@ main() {
 	dracut_base
 	build_rootfs
 	if [ $# -eq 0 ]; then
-		set -- "${VARIANTS[@]}"
+		set -- "${VARIANTS[@]}" root-udev
 	fi
 	for v in "$@"; do
-		build_initrd "$v" "$kver"
+		case $v in
+		root-udev) build_rootfs_udev "$kver" ;;
+		*) build_initrd "$v" "$kver" ;;
+		esac
 	done
 }
 

@@ -63,6 +63,7 @@ load_scenario() {
 	EXPECT_LOG=() REJECT_LOG=()
 	TPM="" PCR=8 EXPECT_PCR="" EXPECT_PCR_FOLD=() EXPECT_PCR_DIFFERS=() EXPECT_LOG_REPLAY=no
 	EXPECT_STOP_WITHIN=""
+	ROOT="" EXPECT_PROM=() LATENCY=()
 	# shellcheck source=/dev/null
 	. "$file"
 	declare -F "topo_$TOPO" >/dev/null || die "$1: no topology '$TOPO' in topologies.sh"
@@ -89,7 +90,14 @@ load_scenario() {
 	if [ "$BOOT" = grub ] && [ -n "$TPM" ]; then
 		die "$1: TPM= with BOOT=grub is not supported"
 	fi
+	case "$ROOT" in
+	"" | udev) ;;
+	*) die "$1: ROOT=$ROOT is not udev (or empty: root.ext4)" ;;
+	esac
 }
+
+# The root disk image: root.ext4, or root-$ROOT.ext4 (ROOT=udev).
+root_image() { echo "$IMAGES/root${ROOT:+-$ROOT}.ext4"; }
 
 # A scenario with a TPM or expectations about one: root init and the
 # labtpm hook print PCR $PCR (lab.pcr=), the judge reads them.
@@ -193,7 +201,7 @@ qemu_cmd() { # KVER LOG NAME
 	# the root disk: virtio-blk on its own root port (after the GPUs' buses)
 	# shellcheck disable=SC2054 # commas inside QEMU option values
 	QEMU+=(-device pcie-root-port,id=rpdisk,bus=pcie.0,chassis=30,addr=0x1c
-		-drive "if=none,id=rootdisk,file=$IMAGES/root.ext4,format=raw,snapshot=on"
+		-drive "if=none,id=rootdisk,file=$(root_image),format=raw,snapshot=on"
 		-device virtio-blk-pci,drive=rootdisk,bus=rpdisk)
 }
 
@@ -421,6 +429,61 @@ judge_tpm() {
 	[ ${#WHY[@]} -eq 0 ] || VERDICT=FAIL
 }
 
+# The guard scenarios' expectations (ROOT=udev, qemu/guest/guard-init.sh),
+# after judge: adds to DETAIL and WHY.
+#   EXPECT_PROM  metric lines the guard's textfile (LAB-PROM lines) must
+#                hold exactly; the textfile, cut out into $dir/guard.prom,
+#                must also pass tests/prom/validate.py
+#   LATENCY      "LABEL|START|END_ERE": for each kernel log record that
+#                is START or starts with "START " (START "LAB-GUARD-MARK
+#                bind-write" matches every "... bind-write try=N"), the
+#                time to the first kernel log record after it that matches
+#                END_ERE; each START must find its END. DETAIL gets
+#                "LABEL min-max ms (N)". A record is found after text that
+#                user space wrote to the console without a newline.
+judge_guard() {
+	local log=$1 dir=$2 m l label start end out n miss lo hi
+	[ "$ROOT" = udev ] || return 0
+	tr -d '\r' <"$log" | sed -n 's/^LAB-PROM //p' >"$dir/guard.prom"
+	if [ ${#EXPECT_PROM[@]} -gt 0 ]; then
+		if [ ! -s "$dir/guard.prom" ]; then
+			WHY+=("no LAB-PROM lines (the guard's textfile)")
+		elif ! out=$(python3 "$REPO/tests/prom/validate.py" "$dir/guard.prom" 2>&1); then
+			WHY+=("the guard's textfile does not validate: $out")
+		fi
+	fi
+	for m in "${EXPECT_PROM[@]}"; do
+		grep -qxF -- "$m" "$dir/guard.prom" || WHY+=("textfile lacks '$m'")
+	done
+	for l in "${LATENCY[@]}"; do
+		IFS='|' read -r label start end <<<"$l"
+		out=$(tr -d '\r' <"$log" | awk -v s="$start" -v e="$end" '
+			function ts(line) { sub(/^\[ */, "", line); sub(/\].*/, "", line); return line + 0 }
+			# a console line can carry a user-space write before the
+			# kernel record (no newline between them): keep the record
+			match($0, /\[ *[0-9]+\.[0-9]+\] /) { $0 = substr($0, RSTART) }
+			!/^\[ *[0-9.]+\] / { next }
+			{ rest = $0; sub(/^\[[^]]*\] /, "", rest) }
+			rest == s || index(rest, s " ") == 1 {
+				if (open) miss++
+				t0 = ts($0); open = 1; next
+			}
+			open && rest ~ e {
+				d = (ts($0) - t0) * 1000; n++; open = 0
+				if (n == 1 || d < lo) lo = d
+				if (n == 1 || d > hi) hi = d
+			}
+			END { if (open) miss++; printf "%d %d %.0f %.0f\n", n, miss, lo, hi }')
+		read -r n miss lo hi <<<"$out"
+		if [ "$n" -eq 0 ] || [ "$miss" -ne 0 ]; then
+			WHY+=("$label: $n of $((n + miss)) '$start' marks followed by /$end/")
+		else
+			DETAIL+=", $label ${lo}-${hi} ms ($n)"
+		fi
+	done
+	[ ${#WHY[@]} -eq 0 ] || VERDICT=FAIL
+}
+
 # A panic of the kernel's own early boot, before it started the initramfs'
 # /init, in a scenario that does not expect a panic.
 early_panic() {
@@ -448,7 +511,7 @@ main() {
 	esac
 	if [ $build = yes ]; then
 		"$QEMU_DIR/fetch.sh" >&2
-		"$QEMU_DIR/images.sh" "$IMAGE" >&2
+		"$QEMU_DIR/images.sh" "$IMAGE" ${ROOT:+root-$ROOT} >&2
 	fi
 	kver=$(lab_kver)
 	dir=$RUNS/$name
@@ -469,6 +532,7 @@ main() {
 	boot "$dir/serial.log" "$dir/qemu.err"
 	judge "$dir/serial.log"
 	judge_tpm "$dir/serial.log" "$dir"
+	judge_guard "$dir/serial.log" "$dir"
 	if early_panic "$dir/serial.log"; then
 		# the kernel died before it ran /init: nothing of gpugate's had run
 		# (TCG timing under load); keep that log and boot once more
@@ -477,6 +541,7 @@ main() {
 		boot "$dir/serial.log" "$dir/qemu.err"
 		judge "$dir/serial.log"
 		judge_tpm "$dir/serial.log" "$dir"
+		judge_guard "$dir/serial.log" "$dir"
 		DETAIL+=" (2nd boot: 1st panicked before /init)"
 	fi
 	if [ $quiet = no ]; then

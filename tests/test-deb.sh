@@ -116,17 +116,21 @@ expect -rw-r--r-- usr/share/man/man8/gpugate.8.gz
 expect -rw-r--r-- usr/share/man/man5/gpugate.conf.5.gz
 expect -rw-r--r-- lib/systemd/system/gpugate-check.service
 expect -rw-r--r-- lib/systemd/system/gpugate-check.timer
+expect -rw-r--r-- lib/systemd/system/gpugate-guard.service
+expect -rw-r--r-- lib/udev/rules.d/69-gpugate.rules
 expect -rwxr-xr-x usr/lib/gpugate/gpugate-textfile
 expect -rw-r--r-- usr/share/doc/gpugate/copyright
 expect -rw-r--r-- usr/share/doc/gpugate/checks.md
 expect -rw-r--r-- usr/share/doc/gpugate/operations.md
 expect -rw-r--r-- usr/share/doc/gpugate/attestation.md
 extra=$(grep -v ' \./$' <<<"$list" | awk '{ print $3 }' | grep -vE \
-	'^\./(usr/sbin/gpugate|usr/lib/dracut/modules\.d/90gpugate/.*|etc/gpugate/.*|etc/dracut\.conf\.d/.*|usr/share/man/man[58]/.*|lib/systemd/system/gpugate-check\.(service|timer)|usr/lib/gpugate/.*|usr/share/doc/gpugate/.*|usr/share/lintian/overrides/gpugate|usr/share/initramfs-tools/(hooks/gpugate|scripts/gpugate-lib\.sh|scripts/init-(top|bottom)/gpugate)|(etc|etc/gpugate|etc/dracut\.conf\.d|lib|lib/systemd|lib/systemd/system|usr|usr/sbin|usr/lib|usr/lib/dracut|usr/lib/dracut/modules\.d|usr/lib/gpugate|usr/share|usr/share/man|usr/share/doc|usr/share/lintian|usr/share/lintian/overrides|usr/share/initramfs-tools|usr/share/initramfs-tools/hooks|usr/share/initramfs-tools/scripts|usr/share/initramfs-tools/scripts/init-(top|bottom))/)$' || true)
+	'^\./(usr/sbin/gpugate|usr/lib/dracut/modules\.d/90gpugate/.*|etc/gpugate/.*|etc/dracut\.conf\.d/.*|usr/share/man/man[58]/.*|lib/systemd/system/gpugate-(check\.(service|timer)|guard\.service)|lib/udev/rules\.d/69-gpugate\.rules|usr/lib/gpugate/.*|usr/share/doc/gpugate/.*|usr/share/lintian/overrides/gpugate|usr/share/initramfs-tools/(hooks/gpugate|scripts/gpugate-lib\.sh|scripts/init-(top|bottom)/gpugate)|(etc|etc/gpugate|etc/dracut\.conf\.d|lib|lib/systemd|lib/systemd/system|lib/udev|lib/udev/rules\.d|usr|usr/sbin|usr/lib|usr/lib/dracut|usr/lib/dracut/modules\.d|usr/lib/gpugate|usr/share|usr/share/man|usr/share/doc|usr/share/lintian|usr/share/lintian/overrides|usr/share/initramfs-tools|usr/share/initramfs-tools/hooks|usr/share/initramfs-tools/scripts|usr/share/initramfs-tools/scripts/init-(top|bottom))/)$' || true)
 [ -z "$extra" ] || fail "unexpected files: $(tr '\n' ' ' <<<"$extra")"
 
 X=$WORK/extract
 dpkg-deb -x "$DEB" "$X"
+grep -q '^ACTION=="bind", SUBSYSTEM=="pci", RUN+="/usr/sbin/gpugate guard event bind $kernel"$' \
+	"$X/lib/udev/rules.d/69-gpugate.rules" || fail "69-gpugate.rules does not run /usr/sbin/gpugate guard event bind"
 file -b "$X/usr/sbin/gpugate" | grep -q 'statically linked' || fail "usr/sbin/gpugate is not static: $(file -b "$X/usr/sbin/gpugate")"
 "$X/usr/sbin/gpugate" --version | grep -q "^gpugate $(field Version) " ||
 	fail "gpugate --version: $("$X/usr/sbin/gpugate" --version 2>&1)"
@@ -134,6 +138,8 @@ file -b "$X/usr/sbin/gpugate" | grep -q 'statically linked' || fail "usr/sbin/gp
 	fail "the packaged policy does not parse"
 grep -q '^ExecStart=/usr/sbin/gpugate -q check$' "$X/lib/systemd/system/gpugate-check.service" ||
 	fail "service does not run /usr/sbin/gpugate"
+grep -q '^ExecStart=/usr/sbin/gpugate guard daemon$' "$X/lib/systemd/system/gpugate-guard.service" ||
+	fail "gpugate-guard.service does not run /usr/sbin/gpugate guard daemon"
 
 # --- 3. install into a throwaway root -----------------------------------------
 host_state() {
@@ -184,7 +190,9 @@ else
 	done
 	[ -L "$R/etc/systemd/system/timers.target.wants/gpugate-check.timer" ] ||
 		fail "the timer is not enabled in the installed root"
-	if grep -q 'gpugate-check\.service' "$STUBS/calls"; then
+	[ ! -e "$R/etc/systemd/system/multi-user.target.wants/gpugate-guard.service" ] ||
+		fail "gpugate-guard.service is enabled in the installed root"
+	if grep -q 'gpugate-check\.service\|gpugate-guard\.service' "$STUBS/calls"; then
 		fail "the maintainer scripts act on the service: $(tr '\n' ';' <"$STUBS/calls")"
 	fi
 	mode=$("$R/usr/sbin/gpugate" -p "$R/etc/gpugate/policy.conf" policy gate.mode)

@@ -20,6 +20,8 @@
 #   LAB-PCR N <hex>                  /sys/class/tpm/tpm0/pcr-sha256/N
 #   LAB-MEASLOG-BEGIN bytes=N, LAB-MEASLOG <base64>..., LAB-MEASLOG-END
 #                                    /run/log/systemd/tpm2-measure.log
+# With LAB_INIT_LIB=yes in the environment the file only defines its
+# functions (qemu/guest/guard-init.sh sources it for the same checks).
 
 PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PATH
@@ -193,6 +195,16 @@ verify_device() {
 	verify_vfio "$1"
 }
 
+# The LAB-VERIFY checks of every function in lab.verify=; FAILS counts
+# the failed ones.
+verify_all() {
+	FAILS=0
+	ATS_REQUIRED=$(cmdline_value lab.ats)
+	for _bdf in $(cmdline_value lab.verify); do
+		verify_device "$_bdf"
+	done
+}
+
 # What gpugate recorded; it survives switch_root in /run/gpugate/.
 show_report() {
 	_r=/run/gpugate/report.json
@@ -253,11 +265,7 @@ main() {
 		say "LAB-DEBUG mounts: $(tr '\n' ';' </proc/mounts)"
 		say "LAB-DEBUG /run: $(echo /run/*)"
 	fi
-	FAILS=0
-	ATS_REQUIRED=$(cmdline_value lab.ats)
-	for _bdf in $(cmdline_value lab.verify); do
-		verify_device "$_bdf"
-	done
+	verify_all
 	show_report
 	show_tpm
 	show_cmdline
@@ -277,4 +285,4 @@ main() {
 	while :; do sleep 60; done
 }
 
-main
+[ "${LAB_INIT_LIB:-}" = yes ] || main

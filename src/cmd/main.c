@@ -18,6 +18,7 @@
 #include "dump.h"
 #include "gate.h"
 #include "gpugate.h"
+#include "guard.h"
 #include "machine.h"
 #include "model.h"
 #include "modload.h"
@@ -66,14 +67,17 @@ static void usage(FILE *out)
 	      "  snapshot OUT.tar  write the files gpugate reads, for --root elsewhere\n"
 	      "  policy [SECTION.KEY...]  print policy values as gpugate reads them\n"
 	      "  pcr        print the PCR value a passing boot gives for the policy\n"
-	      "             ([tpm] pcr, SHA-256), for a verifier to pin\n\n"
+	      "             ([tpm] pcr, SHA-256), for a verifier to pin\n"
+	      "  guard event add|bind|change BDF  the runtime guard's udev event (69-gpugate.rules)\n"
+	      "  guard once  check (and fix what [guard] allows) now\n"
+	      "  guard daemon  the guard's service: dynamic ids, then watch and fix\n\n"
 	      "Options:\n"
 	      "  -p, --policy FILE   policy file (default " DEFAULT_POLICY ")\n"
 	      "  -r, --root DIR      read /sys, /proc, /dev, /lib/modules, /etc/modprobe.d under DIR\n"
 	      "  -f, --format FMT    text, json or prometheus (check)\n"
 	      "  -o, --report FILE   also write the JSON report to FILE (baseline: write it there)\n"
 	      "      --lspci-dump FILE  check, show, cmdline: audit ACS/ATS from `lspci -xxxx` output\n"
-	      "  -n, --dry-run       enforce/gate: print every planned change, change nothing\n"
+	      "  -n, --dry-run       enforce/gate/guard: print every planned change, change nothing\n"
 	      "      --verify        gate: only check, change nothing\n"
 	      "      --log FILE      pcr: the value this tpm2-measure.log replays to\n"
 	      "  -q, --quiet         text: print only findings that did not pass\n"
@@ -190,6 +194,7 @@ static const struct command {
 	{ "snapshot", 0, 1, 1 },
 	{ "policy", 0, 0, 64 },
 	{ "pcr", T_LOG, 0, 0 },
+	{ "guard", T_DRY_RUN, 1, 3 },
 };
 
 static const struct command *command_find(const char *c)
@@ -221,7 +226,8 @@ static int command_opts_check(const struct opts *o, const struct command *c)
 	}
 	if (o->nargs < c->min_args || o->nargs > c->max_args) {
 		fprintf(stderr, "gpugate: %s takes %s\n", c->name,
-			c->max_args == 0 ? "no arguments" : c->min_args == 1 ? "one output file" : "keys like gate.mode");
+			c->max_args == 0 ? "no arguments" : c->max_args == 3 ? "event ACTION BDF, once or daemon" :
+			c->min_args == 1 ? "one output file" : "keys like gate.mode");
 		return -EINVAL;
 	}
 	return 0;
@@ -345,6 +351,8 @@ static int dispatch(const struct opts *o, const struct policy *p)
 		return policy_command(o, p);
 	if (!strcmp(o->command, "pcr"))
 		return pcr_exit(pcr_command(p, o->log));
+	if (!strcmp(o->command, "guard"))
+		return guard_command(&ro, o->args, o->nargs);
 	return run_view(o->command, p);
 }
 

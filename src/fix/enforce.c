@@ -21,10 +21,10 @@
 
 /* Walked in order by enforce_apply: each row's switch, then its fix. */
 static const struct fix fixes[] = {
-	{ { "bind.vfio", NULL }, FIX_ALWAYS, fix_modules },
-	{ { "bind.vfio", NULL }, FIX_ALWAYS, fix_bind },
-	{ { "acs.path", "acs.peers", NULL }, ON(acs_fix), fix_acs },
-	{ { "ats.disabled", NULL }, ON(ats_fix), fix_ats },
+	{ { "bind.vfio", NULL }, FIX_ALWAYS, ENFORCE_BIND, fix_modules },
+	{ { "bind.vfio", NULL }, FIX_ALWAYS, ENFORCE_BIND, fix_bind },
+	{ { "acs.path", "acs.peers", NULL }, ON(acs_fix), ENFORCE_ACS_ATS, fix_acs },
+	{ { "ats.disabled", NULL }, ON(ats_fix), ENFORCE_ACS_ATS, fix_ats },
 };
 
 bool fix_repairs(const struct fix *row, const char *id)
@@ -44,9 +44,11 @@ const char *enforce_fix_id(size_t i)
 	return NULL;
 }
 
-/* Does the policy turn @row on? */
-static bool fix_enabled(const struct fix *row, const struct policy *p)
+/* Does the policy turn @row on, and is it in @scope (0: every row)? */
+static bool fix_enabled(const struct fix *row, const struct policy *p, unsigned int scope)
 {
+	if (scope && !(row->scope & scope))
+		return false;
 	return row->on == FIX_ALWAYS || *(const bool *)((const char *)p + row->on);
 }
 
@@ -64,13 +66,13 @@ static int lockdown_known(struct ctx *c, bool dry_run)
 	return 1;
 }
 
-int enforce_apply(struct ctx *c, bool dry_run)
+int enforce_apply(struct ctx *c, bool dry_run, unsigned int scope)
 {
 	const struct write_ctx w = { .r = c->r, .kernel = c->m->kernel, .p = c->p, .dry_run = dry_run };
 	int bad = lockdown_known(c, dry_run || !machine_may_act());
 
 	for (size_t i = 0; i < sizeof(fixes) / sizeof(fixes[0]); i++)
-		if (fix_enabled(&fixes[i], c->p))
+		if (fix_enabled(&fixes[i], c->p, scope))
 			bad += fixes[i].run(c, &fixes[i], &w);
 	return bad;
 }

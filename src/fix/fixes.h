@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "checks.h"
+#include "enforce.h"
 #include "write.h"
 
 /* fix.on of a fix that no policy switch turns off. */
@@ -20,6 +21,7 @@
 struct fix {
 	const char *ids[3]; /* the checks whose failures it repairs, NULL-terminated */
 	size_t on;	    /* offsetof the bool in struct policy that enables it, or FIX_ALWAYS */
+	unsigned int scope; /* ENFORCE_BIND or ENFORCE_ACS_ATS (enforce.h) */
 	/* Act; returns the number of failed actions. WRITES HARDWARE unless w->dry_run. */
 	int (*run)(struct ctx *c, const struct fix *row, const struct write_ctx *w);
 };

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -285,22 +286,105 @@ static int make_parents(char *real)
 	return 0;
 }
 
-int sysroot_write_file(const char *path, const void *data, size_t len)
+/*
+ * The real path of @path, which is to be written, in @real: counted for
+ * fault injection, allowed (may_write), and with its missing parent
+ * directories made when @make_dirs. Returns 0 or -errno.
+ */
+static int write_path(char real[PATH_MAX], const char *path, bool make_dirs)
 {
-	char real[PATH_MAX];
-	int fd, err = real_path(real, path, FAULT_WRITE);
+	int err = real_path(real, path, FAULT_WRITE);
 
 	if (!err)
 		err = may_write();
-	if (err)
-		return err;
-	err = make_parents(real);
+	if (!err && make_dirs)
+		err = make_parents(real);
+	return err;
+}
+
+int sysroot_write_file(const char *path, const void *data, size_t len)
+{
+	char real[PATH_MAX];
+	int fd, err = write_path(real, path, true);
+
 	if (err)
 		return err;
 	fd = open(real, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	return write_close(fd, data, len, true);
+}
+
+/* fsync() the directory that holds @real, so that a rename in it is on disk. */
+static int sync_parent(char *real)
+{
+	char *slash = strrchr(real, '/');
+	int fd, err = 0;
+
+	if (!slash || slash == real)
+		return 0;
+	*slash = '\0';
+	fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*slash = '/';
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0 && errno != EINVAL)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int sysroot_replace_file(const char *path, const void *data, size_t len, bool make_dirs)
+{
+	char real[PATH_MAX], tmp[PATH_MAX + 8];
+	int fd, err = write_path(real, path, make_dirs);
+
+	if (err)
+		return err;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", real);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	err = write_close(fd, data, len, true);
+	if (!err && rename(tmp, real) < 0)
+		err = -errno;
+	if (err) {
+		unlink(tmp);
+		return err;
+	}
+	return sync_parent(real);
+}
+
+int sysroot_lock(const char *path)
+{
+	char real[PATH_MAX];
+	int fd, err = write_path(real, path, true);
+
+	if (err)
+		return err;
+	fd = open(real, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int sysroot_rename(const char *from, const char *to)
+{
+	char real_from[PATH_MAX], real_to[PATH_MAX];
+	int err = write_path(real_from, from, false);
+
+	if (!err)
+		err = sysroot_path(real_to, sizeof(real_to), to);
+	if (err)
+		return err;
+	return rename(real_from, real_to) < 0 ? -errno : sync_parent(real_to);
 }
 
 static int no_dot(const struct dirent *e)

@@ -75,6 +75,26 @@ int sysroot_write(const char *path, const char *data);
  */
 int sysroot_write_file(const char *path, const void *data, size_t len);
 
+/*
+ * Replace the regular file @path with @len bytes of @data so that a reader
+ * sees the old or the new file, never a part: write PATH.tmp, fsync it,
+ * rename it over @path, fsync the directory. @make_dirs: create missing
+ * parent directories (0755); without it a missing directory is -ENOENT.
+ * A concurrent writer of the same @path must hold a lock (sysroot_lock()):
+ * the temporary name is fixed. Returns 0 or -errno.
+ */
+int sysroot_replace_file(const char *path, const void *data, size_t len, bool make_dirs);
+
+/*
+ * Open the lock file @path (created 0644 with its missing parent
+ * directories) and take an exclusive flock() on it, waiting for it.
+ * Returns the descriptor, whose close() releases the lock, or -errno.
+ */
+int sysroot_lock(const char *path);
+
+/* rename() @from to @to, both under the prefix. Returns 0 or -errno. */
+int sysroot_rename(const char *from, const char *to);
+
 /* fopen() under the prefix; NULL with errno set on failure. */
 #include <stdio.h>
 FILE *sysroot_fopen(const char *path, const char *mode);

@@ -41,6 +41,8 @@ static const char *const preflight_words[] = { "refuse", "warn", "off", NULL };
 static const char *const fail_words[] = { "halt", "poweroff", "reboot", "emergency", NULL };
 static const char *const comp_words[] = { "slot", "none", NULL };
 static const char *const measure_words[] = { "off", "on", "required", NULL };
+static const char *const guard_add_words[] = { "override", "report", NULL };
+static const char *const guard_bind_words[] = { "report", "unbind", NULL };
 
 static const struct {
 	const char *name;
@@ -210,6 +212,20 @@ static int parse_ms(struct policy *p, const struct key *k, char *val, char *why,
 	if (!parse_decimal(val, 5, &n) || n < TPM_TIMEOUT_MS_MIN || n > TPM_TIMEOUT_MS_MAX) {
 		snprintf(why, wlen, "%s: expected milliseconds from %d to %d, got '%s'", k->name,
 			 TPM_TIMEOUT_MS_MIN, TPM_TIMEOUT_MS_MAX, val);
+		return -EINVAL;
+	}
+	*FIELD(p, k, int) = (int)n;
+	return 0;
+}
+
+/* [guard] intervals: 0 (off) or GUARD_POLL_MS_MIN..GUARD_POLL_MS_MAX. */
+static int parse_guard_ms(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+{
+	unsigned long n;
+
+	if (!parse_decimal(val, 7, &n) || (n && (n < GUARD_POLL_MS_MIN || n > GUARD_POLL_MS_MAX))) {
+		snprintf(why, wlen, "%s: expected 0 (off) or milliseconds from %d to %d, got '%s'",
+			 k->name, GUARD_POLL_MS_MIN, GUARD_POLL_MS_MAX, val);
 		return -EINVAL;
 	}
 	*FIELD(p, k, int) = (int)n;
@@ -449,6 +465,16 @@ static const struct key keys[] = {
 	{ "tpm", "pcr", parse_pcr, OFF(tpm_pcr), NULL, NULL },
 	{ "tpm", "allow_systemd_pcr", parse_bool, OFF(tpm_allow_systemd_pcr), NULL, NULL },
 	{ "tpm", "timeout_ms", parse_ms, OFF(tpm_timeout_ms), NULL, NULL },
+	{ "guard", "enable", parse_bool, OFF(guard_enable), NULL, NULL },
+	{ "guard", "add", parse_enum, OFF(guard_add), guard_add_words, NULL },
+	{ "guard", "bind", parse_enum, OFF(guard_bind), guard_bind_words, NULL },
+	{ "guard", "fix", parse_bool, OFF(guard_fix), NULL, NULL },
+	{ "guard", "poll_ms", parse_guard_ms, OFF(guard_poll_ms), NULL, NULL },
+	{ "guard", "vfio_watch", parse_bool, OFF(guard_vfio_watch), NULL, NULL },
+	{ "guard", "vfio_recheck_ms", parse_guard_ms, OFF(guard_vfio_recheck_ms), NULL, NULL },
+	{ "guard", "dynid", parse_bool, OFF(guard_dynid), NULL, NULL },
+	{ "guard", "metrics", parse_path, OFF(guard_metrics), NULL, NULL },
+	{ "guard", "state", parse_report, OFF(guard_state), NULL, NULL },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -478,6 +504,12 @@ void policy_defaults(struct policy *p)
 	p->forbid_nvswitch = true;
 	p->tpm_pcr = TPM_PCR_DEFAULT;
 	p->tpm_timeout_ms = TPM_TIMEOUT_MS_DEFAULT;
+	p->guard_enable = true;
+	p->guard_poll_ms = GUARD_POLL_MS_DEFAULT;
+	p->guard_vfio_watch = p->guard_dynid = true;
+	p->guard_vfio_recheck_ms = GUARD_VFIO_RECHECK_MS_DEFAULT;
+	strcpy(p->guard_metrics, GUARD_METRICS_DEFAULT);
+	strcpy(p->guard_state, GUARD_STATE_DEFAULT);
 	/* The list defaults go through the same parsers as the file. */
 	if (policy_parse(p, "<defaults>", defaults, err, sizeof(err)))
 		abort();
@@ -829,7 +861,8 @@ static void key_print(FILE *out, const struct policy *p, const struct key *k)
 		fputs(*FIELD(p, k, bool) ? "yes" : "no", out);
 	else if (k->parse == parse_enum)
 		fputs(k->words[*FIELD(p, k, int)], out);
-	else if (k->parse == parse_count || k->parse == parse_pcr || k->parse == parse_ms)
+	else if (k->parse == parse_count || k->parse == parse_pcr || k->parse == parse_ms ||
+		 k->parse == parse_guard_ms)
 		fprintf(out, "%d", *FIELD(p, k, int));
 	else if (k->parse == parse_acs)
 		fputs(*FIELD(p, k, uint16_t) ? policy_acs_names(*FIELD(p, k, uint16_t), buf, sizeof(buf)) : "", out);
@@ -848,6 +881,16 @@ const char *policy_mode_name(enum gate_mode mode)
 const char *policy_measure_name(enum tpm_measure m)
 {
 	return measure_words[m];
+}
+
+const char *policy_guard_add_name(enum guard_add a)
+{
+	return guard_add_words[a];
+}
+
+const char *policy_guard_bind_name(enum guard_bind b)
+{
+	return guard_bind_words[b];
 }
 
 int policy_print(FILE *out, const struct policy *p, const char *name)

@@ -33,6 +33,16 @@ enum tpm_measure { MEASURE_OFF, MEASURE_ON, MEASURE_REQUIRED };
 #define TPM_TIMEOUT_MS_MIN 100
 #define TPM_TIMEOUT_MS_MAX 60000
 
+/* [guard] (the runtime guard, gpugate guard): what to do on each event. */
+enum guard_add { GUARD_ADD_OVERRIDE, GUARD_ADD_REPORT };
+enum guard_bind { GUARD_BIND_REPORT, GUARD_BIND_UNBIND };
+#define GUARD_POLL_MS_DEFAULT 1000
+#define GUARD_POLL_MS_MIN 100
+#define GUARD_POLL_MS_MAX 3600000
+#define GUARD_VFIO_RECHECK_MS_DEFAULT 2000
+#define GUARD_METRICS_DEFAULT "/var/lib/prometheus/node-exporter/gpugate-guard.prom"
+#define GUARD_STATE_DEFAULT "/var/lib/gpugate/guard.state"
+
 /* vendor:device:class; a field whose any_* flag is set matches anything. */
 struct match {
 	uint16_t vendor, device, class;
@@ -85,6 +95,17 @@ struct policy {
 	bool tpm_allow_systemd_pcr;
 	int tpm_timeout_ms;	/* bound for one TPM command */
 
+	bool guard_enable;
+	enum guard_add guard_add;
+	enum guard_bind guard_bind;
+	bool guard_fix;		/* re-apply ACS/ATS after an event (lockdown permitting) */
+	int guard_poll_ms;	/* 0: no register poll; else GUARD_POLL_MS_MIN..MAX */
+	bool guard_vfio_watch;
+	int guard_vfio_recheck_ms; /* after a /dev/vfio open or close; same range, or 0 */
+	bool guard_dynid;	/* vfio-pci new_id for the matched IDs */
+	char guard_metrics[POLICY_PATH_LEN]; /* "" : none */
+	char guard_state[POLICY_PATH_LEN];
+
 	char sha256[65]; /* of the file read (main.c); "" for the built-in defaults */
 };
 
@@ -112,6 +133,10 @@ const char *policy_mode_name(enum gate_mode mode);
 
 /* The policy word for [tpm] measure ("off", "on", "required"). */
 const char *policy_measure_name(enum tpm_measure m);
+
+/* The policy words of [guard] add and bind. */
+const char *policy_guard_add_name(enum guard_add a);
+const char *policy_guard_bind_name(enum guard_bind b);
 
 /* Does the function with these IDs match the [devices] match list? */
 bool policy_matches(const struct policy *p, uint16_t vendor, uint16_t device, uint16_t cls);

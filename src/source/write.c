@@ -98,20 +98,51 @@ int write_reg(const struct write_ctx *w, struct pdev *d, int pos, uint16_t set, 
 	return rc;
 }
 
-int write_attr(const struct write_ctx *w, struct pdev *d, const char *attr, const char *value,
-	       const char *before)
+/* Read @path back: its first line must be @value. Returns 0, -EIO or -errno. */
+static int attr_reads_back(const char *path, const char *value, char *why, size_t len)
 {
-	char path[128];
+	char now[128];
+	int rc = sysroot_read_line(path, now, sizeof(now));
+
+	if (rc) {
+		snprintf(why, len, "read back %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (strcmp(now, value)) {
+		snprintf(why, len, "%s reads \"%s\" after writing \"%s\"", path, now, value);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Write @value to @attr of @d and, when @back, read it back. Recorded as an
+ * action; returns 0 or -errno.
+ */
+static int attr_write(const struct write_ctx *w, struct pdev *d, const char *attr,
+		      const char *value, const char *before, bool back)
+{
+	char path[128], why[sizeof(((struct action *)0)->why)] = "";
 	struct action *a;
 	int rc = 0;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", d->bdf, attr);
 	if (!w->dry_run)
 		rc = sysroot_write(path, value);
+	if (rc)
+		snprintf(why, sizeof(why), "write %s: %s", path, strerror(-rc));
+	else if (!w->dry_run && back)
+		rc = attr_reads_back(path, value, why, sizeof(why));
 	a = report_action(w->r, d->bdf, attr, before, value, !rc, w->dry_run);
 	if (a && rc)
-		snprintf(a->why, sizeof(a->why), "write %s: %s", path, strerror(-rc));
+		snprintf(a->why, sizeof(a->why), "%s", why);
 	return rc;
+}
+
+int write_attr(const struct write_ctx *w, struct pdev *d, const char *attr, const char *value,
+	       const char *before)
+{
+	return attr_write(w, d, attr, value, before, false);
 }
 
 int write_probe(const struct write_ctx *w, struct pdev *d, const char *want)
@@ -136,5 +167,28 @@ int write_probe(const struct write_ctx *w, struct pdev *d, const char *want)
 			 "the function is not bound to the driver after probing" : strerror(-rc));
 	if (rc == -ENODEV)
 		snprintf(a->after, sizeof(a->after), "%s", now[0] ? now : "no driver");
+	return rc;
+}
+
+int write_attr_back(const struct write_ctx *w, struct pdev *d, const char *attr, const char *value,
+		    const char *before)
+{
+	return attr_write(w, d, attr, value, before, true);
+}
+
+int write_driver_attr(const struct write_ctx *w, const char *driver, const char *attr,
+		      const char *value)
+{
+	char path[160], what[96];
+	struct action *a;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/%s", driver, attr);
+	snprintf(what, sizeof(what), "%s %s", driver, attr);
+	if (!w->dry_run)
+		rc = sysroot_write(path, value);
+	a = report_action(w->r, NULL, what, "", value, !rc, w->dry_run);
+	if (a && rc)
+		snprintf(a->why, sizeof(a->why), "write %s: %s", path, strerror(-rc));
 	return rc;
 }

@@ -40,6 +40,23 @@ int write_attr(const struct write_ctx *w, struct pdev *d, const char *attr, cons
 	       const char *before);
 
 /*
+ * write_attr(), then read @attr back: its first line must be @value (a
+ * readable attribute such as driver_override). Returns 0, -EIO when it
+ * reads otherwise, or -errno; the action fails with the reason.
+ */
+int write_attr_back(const struct write_ctx *w, struct pdev *d, const char *attr, const char *value,
+		    const char *before);
+
+/*
+ * Write @value to /sys/bus/pci/drivers/@driver/@attr (new_id, unbind: not
+ * readable), recorded as the host action "@driver @attr". WRITES SYSFS
+ * unless w->dry_run. Returns 0 or -errno (-EEXIST from new_id: the id is
+ * already the driver's).
+ */
+int write_driver_attr(const struct write_ctx *w, const char *driver, const char *attr,
+		      const char *value);
+
+/*
  * Write @d's address to /sys/bus/pci/drivers_probe and read its driver link
  * back: it must name @want. Recorded as the action "drivers_probe". WRITES
  * SYSFS unless w->dry_run. Returns 0, -ENODEV when another driver (or none)

@@ -17,6 +17,8 @@ tpm2:    TPM responses (TPM_RESPONSES), each after the byte that picks the
 measlog: tpm2-measure.log texts (measlog_logs()), each after the byte that
          picks the PCR replayed: gpugate's pass sequence, a systemd log of
          four banks, shapes pcrlock accepts, and a few refused ones
+guardstate: guard state files (guard_states()): one as gpugate writes it,
+         a sparse one, and refused ones (truncated, duplicate, overflow)
 
 Files are named by the SHA-1 of their content (real dumps: by origin), so
 a rerun is idempotent; tree configs of the same capability layout are kept
@@ -105,6 +107,28 @@ def measlog_logs():
     return [bytes([pcr]) + text.encode() for pcr, text in logs]
 
 
+GUARD_KINDS = ("add", "bind", "change", "once", "start", "poll", "vfio")
+GUARD_OUTCOMES = ("ok", "fixed", "finding", "error")
+
+
+def guard_states():
+    """State files of [guard] state: written ones and refused ones."""
+    head = "gpugate-guard-state 1\n"
+    full = head + "".join("count %s %s %d\n" % (k, o, i * 7 + j)
+                          for i, k in enumerate(GUARD_KINDS)
+                          for j, o in enumerate(GUARD_OUTCOMES))
+    full += "".join("last %s %d\n" % (k, 1700000000 + i) for i, k in enumerate(GUARD_KINDS))
+    return [
+        full + "end\n",
+        head + "count bind finding 3\nlast bind 1700000000\nend\n",
+        head + "end\n",
+        full,                                              # truncated
+        head + "count add ok 1\ncount add ok 2\nend\n",    # duplicate
+        head + "count add ok 18446744073709551616\nend\n",  # overflow
+        head + "last vfio 9223372036854775807\nend\n",
+    ]
+
+
 def shape(cfg, hostile):
     """What caps_parse() sees: length, the two capability chains (offset,
     id) and the hostile variant. Configs differing only in BARs, bus
@@ -165,7 +189,9 @@ def main(argv):
         put(out / "tpm2", rsp)
     for log in measlog_logs():
         put(out / "measlog", log)
-    for t in ("caps", "policy", "cmdline", "tpm2", "measlog"):
+    for text in guard_states():
+        put(out / "guardstate", text)
+    for t in ("caps", "policy", "cmdline", "tpm2", "measlog", "guardstate"):
         files = list((out / t).iterdir())
         print("%s: %d files, %d bytes" % (t, len(files),
                                           sum(p.stat().st_size for p in files)))

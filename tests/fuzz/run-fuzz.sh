@@ -5,7 +5,8 @@
 #
 #   tests/fuzz/run-fuzz.sh SECONDS TARGET...      (make fuzz FUZZ_SECONDS=N)
 #
-# For each TARGET (caps, policy, cmdline, baseline, dump, tpm2, measlog), with build/fuzz/fuzz_TARGET:
+# For each TARGET (caps, policy, cmdline, baseline, dump, tpm2, measlog,
+# guardstate), with build/fuzz/fuzz_TARGET:
 #  1. replay every saved crash in tests/fuzz/regressions/TARGET/: each must
 #     now run clean (the bug stays fixed);
 #  2. fuzz for SECONDS from the seeds in tests/fuzz/corpus/TARGET/ (read

@@ -77,7 +77,7 @@ def unroff(s):
     """Plain text of a roff fragment: no font escapes, no \\- or quotes."""
     s = re.sub(r"\\f[BIRP]", "", s)
     s = s.replace("\\-", "-").replace("\\(lq", '"').replace("\\(rq", '"')
-    s = s.replace("\\ ", " ")
+    s = s.replace("\\ ", " ").replace("\\:", "")  # \: a break point, no text
     return s
 
 

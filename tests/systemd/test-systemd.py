@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""gpugate-check.service / .timer and gpugate-textfile, as installed.
+"""gpugate-check.service / .timer, gpugate-guard.service and gpugate-textfile,
+as installed.
 
     tests/systemd/test-systemd.py
 
@@ -8,7 +9,9 @@
    helper and the man pages where SPEC.md's install layout says.
 2. The units parse: known sections, Type=oneshot, every ExecStart program
    installed and executable, the timer's schedule and [Install], the
-   Documentation= man pages installed. `systemd-analyze verify --man=no`
+   Documentation= man pages installed; the guard service is Type=simple,
+   runs `gpugate guard daemon`, may write /var/lib/gpugate, sysfs and
+   /dev/kmsg. `systemd-analyze verify --man=no`
    prints nothing (skipped, with a note, when systemd-analyze is missing).
 3. The service's ExecStart lines, run the way systemd runs them (a '-'
    line's status is ignored, the first other failure ends the unit), with
@@ -74,6 +77,7 @@ def check_install(dest):
         "usr/lib/gpugate/gpugate-textfile": 0o755,
         UNITDIR + "/gpugate-check.service": 0o644,
         UNITDIR + "/gpugate-check.timer": 0o644,
+        UNITDIR + "/gpugate-guard.service": 0o644,
         "usr/share/man/man8/gpugate.8": 0o644,
         "usr/share/man/man5/gpugate.conf.5": 0o644,
         "usr/lib/dracut/modules.d/90gpugate/module-setup.sh": 0o755,
@@ -86,6 +90,40 @@ def check_install(dest):
             bad("make install: %s missing" % rel)
         elif p.stat().st_mode & 0o777 != mode:
             bad("make install: %s mode %o, expected %o" % (rel, p.stat().st_mode & 0o777, mode))
+
+
+def check_guard_unit(dest):
+    """gpugate-guard.service: the daemon in the foreground, able to write
+    sysfs, /dev/kmsg and the guard's state."""
+    svc, execs = parse_unit(dest / UNITDIR / "gpugate-guard.service")
+    if set(svc.sections()) != {"Unit", "Service", "Install"}:
+        bad("guard service sections %s" % svc.sections())
+    if svc.get("Service", "Type", fallback="") != "simple":
+        bad("guard service is not Type=simple")
+    if len(execs) != 1 or shlex.split(execs[0])[1:] != ["guard", "daemon"]:
+        bad("guard service ExecStart lines %s: want gpugate guard daemon" % execs)
+    elif not os.access(dest / shlex.split(execs[0])[0].lstrip("/"), os.X_OK):
+        bad("guard ExecStart program %s not installed executable" % execs[0])
+    rw = svc.get("Service", "ReadWritePaths", fallback="").split()
+    if "/var/lib/gpugate" not in rw or "-" + TEXTFILE_DIR not in rw:
+        bad("guard ReadWritePaths %s: want /var/lib/gpugate and -%s" % (rw, TEXTFILE_DIR))
+    for key in ("ProtectKernelTunables", "PrivateDevices", "ProtectKernelLogs"):
+        if svc.get("Service", key, fallback="no") != "no":
+            bad("guard service sets %s: it writes sysfs and /dev/kmsg" % key)
+    if "CAP_SYS_ADMIN" not in svc.get("Service", "CapabilityBoundingSet", fallback=""):
+        bad("guard service lacks CAP_SYS_ADMIN (config space writes)")
+    sa = shutil.which("systemd-analyze")
+    if not sa:
+        return
+    # its only ExecStart is checked for an executable: the installed one
+    unit = dest / "verify" / "gpugate-guard.service"
+    unit.parent.mkdir(exist_ok=True)
+    unit.write_text((dest / UNITDIR / unit.name).read_text().replace(
+        "/usr/sbin/gpugate", str(dest / "usr/sbin/gpugate")))
+    r = subprocess.run([sa, "verify", "--man=no", str(unit)], capture_output=True, text=True)
+    out = (r.stdout + r.stderr).strip()
+    if r.returncode or out:
+        bad("systemd-analyze verify gpugate-guard.service: rc %d: %s" % (r.returncode, out))
 
 
 def check_units(dest):
@@ -220,6 +258,7 @@ def main():
             return 1
         check_install(dest)
         execs = check_units(dest)
+        check_guard_unit(dest)
         n = check_runs(execs, dest) if not problems else 0
     for p in problems:
         print("FAIL %s" % p)

@@ -44,6 +44,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "tests" / "lib"))
 import gpugate_test as gt  # noqa: E402
 from gpugate_test import mktree  # noqa: E402
+from tpmtest import wait_listening  # noqa: E402
 
 GPUGATE = os.environ.get("GPUGATE", str(REPO / "build" / "gpugate"))
 WORKED = "fe2d5881866ba4a2aac2fef74a7d041fd5d8b1cb507db4aa0f1108a88f235797"
@@ -75,14 +76,6 @@ def gg(*args, timeout=60):
     return p.returncode, p.stdout, p.stderr, time.monotonic() - start
 
 
-def wait_path(path, secs=10):
-    deadline = time.monotonic() + secs
-    while not os.path.exists(path):
-        if time.monotonic() > deadline:
-            raise OSError("%s did not appear" % path)
-        time.sleep(0.01)
-
-
 class Swtpm:
     """swtpm serving raw TPM commands on ROOT/dev/tpmrm0."""
 
@@ -96,7 +89,7 @@ class Swtpm:
              "--ctrl", "type=unixio,path=" + os.path.join(state, "ctrl"),
              "--flags", "not-need-init,startup-clear"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_path(self.path)
+        wait_listening(self.path)
 
     def pcr(self, n):
         """TPM2_PCR_Read of PCR @n, SHA-256 bank, built here (Part 3 22.4)."""
@@ -135,7 +128,8 @@ class Mute:
         self.s.bind(self.path)
         self.s.listen(8)
         self.conns = []
-        threading.Thread(target=self.serve, daemon=True).start()
+        self.server = threading.Thread(target=self.serve, daemon=True)
+        self.server.start()
 
     def serve(self):
         try:
@@ -145,6 +139,13 @@ class Mute:
             pass
 
     def stop(self):
+        """Stop accepting first: a thread still in accept() on a closed
+        descriptor would, restarted by a signal, accept on whatever socket
+        takes that number next (tests/tpm/test-tpmdev.py, test_fake_close)."""
+        self.s.shutdown(socket.SHUT_RDWR)
+        self.server.join(10)
+        if self.server.is_alive():
+            raise RuntimeError("mute TPM %s: its accept thread still runs" % self.path)
         self.s.close()
         for c in self.conns:
             c.close()

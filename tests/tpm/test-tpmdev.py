@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 
-from tpmtest import free_ports
+from tpmtest import free_ports, wait_listening
 
 RUN = None
 FAILS = []
@@ -79,14 +79,6 @@ def tree(base, name):
     return root
 
 
-def wait_path(path):
-    deadline = time.monotonic() + 10
-    while not os.path.exists(path):
-        if time.monotonic() > deadline:
-            raise OSError("%s did not appear" % path)
-        time.sleep(0.02)
-
-
 class Swtpm:
     """swtpm serving raw TPM commands on the unix socket @path."""
 
@@ -100,7 +92,7 @@ class Swtpm:
              "--log", "file=" + os.path.join(state, "log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            wait_path(path)
+            wait_listening(path)
         except OSError:
             self.__exit__()
             raise
@@ -153,15 +145,24 @@ class Fake:
     the bytes to send for the i-th command (None: never answer, then the
     connection stays open; a list: pieces sent with pauses; a tuple
     (bytes, close): close the connection after them), where forward(cmd) is swtpm's response when
-    @upstream names swtpm's socket. Counts commands in self.count."""
+    @upstream names swtpm's socket. Counts commands in self.count.
+
+    close() ends the accept thread before it closes the listening socket:
+    closing the descriptor under a thread blocked in accept() would leave
+    that thread waiting on the descriptor's number, and a signal that
+    restarts the call (SIGCHLD of tpmdev_run) makes it accept on whatever
+    socket has that number next: the next Fake's, whose connection it would
+    then serve with this Fake's answers."""
 
     def __init__(self, path, answer, upstream=None):
         self.path, self.answer, self.upstream = path, answer, upstream
-        self.count, self.conns, self.held = 0, 0, []
+        self.count, self.conns, self.held, self.sessions = 0, 0, [], []
+        self.foreign = []
         self.srv = socket.socket(socket.AF_UNIX)
         self.srv.bind(path)
         self.srv.listen(4)
-        threading.Thread(target=self.serve, daemon=True).start()
+        self.server = threading.Thread(target=self.serve, daemon=True)
+        self.server.start()
 
     def serve(self):
         while True:
@@ -169,8 +170,12 @@ class Fake:
                 conn, _ = self.srv.accept()
             except OSError:
                 return
+            if conn.getsockname() != self.path:
+                self.foreign.append(conn.getsockname())
             self.conns += 1
-            threading.Thread(target=self.session, args=(conn,), daemon=True).start()
+            t = threading.Thread(target=self.session, args=(conn,), daemon=True)
+            self.sessions.append(t)
+            t.start()
 
     def session(self, conn):
         up = None
@@ -208,9 +213,20 @@ class Fake:
                 up.close()
 
     def close(self):
+        """Stop accepting (shutdown wakes accept() with EINVAL), wait for the
+        threads, then close the sockets. A thread still running, or a
+        connection accepted from another socket, is an error of this script."""
+        self.srv.shutdown(socket.SHUT_RDWR)
+        self.server.join(10)
+        for t in self.sessions:
+            t.join(10)
+        alive = [t for t in [self.server] + self.sessions if t.is_alive()]
         self.srv.close()
         for c in self.held:
             c.close()
+        if alive or self.foreign:
+            raise RuntimeError("fake TPM %s: %d threads still running, connections from %s"
+                               % (self.path, len(alive), self.foreign))
 
 
 def test_swtpm(base):
@@ -295,6 +311,35 @@ def test_unallocated(base):
 def fake_tree(base, name, answer, upstream=None):
     root = tree(base, name)
     return root, Fake(os.path.join(root, "dev", "tpmrm0"), answer, upstream)
+
+
+def test_fake_close(base):
+    """This script's Fake: once closed, no thread of it accepts a connection
+    meant for a later socket with the same descriptor number, even when a
+    discarded SIGCHLD restarts a blocked accept() (sent here while this
+    thread blocks SIGCHLD, so the kernel hands it to another thread)."""
+    _, fake = fake_tree(base, "closed-fake", lambda i, cmd, fwd: None)
+    time.sleep(0.05)  # its thread is in accept()
+    fd = fake.srv.fileno()
+    fake.close()
+    with socket.socket(socket.AF_UNIX) as srv, socket.socket(socket.AF_UNIX) as c:
+        same = srv.fileno() == fd
+        srv.bind(os.path.join(base, "after-close.sock"))
+        srv.listen(4)
+        c.connect(os.path.join(base, "after-close.sock"))
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])
+        os.kill(os.getpid(), signal.SIGCHLD)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
+        time.sleep(0.05)
+        srv.settimeout(1)
+        try:
+            srv.accept()[0].close()
+            mine = True
+        except socket.timeout:
+            mine = False
+    check(same and mine and fake.conns == 0,
+          "a closed fake TPM takes no connection of the next socket on its descriptor %d "
+          "(%s, %d taken)" % (fd, "accepted here" if mine else "gone", fake.conns))
 
 
 def test_retry(base, upstream):
@@ -513,6 +558,7 @@ def main():
         return 1
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="gpugate-tpmdev-") as base:
+        test_fake_close(base)
         test_nodes(base)
         test_log(base)
         test_bad_answers(base)
