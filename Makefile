@@ -157,7 +157,7 @@ $(CHECK_IDS): tests/lib/check-ids.c $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS)
 # compiler: they link only the parser sources, not libpci or libkmod.
 HOSTCC     ?= gcc
 UNIT_DIR   := $(BUILD)/unit
-UNIT_TESTS := cmdline policy caps kparam tpm2 bootreport measlog tpmevent guardstate
+UNIT_TESTS := cmdline policy caps kparam tpm2 bootreport measlog tpmevent guardstate platform
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/test_,$(UNIT_TESTS))
 UNIT_FLAGS := $(CSTD) -g -O1 $(WARNFLAGS) $(LAYER_INC) -I$(DEPS)/include
 # Libraries a parser needs beyond libc, for its unit test and fuzz target:
@@ -169,6 +169,8 @@ PARSE_LIBS_measlog := $(DEPS)/lib/libmd.a
 PARSE_LIBS_tpmevent := src/parse/measlog.c $(DEPS)/lib/libmd.a
 # guardstate.c reads and writes guardev.c's kind and outcome names.
 PARSE_LIBS_guardstate := src/parse/guardev.c
+# policy.c takes [platform] forbid_taint's flags and lockdown levels from platform.c.
+PARSE_LIBS_policy := src/parse/platform.c
 
 $(UNIT_DIR)/test_%: tests/unit/test_%.c src/parse/%.c src/parse/%.h $(STAMP)
 	@mkdir -p $(UNIT_DIR)
@@ -258,14 +260,16 @@ compare: all
 
 # Packaging and operations: man pages render and match the code, the
 # systemd units verify and behave, the Prometheus output (and the guard's
-# textfile, through guard_record) is valid exposition format, the Debian
-# package builds and installs (in a throwaway root).
+# textfile, through guard_record) is valid exposition format, `show
+# --format dot` renders with Graphviz and docs/img/show-dot.* are current,
+# the Debian package builds and installs (in a throwaway root).
 .PHONY: check-pkg
 check-pkg: all $(CHECK_IDS) $(UNIT_DIR)/guard_record
 	$(Q)python3 tests/man/test-man.py
 	$(Q)python3 tests/prom/test-prometheus.py
 	$(Q)python3 tests/prom/test-guard-metrics.py $(UNIT_DIR)/guard_record
 	$(Q)python3 tests/systemd/test-systemd.py
+	$(Q)python3 tests/show/test-dot.py
 	$(Q)bash tests/test-deb.sh
 
 # Reproducible build (docs/build.md): two copies of the tree in different
@@ -399,7 +403,7 @@ bootconfig-lab:
 .PHONY: fuzz sanitize
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := caps policy cmdline baseline dump tpm2 measlog guardstate
+FUZZ_TARGETS := caps policy cmdline baseline dump tpm2 measlog guardstate platform
 FUZZ_BINS    := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_TARGETS))
 FUZZ_FLAGS   := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra $(LAYER_INC) -I$(DEPS)/include

@@ -28,6 +28,8 @@ packages=(
 	# check): a software TPM, its control tool, and tpm2-tools (tpm2_pcrread,
 	# tpm2_pcrallocate; seal, unseal and quote)
 	swtpm swtpm-tools tpm2-tools
+	# tests/show/test-dot.py (make check-pkg): `dot` renders show --format dot
+	graphviz
 )
 
 missing=()

@@ -19,13 +19,14 @@ struct check {
 	void (*dev)(struct ctx *c, struct pdev *d); /* SCOPE_FUNCTION, SCOPE_CARD */
 	const char *live; /* live host state it reads, which an lspci dump lacks */
 	size_t on;	  /* ON(field): the policy switch, when .off is set */
+	bool on_int;	  /* the switch is an int (on when not 0), not a bool or string */
 	const char *off;  /* the skip message when that switch is off */
 };
 
 /*
- * The policy switch of a check: the check runs when the first byte of
- * struct policy's @field is not zero, i.e. a bool that is true or a string
- * that is not empty.
+ * The policy switch of a check: the check runs when struct policy's @field
+ * is a bool that is true, a string that is not empty (its first byte), or,
+ * with .on_int, an int that is not 0.
  */
 #define ON(field) offsetof(struct policy, field)
 
@@ -76,6 +77,20 @@ static const struct check table[] = {
 	{ .id = "baseline.rom", .scope = SCOPE_HOST, .host = check_baseline_rom,
 	  .live = "the ROM images in sysfs",
 	  .on = ON(baseline_file), .off = "no baseline configured ([baseline] file is empty)" },
+	{ .id = "platform.lockdown", .scope = SCOPE_HOST, .host = check_platform_lockdown,
+	  .live = "/sys/kernel/security/lockdown",
+	  .on = ON(require_lockdown), .on_int = true,
+	  .off = "policy does not require a lockdown level" },
+	{ .id = "platform.secureboot", .scope = SCOPE_HOST, .host = check_platform_secureboot,
+	  .live = "/sys/firmware/efi/efivars",
+	  .on = ON(require_secureboot), .off = "policy does not require Secure Boot" },
+	{ .id = "platform.dma_protection", .scope = SCOPE_HOST, .host = check_platform_dma_protection,
+	  .live = "/sys/firmware/acpi/tables",
+	  .on = ON(require_dma_protection), .off = "policy does not require pre-boot DMA protection" },
+	{ .id = "platform.taint", .scope = SCOPE_HOST, .host = check_platform_taint,
+	  .live = "/proc/sys/kernel/tainted",
+	  .on = ON(nforbid_taint), .on_int = true,
+	  .off = "policy forbids no taint flag" },
 	{ .id = "devices.none", .scope = SCOPE_HOST, .host = check_devices_none },
 	{ .id = "devices.expect", .scope = SCOPE_HOST, .host = check_devices_expect },
 	/* After every check whose verdict it measures (`gate` judges it again). */
@@ -165,10 +180,22 @@ static void skip_live(struct ctx *c, const struct check *k)
 		    "not available from an lspci dump: it reads %s of the live host", k->live);
 }
 
+/* Is @k's policy switch on (see ON)? */
+static bool switched_on(const struct check *k, const struct policy *p)
+{
+	const char *field = (const char *)p + k->on;
+	int n;
+
+	if (!k->on_int)
+		return *field != 0;
+	memcpy(&n, field, sizeof(n));
+	return n != 0;
+}
+
 /* Run @k on @d (NULL: the host), or say that the policy turns it off. */
 static void run_one(struct ctx *c, const struct check *k, struct pdev *d)
 {
-	if (k->off && !((const unsigned char *)c->p)[k->on])
+	if (k->off && !switched_on(k, c->p))
 		finding_msg(check_add(c, k->id, d, NULL, ST_SKIP), "%s", k->off);
 	else if (d)
 		k->dev(c, d);

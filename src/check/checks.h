@@ -117,6 +117,12 @@ void check_baseline_rom(struct ctx *c);
 /* nvlink.c */
 void check_nvlink_nvswitch(struct ctx *c);
 
+/* platform.c */
+void check_platform_lockdown(struct ctx *c);
+void check_platform_secureboot(struct ctx *c);
+void check_platform_dma_protection(struct ctx *c);
+void check_platform_taint(struct ctx *c);
+
 /* devices.c */
 void check_devices_none(struct ctx *c);
 void check_devices_expect(struct ctx *c);

@@ -74,7 +74,7 @@ static void usage(FILE *out)
 	      "Options:\n"
 	      "  -p, --policy FILE   policy file (default " DEFAULT_POLICY ")\n"
 	      "  -r, --root DIR      read /sys, /proc, /dev, /lib/modules, /etc/modprobe.d under DIR\n"
-	      "  -f, --format FMT    text, json or prometheus (check)\n"
+	      "  -f, --format FMT    text, json or prometheus (check); text or dot (show)\n"
 	      "  -o, --report FILE   also write the JSON report to FILE (baseline: write it there)\n"
 	      "      --lspci-dump FILE  check, show, cmdline: audit ACS/ATS from `lspci -xxxx` output\n"
 	      "  -n, --dry-run       enforce/gate/guard: print every planned change, change nothing\n"
@@ -96,6 +96,8 @@ static int parse_format(const char *s, enum format *f)
 		*f = FMT_JSON;
 	else if (!strcmp(s, "prometheus"))
 		*f = FMT_PROMETHEUS;
+	else if (!strcmp(s, "dot"))
+		*f = FMT_DOT;
 	else
 		return -EINVAL;
 	return 0;
@@ -128,7 +130,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'f':
 			o->format_given = true;
 			if (parse_format(optarg, &o->format)) {
-				fprintf(stderr, "gpugate: unknown format '%s' (text, json, prometheus)\n", optarg);
+				fprintf(stderr, "gpugate: unknown format '%s' (text, json, prometheus, dot)\n", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -187,7 +189,7 @@ static const struct command {
 	{ "check", T_FORMAT | T_REPORT | T_QUIET, 0, 0 },
 	{ "enforce", T_FORMAT | T_REPORT | T_QUIET | T_DRY_RUN, 0, 0 },
 	{ "gate", T_FORMAT | T_REPORT | T_QUIET | T_DRY_RUN | T_VERIFY, 0, 0 },
-	{ "show", 0, 0, 0 },
+	{ "show", T_FORMAT, 0, 0 },
 	{ "cmdline", 0, 0, 0 },
 	{ "modprobe", 0, 0, 0 },
 	{ "baseline", T_REPORT, 0, 0 },
@@ -203,6 +205,20 @@ static const struct command *command_find(const char *c)
 		if (!strcmp(c, commands[i].name))
 			return &commands[i];
 	return NULL;
+}
+
+/* dot is show's only format besides text; the report commands have no dot. */
+static int format_check(const struct opts *o, const struct command *c)
+{
+	static const char *const names[] = { [FMT_TEXT] = "text", [FMT_JSON] = "json",
+					     [FMT_PROMETHEUS] = "prometheus", [FMT_DOT] = "dot" };
+	bool show = !strcmp(c->name, "show");
+
+	if (!o->format_given || o->format == FMT_TEXT || (o->format == FMT_DOT) == show)
+		return 0;
+	fprintf(stderr, "gpugate: %s does not take --format %s (show: text or dot; check, enforce, gate: text, json or prometheus)\n",
+		c->name, names[o->format]);
+	return -EINVAL;
 }
 
 /* An option the command does not take is a usage error, not silently ignored. */
@@ -224,6 +240,8 @@ static int command_opts_check(const struct opts *o, const struct command *c)
 			return -EINVAL;
 		}
 	}
+	if (format_check(o, c))
+		return -EINVAL;
 	if (o->nargs < c->min_args || o->nargs > c->max_args) {
 		fprintf(stderr, "gpugate: %s takes %s\n", c->name,
 			c->max_args == 0 ? "no arguments" : c->max_args == 3 ? "event ACTION BDF, once or daemon" :
@@ -292,7 +310,7 @@ static int load_policy(const struct opts *o, struct policy *p)
 }
 
 /* The views that only read: show and cmdline. */
-static int run_view(const char *command, const struct policy *p)
+static int run_view(const char *command, enum format fmt, const struct policy *p)
 {
 	struct model m;
 	int rc = model_build_or_say(&m, p);
@@ -302,7 +320,7 @@ static int run_view(const char *command, const struct policy *p)
 		return EXIT_ERROR;
 	}
 	if (!strcmp(command, "show"))
-		rc = show_print(stdout, &m, p);
+		rc = fmt == FMT_DOT ? show_dot(stdout, &m, p) : show_print(stdout, &m, p);
 	else
 		rc = show_cmdline(stdout, &m, p);
 	model_free(&m);
@@ -353,7 +371,7 @@ static int dispatch(const struct opts *o, const struct policy *p)
 		return pcr_exit(pcr_command(p, o->log));
 	if (!strcmp(o->command, "guard"))
 		return guard_command(&ro, o->args, o->nargs);
-	return run_view(o->command, p);
+	return run_view(o->command, o->format, p);
 }
 
 /*

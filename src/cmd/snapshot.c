@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "posture.h"
 #include "rom.h"
 #include "snapshot.h"
 #include "sysroot.h"
@@ -295,7 +296,8 @@ static void add_host(struct snap *s, const struct model *m)
 {
 	static const char *const files[] = {
 		"/proc/cmdline",  "/proc/bootconfig", "/proc/sys/kernel/osrelease", "/proc/interrupts",
-		"/proc/cpuinfo", "/sys/kernel/security/lockdown",
+		"/proc/cpuinfo", "/sys/kernel/security/lockdown", PROC_TAINTED, EFIVAR_SECUREBOOT,
+		EFIVAR_SETUPMODE, ACPI_TABLE_DMAR, ACPI_TABLE_IVRS,
 	};
 	static const char *const modprobe[] = { "/etc/modprobe.d", "/run/modprobe.d",
 						"/usr/local/lib/modprobe.d", "/lib/modprobe.d" };

@@ -130,6 +130,28 @@ struct irq_chips {
 	bool plain;    /* a line's chip is not ("IO-APIC", "PCI-MSI...") */
 	char irq[16];  /* the IRQ of the first plain line */
 };
+
+/*
+ * The platform posture files, for the platform.* checks: each read only when
+ * its policy switch is on (err 0 and the value, or a negative errno and why).
+ */
+struct platform_file {
+	bool read;     /* the state hook read (or tried to read) it */
+	int err;       /* negative errno: the state is unknown */
+	char why[160]; /* why, when err != 0 */
+};
+struct platform_state {
+	struct platform_file lockdown;
+	char lockdown_level[32]; /* "none", "integrity", "confidentiality" */
+	struct platform_file secureboot;
+	int secureboot_on;	  /* SecureBoot variable: 1 or 0 */
+	int setup_mode;		  /* SetupMode variable: 1, 0, or -1 when absent */
+	struct platform_file dma;
+	char dma_table[8];	  /* "DMAR" or "IVRS" */
+	int dma_optin;		  /* 1: the firmware opted in, 0: not */
+	struct platform_file taint;
+	uint64_t taint_mask;	  /* /proc/sys/kernel/tainted */
+};
 struct bl_model;
 
 /* A forbidden "module.param=value" entry's value in the running kernel. */
@@ -154,6 +176,7 @@ struct model {
 	struct modparam forbid_rt[POLICY_MAX_LIST]; /* by policy forbid index */
 	struct hostmod hostmods[POLICY_MAX_LIST]; /* by policy host_drivers index */
 	struct irq_chips irq; /* read when the policy requires remapping and the line was read */
+	struct platform_state plat; /* read for the platform.* checks the policy turns on */
 	struct modload *kmod; /* the module index driver.host's lookups opened, or NULL */
 	int kmod_err;	      /* negative errno opening it */
 	bool kmod_tried;      /* it was opened (or tried) */

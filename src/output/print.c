@@ -371,6 +371,7 @@ void report_print(FILE *out, const struct report *r, const struct model *m, enum
 		print_prometheus(out, r);
 		break;
 	case FMT_TEXT:
+	case FMT_DOT: /* main.c gives dot to show only */
 		print_text(out, r, m, quiet);
 		break;
 	}

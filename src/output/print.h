@@ -10,7 +10,8 @@
 
 #include "report.h"
 
-enum format { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS };
+/* FMT_DOT is `show --format dot` only (show_dot); main.c refuses it elsewhere. */
+enum format { FMT_TEXT, FMT_JSON, FMT_PROMETHEUS, FMT_DOT };
 
 /* Print @r for @m in @fmt to @out. @quiet: text shows only non-passing lines. */
 void report_print(FILE *out, const struct report *r, const struct model *m, enum format fmt,

@@ -54,47 +54,78 @@ static const char *show_marks(const struct report *r, const char *dev, const cha
 	return buf;
 }
 
+void show_acs_state(struct pdev *b, char *buf, size_t len)
+{
+	if (model_config(b))
+		snprintf(buf, len, "config unreadable: %s", b->cfg_why);
+	else if (!b->caps.acs)
+		snprintf(buf, len, "no ACS capability");
+	else
+		snprintf(buf, len, "ACS cap 0x%04x ctl 0x%04x", cfg_word(b->cfg, b->caps.acs + PCI_ACS_CAP),
+			 cfg_word(b->cfg, b->caps.acs + PCI_ACS_CTRL));
+}
+
 static void show_port(FILE *out, struct pdev *b, const char *role, const char *mark)
 {
-	fprintf(out, "    %s  %-22s", b->bdf, role);
-	if (model_config(b)) {
-		fprintf(out, "config unreadable: %s%s\n", b->cfg_why, mark);
-		return;
-	}
-	if (!b->caps.acs) {
-		fprintf(out, "no ACS capability%s\n", mark);
-		return;
-	}
-	fprintf(out, "ACS cap 0x%04x ctl 0x%04x%s\n", cfg_word(b->cfg, b->caps.acs + PCI_ACS_CAP),
-		cfg_word(b->cfg, b->caps.acs + PCI_ACS_CTRL), mark);
+	char acs[192];
+
+	show_acs_state(b, acs, sizeof(acs));
+	fprintf(out, "    %s  %-22s%s%s\n", b->bdf, role, acs, mark);
+}
+
+const char *show_group_type(const struct pdev *d, char *type, size_t len)
+{
+	char path[96];
+
+	snprintf(type, len, "unknown");
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", d->group);
+	sysroot_read_line(path, type, len);
+	return type;
 }
 
 static void show_group(FILE *out, const struct pdev *d)
 {
-	char path[96], type[32] = "unknown";
+	char type[32];
 
 	if (d->group < 0) {
 		fprintf(out, "  group: none (no IOMMU)\n");
 		return;
 	}
-	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/type", d->group);
-	sysroot_read_line(path, type, sizeof(type));
-	fprintf(out, "  group %d (%s)\n", d->group, type);
+	fprintf(out, "  group %d (%s)\n", d->group, show_group_type(d, type, sizeof(type)));
+}
+
+void show_ats_state(struct pdev *d, char *buf, size_t len)
+{
+	uint16_t ctl;
+
+	if (model_config(d)) {
+		snprintf(buf, len, "config unreadable: %s", d->cfg_why);
+		return;
+	}
+	if (!d->caps.ats) {
+		snprintf(buf, len, "no capability");
+		return;
+	}
+	ctl = cfg_word(d->cfg, d->caps.ats + PCI_ATS_CTRL);
+	snprintf(buf, len, "ctl 0x%04x (%s)", ctl, ctl & PCI_ATS_CTRL_ENABLE ? "enabled" : "disabled");
 }
 
 static void show_ats(FILE *out, struct pdev *d)
 {
-	if (model_config(d)) {
-		fprintf(out, "  ATS: config unreadable: %s\n", d->cfg_why);
-		return;
-	}
-	if (!d->caps.ats) {
-		fprintf(out, "  ATS: no capability\n");
-		return;
-	}
-	fprintf(out, "  ATS: ctl 0x%04x (%s)\n", cfg_word(d->cfg, d->caps.ats + PCI_ATS_CTRL),
-		cfg_word(d->cfg, d->caps.ats + PCI_ATS_CTRL) & PCI_ATS_CTRL_ENABLE ? "enabled"
-										   : "disabled");
+	char ats[192];
+
+	show_ats_state(d, ats, sizeof(ats));
+	fprintf(out, "  ATS: %s\n", ats);
+}
+
+const char *show_driver(const struct model *m, const struct pdev *d)
+{
+	return d->driver[0] ? d->driver : !m->src->live ? "unknown" : "none";
+}
+
+const char *show_override(const struct model *m, const struct pdev *d)
+{
+	return d->override[0] ? d->override : !m->src->live ? "unknown" : "none";
 }
 
 /* "on", "off" or "unknown": ARI Forwarding Enable in @port's Device Control 2. */
@@ -123,7 +154,7 @@ static void show_card(FILE *out, struct model *m, struct pdev *d)
 		fprintf(out, "    %s  %04x:%04x class %04x  %-9s  driver %s\n", o->bdf, o->vendor,
 			o->device, (unsigned int)o->class,
 			o->matched ? "matched" : o->companion ? "companion" : "foreign",
-			o->driver[0] ? o->driver : !m->src->live ? "unknown" : "none");
+			show_driver(m, o));
 	}
 }
 
@@ -133,8 +164,7 @@ static void show_one(FILE *out, struct model *m, struct pdev *d, const struct re
 
 	fprintf(out, "%s  %04x:%04x class %04x  %s  driver %s  override %s%s\n", d->bdf, d->vendor,
 		d->device, (unsigned int)d->class, d->matched ? "matched" : "companion",
-		d->driver[0] ? d->driver : !m->src->live ? "unknown" : "none",
-		d->override[0] ? d->override : !m->src->live ? "unknown" : "none",
+		show_driver(m, d), show_override(m, d),
 		show_marks(r, d->bdf, "", mark, sizeof(mark)));
 	if (!m->src->live)
 		fprintf(out, "  group: unknown (not in an lspci dump)\n");

@@ -19,6 +19,7 @@
 
 #include <pci/header.h>
 
+#include "platform.h"
 #include "policy.h"
 
 #define LINE_MAX_LEN 1024
@@ -357,6 +358,23 @@ static int host_driver_one(struct policy *p, const char *w, char *why, size_t wl
 	return 0;
 }
 
+static int taint_one(struct policy *p, const char *w, char *why, size_t wlen)
+{
+	const struct taint_flag *t = platform_taint_find(w);
+
+	if (!t) {
+		snprintf(why, wlen,
+			 "forbid_taint: '%s' is no kernel taint flag (a letter such as O E P, or a name such as oot_module)",
+			 w);
+		return -EINVAL;
+	}
+	for (int i = 0; i < p->nforbid_taint; i++)
+		if (p->forbid_taint[i] == t->bit)
+			return 0;
+	p->forbid_taint[p->nforbid_taint++] = (uint8_t)t->bit;
+	return 0;
+}
+
 /* A list key: reset its count (the field at k->off), then parse each word. */
 static int parse_list(struct policy *p, const struct key *k, char *v, char *why, size_t wl)
 {
@@ -432,6 +450,11 @@ static void host_driver_show(FILE *out, const struct policy *p, int i)
 	fputs(p->host_drivers[i], out);
 }
 
+static void taint_show(FILE *out, const struct policy *p, int i)
+{
+	fputc(platform_taint_bit(p->forbid_taint[i])->letter, out);
+}
+
 #define OFF(field) offsetof(struct policy, field)
 
 static const struct key keys[] = {
@@ -461,6 +484,10 @@ static const struct key keys[] = {
 	{ "binding", "require_blacklisted", parse_bool, OFF(require_blacklisted), NULL, NULL },
 	{ "nvlink", "forbid_nvswitch", parse_bool, OFF(forbid_nvswitch), NULL, NULL },
 	{ "baseline", "file", parse_path, OFF(baseline_file), NULL, NULL },
+	{ "platform", "require_lockdown", parse_enum, OFF(require_lockdown), platform_lockdown_words, NULL },
+	{ "platform", "require_secureboot", parse_bool, OFF(require_secureboot), NULL, NULL },
+	{ "platform", "require_dma_protection", parse_bool, OFF(require_dma_protection), NULL, NULL },
+	{ "platform", "forbid_taint", parse_list, OFF(nforbid_taint), NULL, taint_one },
 	{ "tpm", "measure", parse_enum, OFF(tpm_measure), measure_words, NULL },
 	{ "tpm", "pcr", parse_pcr, OFF(tpm_pcr), NULL, NULL },
 	{ "tpm", "allow_systemd_pcr", parse_bool, OFF(tpm_allow_systemd_pcr), NULL, NULL },
@@ -837,7 +864,7 @@ static const struct {
 } list_shows[] = {
 	{ match_one, match_show },     { bdf_one, bdf_show },
 	{ class_one, class_show },     { forbid_one, forbid_show },
-	{ host_driver_one, host_driver_show },
+	{ host_driver_one, host_driver_show }, { taint_one, taint_show },
 };
 
 static void list_print(FILE *out, const struct policy *p, const struct key *k)

@@ -90,6 +90,13 @@ struct policy {
 
 	char baseline_file[POLICY_PATH_LEN];
 
+	/* [platform]: each switch is off at 0 (checks.c's ON()) */
+	int require_lockdown;	     /* platform_lockdown_rank(): 0 none (off) */
+	bool require_secureboot;
+	bool require_dma_protection;
+	int nforbid_taint;	     /* 0: off */
+	uint8_t forbid_taint[POLICY_MAX_LIST]; /* taint bit numbers (platform.h) */
+
 	enum tpm_measure tpm_measure;
 	int tpm_pcr;		/* 8, or 9 and 11-15 with tpm_allow_systemd_pcr */
 	bool tpm_allow_systemd_pcr;

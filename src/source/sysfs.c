@@ -27,6 +27,7 @@
 #include "devs.h"
 #include "modload.h"
 #include "pcidev.h"
+#include "posture.h"
 #include "source.h"
 #include "sysroot.h"
 
@@ -447,6 +448,7 @@ static void sysfs_state(struct model *m, const struct policy *p)
 {
 	if (p->require_irq_remapping && !m->cmdline_err)
 		irq_chips(&m->irq);
+	posture_read(&m->plat, p);
 	host_modules(m, p);
 	for (int i = 0; i < m->ndevs; i++) {
 		struct pdev *d = &m->devs[i];

@@ -150,6 +150,22 @@ def shape(cfg, hostile):
     return (len(cfg), hostile, tuple(chains))
 
 
+def platform_inputs():
+    """fuzz_platform: a selector byte (0 DMAR, 1 IVRS), then the table; and
+    the efivarfs and tainted texts after a selector byte."""
+    def table(sig, body, length=None):
+        n = 36 + len(body) if length is None else length
+        return sig + n.to_bytes(4, "little") + bytes(28) + body
+    return [
+        b"\x00" + table(b"DMAR", bytes([0x2d, 0x05]) + bytes(10)),
+        b"\x00" + table(b"DMAR", bytes([0x2d, 0x01]) + bytes(10) + bytes(16)),
+        b"\x00" + table(b"DMAR", bytes([0x2d, 0x05]) + bytes(10), 200),
+        b"\x01" + table(b"IVRS", (0x00203043).to_bytes(4, "little") + bytes(8)),
+        b"\x00\x06\x00\x00\x00\x01",
+        b"\x0012288\n",
+    ]
+
+
 def put(d, data):
     d.mkdir(parents=True, exist_ok=True)
     if isinstance(data, str):
@@ -191,7 +207,10 @@ def main(argv):
         put(out / "measlog", log)
     for text in guard_states():
         put(out / "guardstate", text)
-    for t in ("caps", "policy", "cmdline", "tpm2", "measlog", "guardstate"):
+    for data in platform_inputs():
+        put(out / "platform", data)
+    for t in ("caps", "policy", "cmdline", "tpm2", "measlog", "guardstate",
+              "platform"):
         files = list((out / t).iterdir())
         print("%s: %d files, %d bytes" % (t, len(files),
                                           sum(p.stat().st_size for p in files)))

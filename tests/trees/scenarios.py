@@ -274,11 +274,12 @@ def rm(rel):
 
 
 def put(rel, text):
-    """A post hook writing @text to a path of the built tree."""
+    """A post hook writing @text (str, or bytes as they are) to a path of
+    the built tree."""
     def hook(root):
         p = Path(root) / rel
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text)
+        p.write_bytes(text if isinstance(text, bytes) else text.encode())
     return hook
 
 
@@ -930,4 +931,91 @@ SCENARIOS += [
     S("sriov_vf_protected_pf_unbound_pass", lambda: sriov_card(None),
       policy=SRIOV_POLICY, protected=["0000:02:00.0"],
       desc="the same card with the PF unbound"),
+]
+
+
+# ---- Issue 15: platform posture (platform.*), each switched on by its policy key
+EFI_GUID = "8be4df61-93ca-11d2-aa0d-e39d2f8b6a8c"
+LOCKDOWN = "sys/kernel/security/lockdown"
+
+
+def efivar(name, value):
+    """efivarfs's file of a one-byte UEFI global variable: attributes
+    (NV|BS|RT = 0x06, little endian u32), then the value."""
+    return put("sys/firmware/efi/efivars/%s-%s" % (name, EFI_GUID),
+                     bytes([0x06, 0, 0, 0, value]))
+
+
+def acpi_table(sig, body, length=None):
+    """ACPI table @sig: the 36-byte header (its length field @length, the
+    real length by default), then the 12 bytes @body."""
+    n = 36 + len(body) if length is None else length
+    hdr = sig.encode() + n.to_bytes(4, "little") + bytes([1, 0]) + \
+        b"GPUGTE" + b"GPUGATE " + bytes(4) + b"TEST" + bytes(4)
+    return put("sys/firmware/acpi/tables/" + sig, hdr + body)
+
+
+def dmar(flags, length=None):
+    """DMAR: host address width 46 (0x2d), @flags, 10 reserved bytes."""
+    return acpi_table("DMAR", bytes([0x2d, flags]) + bytes(10), length)
+
+
+def ivrs(ivinfo):
+    """IVRS: the 32-bit IVinfo, 8 reserved bytes."""
+    return acpi_table("IVRS", ivinfo.to_bytes(4, "little") + bytes(8))
+
+
+P_LOCK = "[platform]\nrequire_lockdown = integrity\n"
+P_SB = "[platform]\nrequire_secureboot = yes\n"
+P_DMA = "[platform]\nrequire_dma_protection = yes\n"
+P_TAINT = "[platform]\nforbid_taint = O E\n"
+SB_ON = [efivar("SecureBoot", 1), efivar("SetupMode", 0)]
+
+SCENARIOS += [
+    S("platform_lockdown_pass",
+      lambda: base(post=[put(LOCKDOWN, "none integrity [confidentiality]\n")]),
+      policy=P_LOCK, desc="confidentiality is at least integrity"),
+    S("platform_lockdown_below_fails",
+      lambda: base(post=[put(LOCKDOWN, "[none] integrity confidentiality\n")]),
+      policy=P_LOCK, exit=1, fails={"platform.lockdown"}),
+    S("platform_lockdown_absent_unknown", lambda: base(), policy=P_LOCK,
+      exit=3, fails={"platform.lockdown"},
+      desc="no securityfs lockdown file in the tree: undetermined"),
+    S("platform_secureboot_pass", lambda: base(post=SB_ON), policy=P_SB),
+    S("platform_secureboot_disabled_fails",
+      lambda: base(post=[efivar("SecureBoot", 0), efivar("SetupMode", 0)]),
+      policy=P_SB, exit=1, fails={"platform.secureboot"}),
+    S("platform_secureboot_setup_mode_fails",
+      lambda: base(post=[efivar("SecureBoot", 1), efivar("SetupMode", 1)]),
+      policy=P_SB, exit=1, fails={"platform.secureboot"}),
+    S("platform_secureboot_legacy_bios_unknown", lambda: base(), policy=P_SB,
+      exit=3, fails={"platform.secureboot"},
+      desc="no /sys/firmware/efi: legacy BIOS, never a pass"),
+    S("platform_secureboot_bad_variable_unknown",
+      lambda: base(post=[put("sys/firmware/efi/efivars/SecureBoot-"
+                                   + EFI_GUID, b"\x06\x00\x00")]),
+      policy=P_SB, exit=3, fails={"platform.secureboot"}),
+    S("platform_dma_protection_dmar_pass", lambda: base(post=[dmar(0x05)]),
+      policy=P_DMA, desc="DMAR flags INTR_REMAP | DMA_CTRL_PLATFORM_OPT_IN"),
+    S("platform_dma_protection_dmar_clear_fails",
+      lambda: base(post=[dmar(0x01)]), policy=P_DMA, exit=1,
+      fails={"platform.dma_protection"}),
+    S("platform_dma_protection_ivrs_pass",
+      lambda: amd_base(post=[ivrs(0x00203043)]), policy=P_DMA,
+      desc="AMD: IVinfo bit 1 (DMA remap support)"),
+    S("platform_dma_protection_ivrs_clear_fails",
+      lambda: amd_base(post=[ivrs(0x00203041)]), policy=P_DMA, exit=1,
+      fails={"platform.dma_protection"}),
+    S("platform_dma_protection_truncated_unknown",
+      lambda: base(post=[dmar(0x05, length=200)]), policy=P_DMA, exit=3,
+      fails={"platform.dma_protection"},
+      desc="the header says 200 bytes, the file has 48"),
+    S("platform_dma_protection_absent_unknown", lambda: base(),
+      policy=P_DMA, exit=3, fails={"platform.dma_protection"}),
+    S("platform_taint_pass", lambda: base(tainted=1 | 1 << 9), policy=P_TAINT,
+      desc="P and W are not forbidden"),
+    S("platform_taint_oot_fails", lambda: base(tainted=1 << 12 | 1 << 13),
+      policy=P_TAINT, exit=1, fails={"platform.taint"}),
+    S("platform_taint_absent_unknown", lambda: base(tainted=None),
+      policy=P_TAINT, exit=3, fails={"platform.taint"}),
 ]

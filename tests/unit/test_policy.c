@@ -83,6 +83,40 @@ static void tpm_keys_parse_and_print(void **state)
 	assert_int_equal(p.tpm_timeout_ms, 60000);
 }
 
+/* [platform]: every switch off by default; taint flags by letter or name, printed as letters. */
+static void platform_keys_parse_and_print(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_int_equal(parse(""), 0);
+	assert_int_equal(p.require_lockdown, 0);
+	assert_false(p.require_secureboot);
+	assert_false(p.require_dma_protection);
+	assert_int_equal(p.nforbid_taint, 0);
+	assert_int_equal(parse("[platform]\nrequire_lockdown = confidentiality\n"
+			       "require_secureboot = yes\nrequire_dma_protection = yes\n"
+			       "forbid_taint = O unsigned_module P O\n"),
+			 0);
+	assert_int_equal(p.require_lockdown, 2);
+	assert_true(p.require_secureboot && p.require_dma_protection);
+	assert_int_equal(p.nforbid_taint, 3);
+	assert_int_equal(p.forbid_taint[0], 12);
+	assert_int_equal(p.forbid_taint[1], 13);
+	assert_int_equal(p.forbid_taint[2], 0);
+	assert_int_equal(policy_print(f, &p, "platform.require_lockdown"), 0);
+	assert_int_equal(policy_print(f, &p, "platform.forbid_taint"), 0);
+	fclose(f);
+	assert_string_equal(buf, "platform.require_lockdown=confidentiality\nplatform.forbid_taint=O E P\n");
+	free(buf);
+	assert_int_equal(parse("[platform]\nrequire_lockdown = full\n"), -EINVAL);
+	assert_int_equal(parse("[platform]\nforbid_taint = O Q\n"), -EINVAL);
+	assert_non_null(strstr(err, "'Q' is no kernel taint flag"));
+	assert_int_equal(parse("[platform]\nforbid_taint = o\n"), -EINVAL);
+}
+
 /* Each PCR gpugate must not extend is refused with who owns it. */
 static void tpm_pcr_refusals_say_why(void **state)
 {
@@ -404,6 +438,7 @@ int main(void)
 		cmocka_unit_test(missing_file_is_enoent),
 		cmocka_unit_test(acs_names_format),
 		cmocka_unit_test(tpm_keys_parse_and_print),
+		cmocka_unit_test(platform_keys_parse_and_print),
 		cmocka_unit_test(tpm_pcr_refusals_say_why),
 	};
 

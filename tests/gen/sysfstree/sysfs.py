@@ -362,6 +362,8 @@ def write_proc(t, host):
     if host.bootconfig is not None:
         t.write("proc/bootconfig", host.bootconfig, 0o444)
     t.write("proc/sys/kernel/osrelease", host.osrelease + "\n", 0o444)
+    if host.tainted is not None:
+        t.write("proc/sys/kernel/tainted", "%d\n" % host.tainted, 0o444)
     t.write("proc/interrupts", interrupts(host), 0o444)
 
 

@@ -236,13 +236,14 @@ class Host:
     bootconfig: text of /proc/bootconfig ("" by default: a kernel built
     with bootconfig, none given; None: no file).
     modindex: build lib/modules/KVER with depmod.  gtype: default group type.
+    tainted: /proc/sys/kernel/tainted (the taint bit mask; None: no file).
     post: callables(root) run after writing (to break the tree on purpose).
     """
 
     def __init__(self, rcs, *, iommu="intel", ir=True, cmdline="",
                  modules=(), params=None, modprobe_d=None, modindex=True,
                  gtype="DMA", ncpus=8, post=(), raw_cmdline=None,
-                 osrelease=KVER, bootconfig=""):
+                 osrelease=KVER, bootconfig="", tainted=0):
         self.rcs = list(rcs)
         self.iommu, self.ir = iommu, ir
         self.cmdline = cmdline
@@ -259,6 +260,7 @@ class Host:
         self.ncpus = ncpus
         self.post = list(post)
         self.osrelease = osrelease
+        self.tainted = tainted
 
     def functions(self):
         for rc in self.rcs:
