@@ -58,6 +58,8 @@
 #   tpmsystemd the systemd image with tpm.conf and labtpm
 #   guard      qemu/policies/guard.conf: poweroff.conf without the
 #              pci=noats requirement (guard-ats boots without it)
+#   lockreq    qemu/policies/lockdown-required.conf: poweroff.conf with
+#              [platform] require_lockdown = integrity
 #   root-udev  not an initramfs: root-udev.ext4, the guard scenarios' root
 #              disk (systemd-udevd with the installed rules, guard-init.sh)
 #   itpoweroff, itnobinary, itlate, itdrift, itklibc, itklibcnobin, itemergency, ittpm
@@ -76,7 +78,7 @@ set -euo pipefail
 . "$QEMU_DIR/itools.sh"
 
 VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary compressed unsigned truncated busybox takebaseline baseline hostonly systemd systemdnobin
-	tpm tpmtimeout tpmaudit tpmsystemd guard
+	tpm tpmtimeout tpmaudit tpmsystemd guard lockreq
 	"${ITOOLS_VARIANTS[@]}")
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
@@ -98,6 +100,7 @@ policy_of() {
 	tpmaudit) echo "$QEMU_DIR/policies/tpm-audit.conf" ;;
 	protectnic) echo "$QEMU_DIR/policies/protect-nic.conf" ;;
 	guard) echo "$QEMU_DIR/policies/guard.conf" ;;
+	lockreq) echo "$QEMU_DIR/policies/lockdown-required.conf" ;;
 	it*) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	*) die "unknown image variant '$1' (${VARIANTS[*]})" ;;
 	esac

@@ -58,9 +58,12 @@ enum verdict run_check(const struct run_opts *o)
 
 enum verdict run_enforce(const struct run_opts *o)
 {
-	struct run *x = run_new(o->policy, "enforce");
+	struct run *x;
 	enum verdict v;
 
+	/* Before the scan: the level is read once, and platform.lockdown reads it there. */
+	lockdown_read(!o->dry_run);
+	x = run_new(o->policy, "enforce");
 	if (x)
 		x = run_enforce_on(o, x, "enforce", 0);
 	v = run_finish(o, x);
@@ -252,16 +255,18 @@ static void gate_measure(const struct run_opts *o, struct run *x)
 
 enum verdict run_gate(const struct run_opts *o, bool *boot_goes_on)
 {
-	struct run *x = run_new(o->policy, "gate");
+	struct run *x;
 	enum override ovr;
 	enum verdict v;
 
 	*boot_goes_on = false;
+	/* In an initramfs only the gate may mount securityfs for the level;
+	 * an unreadable level fails enforce (lockdown_known()). The level is
+	 * read once: before the scan, whose platform.lockdown reads it too. */
+	lockdown_read(!o->dry_run && machine_may_act());
+	x = run_new(o->policy, "gate");
 	if (!x)
 		return VERDICT_ERROR;
-	/* In an initramfs only the gate may mount securityfs for the level;
-	 * an unreadable level fails enforce (lockdown_known()). */
-	lockdown_read(!o->dry_run && machine_may_act());
 	ovr = cmdline_override(x, o->policy);
 	if (gate_acts(o, ovr))
 		x = run_enforce_on(o, x, "gate", 0);
