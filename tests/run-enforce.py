@@ -37,6 +37,8 @@ Nothing else may change. Tests:
                           bits change
   enforce_nostick_*       a write that does not read back (gpugate-fault,
                           GPUGATE_FAULT_NOSTICK=1): exit 3, action error
+  enforce_override_nostick  driver_override reading back other than what
+                          was written: exit 3, action error
   lockdown_*              config writes refused with EPERM
                           (GPUGATE_FAULT_REFUSE=1) on a tree whose
                           securityfs says integrity (or none): the report's
@@ -646,6 +648,37 @@ def test_nostick(ctx, sc, what):
         if grc != 3 or not re.search(r"GATE FAILED action \S+ %s" % what,
                                      con):
             probs.append("gate exit %d, console %r" % (grc, con[-200:]))
+        return name, probs
+    finally:
+        ctx.done(root)
+
+
+def test_override_nostick(ctx, sc):
+    """driver_override that does not read back what was written: the file
+    holds a longer value, and a write at offset 0 (sysfs semantics, no
+    truncation) leaves its tail. exit 3, a failed driver_override action."""
+    name = "enforce_override_nostick"
+    old = "host-driver-override-long"
+
+    def tweak(root):
+        (root / "sys/bus/pci/devices/0000:01:00.0/driver_override"
+         ).write_text(old + "\n")
+    root, pol = ctx.tree(sc, tweak=tweak)
+    try:
+        rc, out, err = ctx.gg(root, pol, "-f", "json", "enforce")
+        rep, e = parse_json(out)
+        if rep is None:
+            return name, [e, err[-200:]]
+        probs = []
+        if rc != 3:
+            probs.append("exit %d, expected 3" % rc)
+        bad = [a for a in real_actions(rep)
+               if a.get("what") == "driver_override" and not a.get("ok")]
+        if len(bad) != 1 or "after writing" not in bad[0].get("error", ""):
+            probs.append("no failed driver_override read-back: %r"
+                         % real_actions(rep))
+        if rep.get("result") != "error":
+            probs.append("result %r, expected error" % rep.get("result"))
         return name, probs
     finally:
         ctx.done(root)
@@ -1478,6 +1511,8 @@ def main():
                                   by["no_blacklist_alias_resolves_nouveau"])]))
     jobs.append((["enforce_nostick_gpu_ats_enabled"], lambda: [test_nostick(
         ctx, by["gpu_ats_enabled"], "write ats ctrl")]))
+    jobs.append((["enforce_override_nostick"], lambda: [
+        test_override_nostick(ctx, by["intel_single_gpu_pass"])]))
     jobs.append((["enforce_nostick_rp_acs_ctl_001d"], lambda: [test_nostick(
         ctx, by["rp_acs_ctl_001d"], "write acs ctrl")]))
     for level, release, sc, what in (

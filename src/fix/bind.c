@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * bind.c - the binding fix: every protected function gets driver_override
- * set to the policy's driver, is unbound from its current driver and probed
- * again through drivers_probe, and its driver link is read back. A function
+ * set to the policy's driver (read back), is unbound from its current driver
+ * and probed again through drivers_probe, and its driver link is read back. A function
  * whose driver link or driver_override could not be read is left alone
  * (access.config already failed).
  */
@@ -18,7 +18,8 @@ static int bind_one(const struct write_ctx *w, struct pdev *d, const char *want)
 	if (d->driver_err || d->override_err)
 		return 0; /* binding unknown: access.config failed, act on nothing */
 	if (strcmp(d->override, want))
-		rc = write_attr(w, d, "driver_override", want, d->override[0] ? d->override : "(null)");
+		rc = write_attr_back(w, d, "driver_override", want,
+				     d->override[0] ? d->override : "(null)");
 	if (rc || !strcmp(d->driver, want))
 		return rc;
 	if (d->driver[0])
