@@ -141,6 +141,6 @@ void check_access_config(struct ctx *c);
 void check_access_failed(struct ctx *c, const char *why);
 
 /* gate.c: gate.boot, over m->boot (`check` only; not in the table) */
-void check_gate_boot(struct ctx *c, struct pdev *d);
+void check_gate_boot(struct ctx *c);
 
 #endif

@@ -34,13 +34,12 @@ static void boot_judge(struct ctx *c, struct finding *f)
 			    c->p->report);
 }
 
-void check_gate_boot(struct ctx *c, struct pdev *unused)
+void check_gate_boot(struct ctx *c)
 {
 	const struct boot_report *b = &c->m->boot;
 	const char *root = b->root ? b->root : "";
 	struct finding *f;
 
-	(void)unused;
 	f = check_add(c, "gate.boot", NULL, NULL, ST_WARN);
 	if (!b->read) {
 		finding_unknown(f, "the boot report was not read");

@@ -38,7 +38,7 @@ static void check_boot_report(struct run *x, const struct policy *p)
 	if (x->failed || (x->m.src && !x->m.src->live))
 		return;
 	model_read_boot_report(&x->m, p->report);
-	check_gate_boot(&x->c, NULL);
+	check_gate_boot(&x->c);
 	checks_sort(&x->c);
 }
 

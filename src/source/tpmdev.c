@@ -39,6 +39,7 @@
 #include "sysroot.h"
 #include "tpm2.h"
 #include "tpmdev.h"
+#include "tpmevent.h"
 #include "why.h"
 
 #define HEADER_SIZE 10
@@ -431,12 +432,6 @@ int tpmdev_pcr_read(struct tpmdev *t, unsigned int pcr, uint8_t value[32], int t
 	return command(t, cmd, (size_t)n, pcr, value, timeout_ms, why, whylen);
 }
 
-static void hex(char out[65], const uint8_t v[32])
-{
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", v[i]);
-}
-
 int tpmdev_extend(struct tpmdev *t, unsigned int pcr, const uint8_t digest[32], uint8_t after[32],
 		  int timeout_ms, char *why, size_t whylen)
 {
@@ -462,8 +457,8 @@ int tpmdev_extend(struct tpmdev *t, unsigned int pcr, const uint8_t digest[32], 
 	measlog_fold(want, digest);
 	if (!memcmp(after, want, 32))
 		return 0;
-	hex(got_hex, after);
-	hex(want_hex, want);
+	tpmev_hex(after, got_hex);
+	tpmev_hex(want, want_hex);
 	return why_fail(why, whylen, -EIO,
 			"PCR %u reads %s after the extend, not SHA-256(before || digest) = %s", pcr,
 			got_hex, want_hex);

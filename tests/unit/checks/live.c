@@ -98,6 +98,6 @@ void fx_boot_report(struct fx *x, const char *line, int err)
 void fx_run_check(struct fx *x)
 {
 	fx_run(x);
-	check_gate_boot(&x->c, NULL);
+	check_gate_boot(&x->c);
 	checks_sort(&x->c);
 }
