@@ -157,7 +157,7 @@ $(CHECK_IDS): tests/lib/check-ids.c $(filter-out $(MAIN_OBJ),$(OBJS)) $(DEPLIBS)
 # compiler: they link only the parser sources, not libpci or libkmod.
 HOSTCC     ?= gcc
 UNIT_DIR   := $(BUILD)/unit
-UNIT_TESTS := cmdline policy caps kparam tpm2 bootreport measlog tpmevent guardstate platform
+UNIT_TESTS := cmdline policy caps kparam acsx tpm2 bootreport measlog tpmevent guardstate platform
 UNIT_BINS  := $(addprefix $(UNIT_DIR)/test_,$(UNIT_TESTS))
 UNIT_FLAGS := $(CSTD) -g -O1 $(WARNFLAGS) $(LAYER_INC) -I$(DEPS)/include
 # Libraries a parser needs beyond libc, for its unit test and fuzz target:
@@ -169,8 +169,10 @@ PARSE_LIBS_measlog := $(DEPS)/lib/libmd.a
 PARSE_LIBS_tpmevent := src/parse/measlog.c $(DEPS)/lib/libmd.a
 # guardstate.c reads and writes guardev.c's kind and outcome names.
 PARSE_LIBS_guardstate := src/parse/guardev.c
-# policy.c takes [platform] forbid_taint's flags and lockdown levels from platform.c.
-PARSE_LIBS_policy := src/parse/platform.c
+# policy.c takes [platform] forbid_taint's flags and lockdown levels from platform.c,
+# [acs] require_enhanced's control names from acsx.c; both name bits with flags.c.
+PARSE_LIBS_policy := src/parse/platform.c src/parse/acsx.c src/parse/flags.c
+PARSE_LIBS_acsx := src/parse/flags.c
 
 $(UNIT_DIR)/test_%: tests/unit/test_%.c src/parse/%.c src/parse/%.h $(STAMP)
 	@mkdir -p $(UNIT_DIR)

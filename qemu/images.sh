@@ -60,6 +60,12 @@
 #              pci=noats requirement (guard-ats boots without it)
 #   lockreq    qemu/policies/lockdown-required.conf: poweroff.conf with
 #              [platform] require_lockdown = integrity
+#   barreq     qemu/policies/bars-required.conf: poweroff.conf that also
+#              protects pci-testdev (1b36:0005) and sets [devices]
+#              require_bars = yes
+#   postreq    qemu/policies/posture-required.conf: poweroff.conf with
+#              [platform] require_dma_protection, require_secureboot and
+#              forbid_taint
 #   root-udev  not an initramfs: root-udev.ext4, the guard scenarios' root
 #              disk (systemd-udevd with the installed rules, guard-init.sh)
 #   itpoweroff, itnobinary, itlate, itdrift, itklibc, itklibcnobin, itemergency, ittpm
@@ -78,7 +84,7 @@ set -euo pipefail
 . "$QEMU_DIR/itools.sh"
 
 VARIANTS=(poweroff halt audit auditmode auditcrash reboot emergency protectnic drift nobinary compressed unsigned truncated busybox takebaseline baseline hostonly systemd systemdnobin
-	tpm tpmtimeout tpmaudit tpmsystemd guard lockreq
+	tpm tpmtimeout tpmaudit tpmsystemd guard lockreq barreq postreq
 	"${ITOOLS_VARIANTS[@]}")
 
 # Kept lean (QEMU-FINDINGS §7): the modules a root on virtio-blk needs,
@@ -101,6 +107,8 @@ policy_of() {
 	protectnic) echo "$QEMU_DIR/policies/protect-nic.conf" ;;
 	guard) echo "$QEMU_DIR/policies/guard.conf" ;;
 	lockreq) echo "$QEMU_DIR/policies/lockdown-required.conf" ;;
+	barreq) echo "$QEMU_DIR/policies/bars-required.conf" ;;
+	postreq) echo "$QEMU_DIR/policies/posture-required.conf" ;;
 	it*) echo "$QEMU_DIR/policies/poweroff.conf" ;;
 	*) die "unknown image variant '$1' (${VARIANTS[*]})" ;;
 	esac

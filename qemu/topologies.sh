@@ -84,3 +84,18 @@ topo_rom_a_nic() {
 		-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x12 \
 		-device e1000e,bus=rp3
 }
+
+# topo_basic plus a pci-testdev (1b36:0005, class 00ff, conventional PCI)
+# on a third root port whose 64-bit prefetchable BAR 2 is 1 TiB
+# (membar=1T): beyond the guest's 40 physical address bits (-cpu qemu64),
+# so SeaBIOS's address for it is outside what the kernel may use ("host
+# bridge window ... ignored, not CPU addressable"), and the kernel finds no
+# room for it either ("BAR 2 [mem size 0x10000000000 64bit pref]: can't
+# assign; no space", then "failed to assign"). Both kernels then show
+# BAR 2's line of `resource` as 0 0 0 (qemu/README.md).
+topo_bar_unassigned() {
+	topo_basic
+	printf '%s\n' \
+		-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,addr=0x12 \
+		-device pci-testdev,bus=rp3,membar=1T
+}

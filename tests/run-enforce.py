@@ -12,7 +12,12 @@ new bytes are computed here from the old ones:
 
   ACS Control (ACS cap + 6)   |= require & cap, &= ~forbid (foreign
                               functions: RR CR EC DT only), on every port of
-                              a failed acs.* finding that has an ACS cap
+                              a failed acs.path/acs.peers finding that has
+                              an ACS cap; in the same write, on every port
+                              of a failed acs.enhanced finding, IB and URR
+                              set and a Memory Target Access field to
+                              redirect (10), for the required controls
+                              that apply there
   ATS Control (ATS cap + 6)   &= ~0x8000 (STU kept)    } on every protected
   PRI Control (PRI cap + 4)   &= ~0x0001               } function that has
   PASID Control (cap + 6)     &= ~0x0001               } the capability
@@ -22,7 +27,8 @@ new bytes are computed here from the old ones:
 Nothing else may change. Tests:
 
   enforce_fixes_*         every scenario whose failing checks are among
-  enforce_noop_*          acs.path acs.peers ats.disabled cmdline.noats
+  enforce_noop_*          acs.path acs.peers acs.enhanced ats.disabled
+                          cmdline.noats
                           (cmdline.noats: with require_noats = no), and
                           the variants below: exit status, JSON actions
                           (before/after), "fixed" findings, exact byte
@@ -90,7 +96,8 @@ import report_schema  # noqa: E402  (every report is validated)
 
 TIMEOUT = 120
 DRIVER = "vfio-pci"
-FIXABLE_IDS = {"acs.path", "acs.peers", "ats.disabled", "cmdline.noats"}
+FIXABLE_IDS = {"acs.path", "acs.peers", "acs.enhanced", "ats.disabled",
+               "cmdline.noats"}
 
 # PCIe register layout (<pci/header.h>)
 ECAP_ACS, ECAP_ATS, ECAP_PRI, ECAP_PASID = 0x000d, 0x000f, 0x0013, 0x001b
@@ -104,6 +111,12 @@ ACS_NAMES = {"SV": SV, "TB": TB, "RR": RR, "CR": CR, "UF": UF, "EC": EC,
 MFD_BITS = RR | CR | EC | DT            # acs.c ACS_MFD_BITS
 PT_ROOT_PORT, PT_DOWNSTREAM = 4, 6
 MANDATORY = {PT_DOWNSTREAM: SV | TB | RR | CR | UF, PT_ROOT_PORT: SV | TB}
+# ACS Enhanced (src/parse/acsx.h): capability bit 7; control IB bit 7,
+# DSP/USP Memory Target Access fields at 9:8 and 11:10, URR bit 12.
+ACS_ENH, ACSX_IB, ACSX_URR = 0x0080, 0x0080, 0x1000
+ACSX_FIELD = {"DSP": 8, "USP": 10}
+ACSX_APPLIES = {PT_ROOT_PORT: {"IB", "DSP"},
+                PT_DOWNSTREAM: {"IB", "DSP", "USP", "URR"}}
 
 T0 = 1577836800                         # mtime of every sweep tree file
 
@@ -145,6 +158,15 @@ def _variants():
         nvme_dsp.acs = (0x087f, 0x0021)
         return h
 
+    def acsx_switch_and_root():
+        """ACS Enhanced on the GPU's DSP (TB missing too, so acs.path and
+        acs.enhanced both write its ACS Control; DSP field reserved 11) and
+        on the root port (IB off; USP and URR do not apply there)."""
+        return sc.switch_host(
+            dsp_gpu=dict(acs=(0x005f | ACS_ENH, 0x001d | 0x0300),
+                         bars=[(0, 1 << 20, "mem32")]),
+            rp_acs=(0x005f | ACS_ENH, 0x001f))
+
     S = sc.Scenario
     return [
         S("enforce_ats_pri_pasid_stu", ats_pri_pasid, exit=1,
@@ -154,6 +176,9 @@ def _variants():
           fails={"acs.path", "acs.peers", "ats.disabled"}),
         S("enforce_hgx_fixable", hgx_fixable, exit=1,
           fails={"acs.path", "acs.peers", "ats.disabled"}),
+        S("enforce_acs_enhanced_switch_and_root", acsx_switch_and_root,
+          exit=1, fails={"acs.path", "acs.enhanced"},
+          policy=sc.ACSX_POLICY),
     ]
 
 
@@ -396,8 +421,8 @@ def plan_enforce(root, rep, policy_text):
                                       noats == "yes"):
             p.unfixable.add((cid, dev, port))
             continue
-        if not cid.startswith("acs."):
-            p.fixable.add((cid, dev, port))
+        if not cid.startswith("acs.") or cid == "acs.enhanced":
+            p.fixable.add((cid, dev, port))     # acs.enhanced: plan_acsx
             continue
         if not port:
             p.unfixable.add((cid, dev, port))
@@ -419,6 +444,7 @@ def plan_enforce(root, rep, policy_text):
         new = (ctl | (r & cap)) & ~fb & 0xffff
         if new != ctl:
             p.reg(root, port, acs + ACS_CTRL, ctl, new, "write acs ctrl")
+    plan_acsx(root, p, rep, policy_text)
     for d in rep.get("devices", []):
         bdf = d["bdf"]
         plan_bind(root, p, bdf)
@@ -432,6 +458,55 @@ def plan_enforce(root, rep, policy_text):
                 old = u16(cfg, caps[cid] + off)
                 p.reg(root, bdf, caps[cid] + off, old, old & ~bit, what)
     return p
+
+
+def mem_bar(cfg):
+    """Does a bridge decode a memory BAR of its own (BAR0/BAR1)?"""
+    return any(v and not v & 1 for v in (u32(cfg, 0x10), u32(cfg, 0x14)))
+
+
+def acsx_unmet(ctl, want):
+    """The ACS Enhanced controls of want that ctl does not meet."""
+    out = set()
+    for c in want:
+        if c in ACSX_FIELD:
+            if (ctl >> ACSX_FIELD[c]) & 3 not in (1, 2):   # blocking, redirect
+                out.add(c)
+        elif not ctl & {"IB": ACSX_IB, "URR": ACSX_URR}[c]:
+            out.add(c)
+    return out
+
+
+def plan_acsx(root, p, rep, policy_text):
+    """Each port of a failed acs.enhanced finding gets IB and URR set and
+    its unmet Memory Target Access fields written to redirect (10), in the
+    same single ACS Control write as the acs.path/acs.peers bits."""
+    want = set(policy_value(policy_text, "acs", "require_enhanced",
+                            "").split())
+    done = set()
+    for cid, dev, port in sorted(failing(rep)):
+        if cid != "acs.enhanced" or not port or port in done:
+            continue
+        done.add(port)
+        rel = "sys/devices/" + dev_rel(root, port) + "/config"
+        cfg = read_cfg(root, port)
+        caps = parse_caps(cfg)
+        off = caps[ECAP_ACS] + ACS_CTRL
+        ctl0 = u16(cfg, off)
+        cur = u16(p.files.get(rel, cfg), off)   # after the ACS bits, if any
+        applies = set(ACSX_APPLIES.get(caps["ptype"], ()))
+        if not mem_bar(cfg):
+            applies.discard("DSP")
+        new = cur
+        for c in acsx_unmet(ctl0, want & applies):
+            if c in ACSX_FIELD:
+                new = new & ~(3 << ACSX_FIELD[c]) | 2 << ACSX_FIELD[c]
+            else:
+                new |= {"IB": ACSX_IB, "URR": ACSX_URR}[c]
+        p.actions = [x for x in p.actions
+                     if x[:2] != (port, "write acs ctrl")]
+        if new != ctl0:
+            p.reg(root, port, off, ctl0, new, "write acs ctrl")
 
 
 def plan_bind(root, p, bdf):
@@ -694,6 +769,11 @@ LOCKDOWN_FIXES = {
     ("6.12.117+deb12-amd64", "write ats ctrl"): "fix: boot with pci=noats",
 }
 
+# a refused ACS write of the ACS Enhanced controls alone names no parameter
+LOCKDOWN_FIX_ENHANCED = ("pci=config_acs= cannot carry the ACS Enhanced "
+                         "controls (its mask is ACS Control bits 0-6): the "
+                         "firmware setup must set them")
+
 
 # the tree's kernel release -> does `gpugate cmdline` keep its note that a
 # list of several pci=config_acs= entries needs 9cf8a952d57b? (mainline 6.15;
@@ -744,14 +824,14 @@ def test_cmdline_config_acs_list_note(ctx, sc):
     return name, probs
 
 
-def test_lockdown(ctx, sc, what, release, level):
+def test_lockdown(ctx, sc, what, release, level, name=None, fix=None):
     """Config writes refused with EPERM (gpugate-fault GPUGATE_FAULT_REFUSE)
     on a tree whose securityfs says LEVEL: the report records the level;
     under integrity the action, the finding still failing and the banner
     name the lockdown and the fix that exists on RELEASE; under none they
     do not claim a lockdown."""
-    name = "lockdown_%s_%s_%s" % (level, release.split("+")[0].split("-")[0],
-                                  what.split()[1])
+    name = name or "lockdown_%s_%s_%s" % (
+        level, release.split("+")[0].split("-")[0], what.split()[1])
 
     def tweak(root):
         (root / "proc/sys/kernel").mkdir(parents=True, exist_ok=True)
@@ -784,7 +864,7 @@ def test_lockdown(ctx, sc, what, release, level):
             if any("lockdown" in x for x in errs):
                 probs.append("lockdown claimed without one: %r" % errs)
             return name, probs
-        fix = LOCKDOWN_FIXES[(release, what)]
+        fix = fix or LOCKDOWN_FIXES[(release, what)]
         if not all(x.startswith(named + fix) for x in errs):
             probs.append("errors %r, expected %r" % (errs, named + fix))
         msgs = [c.get("message", "") for c in rep.get("checks", [])
@@ -1515,6 +1595,14 @@ def main():
         test_override_nostick(ctx, by["intel_single_gpu_pass"])]))
     jobs.append((["enforce_nostick_rp_acs_ctl_001d"], lambda: [test_nostick(
         ctx, by["rp_acs_ctl_001d"], "write acs ctrl")]))
+    jobs.append((["enforce_nostick_acs_enhanced_root_port_no_ib"], lambda: [
+        test_nostick(ctx, by["acs_enhanced_root_port_no_ib"],
+                     "write acs ctrl")]))
+    jobs.append((["lockdown_integrity_6.12.117_acs_enhanced"], lambda: [
+        test_lockdown(ctx, by["acs_enhanced_root_port_no_ib"],
+                      "write acs ctrl", "6.12.117+deb12-amd64", "integrity",
+                      "lockdown_integrity_6.12.117_acs_enhanced",
+                      LOCKDOWN_FIX_ENHANCED)]))
     for level, release, sc, what in (
             ("integrity", "6.1.0-56-amd64", "rp_acs_ctl_001d", "write acs ctrl"),
             ("integrity", "6.12.117+deb12-amd64", "rp_acs_ctl_001d",

@@ -14,8 +14,8 @@ tests/gen/mktree.py, dumped with the real lspci
 
     lspci -A linux-sysfs -O sysfs.path=TREE/sys/bus/pci -D [-vvv] -xxxx
 
-and `--lspci-dump` must reach the same acs.path, acs.peers and
-ats.disabled findings (device, port, status, found value) as `--root` on
+and `--lspci-dump` must reach the same acs.path, acs.peers, acs.enhanced
+and ats.disabled findings (device, port, status, found value) as `--root` on
 the same tree.
 
 Prints "ok NAME" or "FAIL NAME: reason" per test, then "N passed, M
@@ -53,9 +53,9 @@ LIVE_IDS = {"cmdline.iommu", "cmdline.identity", "cmdline.strict",
             "card.functions", "bind.vfio",
             "driver.host", "baseline.topology", "baseline.rom"}
 # Checks a dump can answer.
-DUMP_IDS = {"acs.path", "acs.peers", "ats.disabled", "nvlink.nvswitch",
-            "devices.none", "access.config"}
-COMPARED = ("acs.path", "acs.peers", "ats.disabled")
+DUMP_IDS = {"acs.path", "acs.peers", "acs.enhanced", "ats.disabled",
+            "nvlink.nvswitch", "devices.none", "access.config"}
+COMPARED = ("acs.path", "acs.peers", "acs.enhanced", "ats.disabled")
 EXT_UNREADABLE = "cannot read extended config space"
 
 TESTS = []
@@ -189,6 +189,8 @@ def expect_never_off(run):
     for c in run.checks():
         if c["id"] not in COMPARED:
             continue
+        if c["id"] == "acs.enhanced" and c["status"] == "skip":
+            continue            # off in the policy: it claims no value
         need(undetermined(c), "%s %s port %s is %s/%r: a short dump must "
              "leave ACS/ATS unknown, never off or absent" % (
                  c["id"], c.get("device"), c.get("port"), c["status"],
@@ -745,6 +747,9 @@ SAME_SCENARIOS = [
     "peer_root_port_acs_ctl_0", "peer_root_port_other_root_bus_pass",
     "two_gpus_one_root_port_001d", "turing_four_function_card_pass",
     "gpu_config_trunc256", "switch_peer_dsp_config_extloop",
+    "acs_enhanced_switch_dsp_all_pass", "acs_enhanced_switch_dsp_urr_missing",
+    "acs_enhanced_switch_dsp_mt_reserved", "acs_enhanced_root_port_ib_dsp_pass",
+    "acs_enhanced_root_port_no_ib",
 ]
 
 
@@ -858,8 +863,14 @@ def tree_unrelated_nic_all_ones_unknown_identity():
 def tree_xxx_dump_leaves_acs_ats_unknown():
     """`lspci -xxx` (256 bytes) of the passing host: no ACS or ATS value."""
     with Tree("intel_single_gpu_pass") as t:
-        r = dump_run(t.dump("-xxx"), t.policy)
+        dump = t.dump("-xxx")
+        r = dump_run(dump, t.policy)
+        enh = dump_run(dump, t.policy + "\n[acs]\nrequire_enhanced = IB\n")
     expect_ext_unknown(r, "0000:01:00.0", "0000:00:01.0")
+    # with the check on, the ACS Enhanced bits are unknown too
+    expect_unknown(enh.one("acs.enhanced", "0000:01:00.0", "0000:00:01.0"),
+                   EXT_UNREADABLE)
+    expect_never_off(enh)
 
 
 @test

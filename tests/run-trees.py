@@ -86,6 +86,10 @@ def check_report(sc, host, rc, out, err):
             odd.append("%s status %r" % (cid, st))
     if odd:
         probs.append("; ".join(sorted(set(odd))[:4]))
+    for cid, pat in sorted(sc.messages.items()):
+        if not any(c.get("id") == cid and re.search(pat, c.get("message", ""))
+                   for c in checks):
+            probs.append("no %s message matches /%s/" % (cid, pat))
     if sc.fails is not None and fails != sc.fails:
         extra = sorted(fails - sc.fails)
         missing = sorted(sc.fails - fails)

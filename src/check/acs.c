@@ -14,11 +14,16 @@
  * Direct Translated P2P (DT) must stay clear: when set it lets requests
  * marked as already translated (ATS) go peer-to-peer, bypassing Request
  * Redirect (PCIe 6.0, 6.12.1.1).
+ *
+ * acs.enhanced judges, on the same path ports, the ACS Enhanced controls
+ * (acsx.h) the policy names in [acs] require_enhanced, where a port
+ * advertises them and they apply to its type.
  */
 #include <stdio.h>
 
 #include <pci/header.h>
 
+#include "acsx.h"
 #include "checks.h"
 #include "model.h"
 
@@ -145,21 +150,40 @@ static void acs_vmd_unseen(struct ctx *c, struct pdev *d)
 		    d->domain);
 }
 
+/*
+ * The @i-th bridge on @d's path for check @id, root first; NULL past the
+ * end, or when the path is unknown or the bridge's config space unreadable
+ * (then an undetermined finding says so, and *@stop is set).
+ */
+static struct pdev *path_port(struct ctx *c, const char *id, struct pdev *d, int i, bool *stop)
+{
+	struct pdev *b;
+
+	*stop = true;
+	if (d->path_err) {
+		finding_unknown(check_add(c, id, d, NULL, ST_FAIL), "cannot resolve the device's path to the root complex");
+		return NULL;
+	}
+	if (i >= d->path_len) {
+		*stop = false;
+		return NULL;
+	}
+	b = &c->m->devs[d->path[i]];
+	if (!check_config(c, id, d, b))
+		return NULL;
+	*stop = false;
+	return b;
+}
+
 void check_acs_path(struct ctx *c, struct pdev *d)
 {
 	const char *id = "acs.path";
 	int checked = 0;
 	bool owner = false; /* an endpoint owning the domain (VMD) is on the path */
+	bool stop;
+	struct pdev *b;
 
-	if (d->path_err) {
-		finding_unknown(check_add(c, id, d, NULL, ST_FAIL), "cannot resolve the device's path to the root complex");
-		return;
-	}
-	for (int i = 0; i < d->path_len; i++) {
-		struct pdev *b = &c->m->devs[d->path[i]];
-
-		if (!check_config(c, id, d, b))
-			return;
+	for (int i = 0; (b = path_port(c, id, d, i, &stop)); i++) {
 		switch (b->caps.pcie_type) {
 		case PCI_EXP_TYPE_ROOT_PORT:
 		case PCI_EXP_TYPE_DOWNSTREAM:
@@ -175,6 +199,8 @@ void check_acs_path(struct ctx *c, struct pdev *d)
 			break;
 		}
 	}
+	if (stop)
+		return;
 	if (d->domain > 0xffff && !owner) {
 		acs_vmd_unseen(c, d);
 		checked++;
@@ -261,4 +287,76 @@ void check_acs_peers(struct ctx *c, struct pdev *d)
 				"a port on its path has unreadable config space (see acs.path), so the peers of that port are unknown");
 	else if (!n)
 		finding_msg(check_add(c, "acs.peers", d, NULL, ST_PASS), "no peer port or foreign function that could reach it");
+}
+
+/* Why the required controls @na do not apply to the port, into @buf ("" when none). */
+static const char *acsx_na_why(unsigned int na, char *buf, size_t len)
+{
+	char names[32], dsp[64] = "";
+	unsigned int type_na = na & ~(unsigned int)ACSX_DSP;
+
+	buf[0] = '\0';
+	if (na & ACSX_DSP)
+		snprintf(dsp, sizeof(dsp), "DSP: the port has no memory BAR%s", type_na ? "; " : "");
+	if (!na)
+		return buf;
+	snprintf(buf, len, "; not applicable: %s%s%s", dsp,
+		 type_na ? acsx_names(type_na, names, sizeof(names)) : "",
+		 type_na ? " only on a Switch Downstream Port" : "");
+	return buf;
+}
+
+/* Judge the ACS Enhanced controls of path port @port of protected card @d. */
+static void acsx_eval(struct ctx *c, struct pdev *d, struct pdev *port)
+{
+	unsigned int want = c->p->acs_enhanced, applies, unmet;
+	const char *type = caps_type_name(port->caps.pcie_type);
+	char names[32], now[48], na[128];
+	struct finding *f = check_add(c, "acs.enhanced", d, port, ST_PASS);
+	uint16_t cap, ctl;
+
+	snprintf(f->expected, sizeof(f->expected), "%s where they apply (memory target: blocking or redirect)",
+		 acsx_names(want, names, sizeof(names)));
+	if (!port->caps.acs) {
+		snprintf(f->actual, sizeof(f->actual), "no ACS capability");
+		finding_msg(f, "path %s has no ACS capability, so no ACS Enhanced control applies (acs.path fails the port)", type);
+		return;
+	}
+	cap = cfg_word(port->cfg, port->caps.acs + PCI_ACS_CAP);
+	ctl = cfg_word(port->cfg, port->caps.acs + PCI_ACS_CTRL);
+	if (!(cap & ACSX_CAP_ENHANCED)) {
+		snprintf(f->actual, sizeof(f->actual), "cap 0x%04x: no ACS Enhanced Capability", cap);
+		finding_msg(f, "path %s does not advertise ACS Enhanced (ACS Capability bit 7): %s do not apply", type,
+			    names);
+		return;
+	}
+	applies = acsx_applies(port->caps.pcie_type, pdev_mem_bar(port));
+	unmet = acsx_unmet(ctl, want & applies);
+	acsx_na_why(want & ~applies, na, sizeof(na));
+	snprintf(f->actual, sizeof(f->actual), "ctl 0x%04x: %s", ctl, acsx_describe(ctl, now, sizeof(now)));
+	if (!unmet) {
+		finding_msg(f, "path %s: ACS Enhanced as required%s", type, na);
+		return;
+	}
+	f->status = ST_FAIL;
+	finding_msg(f, "path %s: ACS Enhanced %s not as required%s; fix: gpugate enforce (writes ACS control; pci=config_acs= cannot carry these bits)",
+		    type, acsx_names(unmet, names, sizeof(names)), na);
+}
+
+void check_acs_enhanced(struct ctx *c, struct pdev *d)
+{
+	int checked = 0;
+	bool stop;
+	struct pdev *b;
+
+	for (int i = 0; (b = path_port(c, "acs.enhanced", d, i, &stop)); i++) {
+		if (b->caps.pcie_type != PCI_EXP_TYPE_ROOT_PORT &&
+		    b->caps.pcie_type != PCI_EXP_TYPE_DOWNSTREAM)
+			continue; /* upstream ports: no ingress ACS; other bridges: acs.path fails them */
+		acsx_eval(c, d, b);
+		checked++;
+	}
+	if (!stop && !checked)
+		finding_msg(check_add(c, "acs.enhanced", d, NULL, ST_PASS),
+			    "no root or downstream port between the function and the root complex");
 }

@@ -100,9 +100,13 @@ void check_card_functions(struct ctx *c, struct pdev *d);
 /* acs.c */
 void check_acs_path(struct ctx *c, struct pdev *d);
 void check_acs_peers(struct ctx *c, struct pdev *d);
+void check_acs_enhanced(struct ctx *c, struct pdev *d);
 
 /* ats.c */
 void check_ats_disabled(struct ctx *c, struct pdev *d);
+
+/* bar.c */
+void check_bar_assigned(struct ctx *c, struct pdev *d);
 
 /* bind.c */
 void check_bind_vfio(struct ctx *c, struct pdev *d);

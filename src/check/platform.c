@@ -89,13 +89,16 @@ void check_platform_dma_protection(struct ctx *c)
 	const struct platform_state *ps = &c->m->plat;
 	bool dmar = !strcmp(ps->dma_table, "DMAR");
 	struct finding *f;
+	char field[96];
 
 	if (!platform_known(c, id, &ps->dma, "pre-boot DMA protection"))
 		return;
 	f = check_add(c, id, NULL, NULL, ps->dma_optin ? ST_PASS : ST_FAIL);
 	snprintf(f->expected, sizeof(f->expected), "pre-boot DMA protection");
-	snprintf(f->actual, sizeof(f->actual), "%s %s %s", ps->dma_table,
-		 dmar ? "DMA_CTRL_PLATFORM_OPT_IN" : "IVinfo DMA remap", ps->dma_optin ? "set" : "clear");
+	platform_acpi_dma_describe(dmar ? ACPI_DMA_DMAR : ACPI_DMA_IVRS, ps->dma_flags, field,
+				   sizeof(field));
+	snprintf(f->actual, sizeof(f->actual), "%s: %s %s", field,
+		 dmar ? "DMA_CTRL_PLATFORM_OPT_IN" : "DMA remap (bit 1)", ps->dma_optin ? "set" : "clear");
 	if (ps->dma_optin)
 		finding_msg(f, "the firmware kept the IOMMU protecting DMA until the kernel took over (%s)",
 			    f->actual);

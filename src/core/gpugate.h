@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pci/header.h>
+
 #include "bdf.h"
 #include "bootreport.h"
 #include "caps.h"
@@ -40,6 +42,13 @@ enum vfio_kind {
 	VFIO_NODE_OTHER,   /* anything else */
 };
 
+#define PDEV_BARS 6 /* standard BARs of a type 0 header (resource lines 0-5) */
+
+/* One line of sysfs `resource` (resource_show(): start, end, flags). */
+struct pdev_res {
+	uint64_t start, end, flags;
+};
+
 /*
  * The live state of one protected function that only some checks read,
  * read by the source for them under the policy (source.h, state hook).
@@ -62,6 +71,12 @@ struct pdev_live {
 	int nmods;	       /* hits in mods, or negative errno */
 	char mods_why[256];    /* the reason when nmods < 0 */
 	struct modalias_hit *mods; /* malloc'd, NULL when nmods <= 0 */
+	/* bar.assigned ([devices] require_bars): the standard BARs' lines of
+	 * /sys/bus/pci/devices/BDF/resource */
+	bool res_read;	       /* the file was read (or tried) */
+	int res_err;	       /* negative errno: unreadable or malformed */
+	char res_why[160];     /* the reason when res_err != 0 */
+	struct pdev_res res[PDEV_BARS];
 };
 
 /*
@@ -149,6 +164,7 @@ struct platform_state {
 	struct platform_file dma;
 	char dma_table[8];	  /* "DMAR" or "IVRS" */
 	int dma_optin;		  /* 1: the firmware opted in, 0: not */
+	uint32_t dma_flags;	  /* DMAR Flags or IVRS IVinfo, as read */
 	struct platform_file taint;
 	uint64_t taint_mask;	  /* /proc/sys/kernel/tainted */
 };
@@ -257,6 +273,23 @@ static inline bool pdev_protected(const struct pdev *d)
 static inline bool pdev_is_bridge(const struct pdev *d)
 {
 	return d->class == 0x0604 || d->class == 0x0609;
+}
+
+/*
+ * Does bridge @b, whose config space is loaded, decode a memory BAR of its
+ * own (BAR0 or BAR1 of its type-1 header)? A register that reads 0 is not
+ * implemented, or a 32-bit BAR left unassigned: no address a request could
+ * target. Decides whether ACS DSP Memory Target Access applies (acsx.h).
+ */
+static inline bool pdev_mem_bar(const struct pdev *b)
+{
+	for (int pos = PCI_BASE_ADDRESS_0; pos <= PCI_BASE_ADDRESS_1; pos += 4) {
+		uint32_t v = cfg_dword(b->cfg, pos);
+
+		if (v && !(v & PCI_BASE_ADDRESS_SPACE_IO))
+			return true;
+	}
+	return false;
 }
 
 #endif

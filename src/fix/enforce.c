@@ -23,7 +23,7 @@
 static const struct fix fixes[] = {
 	{ { "bind.vfio", NULL }, FIX_ALWAYS, ENFORCE_BIND, fix_modules },
 	{ { "bind.vfio", NULL }, FIX_ALWAYS, ENFORCE_BIND, fix_bind },
-	{ { "acs.path", "acs.peers", NULL }, ON(acs_fix), ENFORCE_ACS_ATS, fix_acs },
+	{ { "acs.path", "acs.peers", "acs.enhanced", NULL }, ON(acs_fix), ENFORCE_ACS_ATS, fix_acs },
 	{ { "ats.disabled", NULL }, ON(ats_fix), ENFORCE_ACS_ATS, fix_ats },
 };
 

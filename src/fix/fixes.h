@@ -19,7 +19,7 @@
 #define FIX_ALWAYS SIZE_MAX
 
 struct fix {
-	const char *ids[3]; /* the checks whose failures it repairs, NULL-terminated */
+	const char *ids[4]; /* the checks whose failures it repairs, NULL-terminated */
 	size_t on;	    /* offsetof the bool in struct policy that enables it, or FIX_ALWAYS */
 	unsigned int scope; /* ENFORCE_BIND or ENFORCE_ACS_ATS (enforce.h) */
 	/* Act; returns the number of failed actions. WRITES HARDWARE unless w->dry_run. */
@@ -38,7 +38,7 @@ int fix_modules(struct ctx *c, const struct fix *row, const struct write_ctx *w)
 /* bind.c: bind every protected function to the policy's driver. */
 int fix_bind(struct ctx *c, const struct fix *row, const struct write_ctx *w);
 
-/* acs.c: write ACS control on every port a failed finding of @row names. */
+/* acs.c: write ACS control (and ACS Enhanced) on every port a failed finding of @row names. */
 int fix_acs(struct ctx *c, const struct fix *row, const struct write_ctx *w);
 
 /* ats.c: clear ATS, PRI and PASID Enable on every protected function. */

@@ -8,9 +8,10 @@
  * was read and could not be used, so a broken config space on a function
  * no check looks at must not be read (it would change the verdict). The
  * loads follow the check table's order (group.isolated, acs.path,
- * acs.peers, ats.disabled) and each check's own walk, because acs.peers
- * judges the ports beside a port on the path only when that port's type
- * was known at its turn (path_known).
+ * acs.peers, then ats.disabled and bar.assigned: the protected functions)
+ * and each check's own walk, because acs.peers judges the ports beside a
+ * port on the path only when that port's type was known at its turn
+ * (path_known).
  */
 #include <pci/header.h>
 
@@ -86,7 +87,7 @@ void model_load_configs(struct model *m, const struct policy *p)
 	for (int i = 0; i < m->ndevs; i++)
 		if (pdev_protected(&m->devs[i]) && model_is_card_leader(m, &m->devs[i]))
 			load_peers(m, &m->devs[i]);
-	for (int i = 0; p->ats_require_disabled && i < m->ndevs; i++)
+	for (int i = 0; (p->ats_require_disabled || p->require_bars) && i < m->ndevs; i++)
 		if (pdev_protected(&m->devs[i]))
 			model_config(&m->devs[i]);
 }

@@ -12,6 +12,7 @@
 
 #include <pci/header.h>
 
+#include "acsx.h"
 #include "checks.h"
 #include "kparam.h"
 #include "model.h"
@@ -56,13 +57,25 @@ static const char *show_marks(const struct report *r, const char *dev, const cha
 
 void show_acs_state(struct pdev *b, char *buf, size_t len)
 {
-	if (model_config(b))
+	uint16_t cap, ctl;
+	char enh[48];
+
+	if (model_config(b)) {
 		snprintf(buf, len, "config unreadable: %s", b->cfg_why);
-	else if (!b->caps.acs)
+		return;
+	}
+	if (!b->caps.acs) {
 		snprintf(buf, len, "no ACS capability");
-	else
-		snprintf(buf, len, "ACS cap 0x%04x ctl 0x%04x", cfg_word(b->cfg, b->caps.acs + PCI_ACS_CAP),
-			 cfg_word(b->cfg, b->caps.acs + PCI_ACS_CTRL));
+		return;
+	}
+	cap = cfg_word(b->cfg, b->caps.acs + PCI_ACS_CAP);
+	ctl = cfg_word(b->cfg, b->caps.acs + PCI_ACS_CTRL);
+	if (!(cap & ACSX_CAP_ENHANCED)) {
+		snprintf(buf, len, "ACS cap 0x%04x ctl 0x%04x", cap, ctl);
+		return;
+	}
+	snprintf(buf, len, "ACS cap 0x%04x ctl 0x%04x, enhanced %s", cap, ctl,
+		 acsx_describe(ctl, enh, sizeof(enh)));
 }
 
 static void show_port(FILE *out, struct pdev *b, const char *role, const char *mark)
@@ -285,7 +298,7 @@ static int config_acs_list(struct model *m, const struct policy *p, char *buf, s
 
 int show_cmdline(FILE *out, struct model *m, const struct policy *p)
 {
-	char ports[4096];
+	char ports[4096], enh[32];
 	int n;
 
 	const char *iommu = !m->src->live ? "" : iommu_param(m);
@@ -297,6 +310,9 @@ int show_cmdline(FILE *out, struct model *m, const struct policy *p)
 			CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR);
 	else if (!*iommu && !strstr(m->iommus, "ivhd"))
 		fprintf(out, "# no IOMMU is active: enable VT-d or AMD-Vi (IOMMU) in the firmware setup\n");
+	if (p->acs_enhanced)
+		fprintf(out, "# [acs] require_enhanced (%s): pci=config_acs= cannot carry the ACS Enhanced controls (its mask is ACS Control bits 0-6); `gpugate enforce` writes them after each boot, lockdown permitting\n",
+			acsx_names(p->acs_enhanced, enh, sizeof(enh)));
 	n = config_acs_list(m, p, ports, sizeof(ports));
 	if (n <= 0)
 		return n;

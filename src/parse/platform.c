@@ -36,8 +36,8 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-int platform_acpi_dma_optin(enum acpi_dma_table t, const uint8_t *buf, size_t len, char *why,
-			    size_t wlen)
+int platform_acpi_dma_optin(enum acpi_dma_table t, const uint8_t *buf, size_t len,
+			    uint32_t *flags, char *why, size_t wlen)
 {
 	const char *sig = t == ACPI_DMA_DMAR ? "DMAR" : "IVRS";
 	uint32_t hdr_len;
@@ -57,9 +57,34 @@ int platform_acpi_dma_optin(enum acpi_dma_table t, const uint8_t *buf, size_t le
 			 (unsigned)hdr_len, len);
 		return -EINVAL;
 	}
-	if (t == ACPI_DMA_DMAR)
-		return (buf[ACPI_HDR_LEN + 1] >> 2) & 1;
-	return (int)((le32(buf + ACPI_HDR_LEN) >> 1) & 1);
+	if (t == ACPI_DMA_DMAR) {
+		*flags = buf[ACPI_HDR_LEN + 1];
+		return (int)(*flags >> 2) & 1;
+	}
+	*flags = le32(buf + ACPI_HDR_LEN);
+	return (int)(*flags >> 1) & 1;
+}
+
+void platform_acpi_dma_describe(enum acpi_dma_table t, uint32_t flags, char *out, size_t olen)
+{
+	static const char *const dmar_bits[] = { "INTR_REMAP", "X2APIC_OPT_OUT",
+						 "DMA_CTRL_PLATFORM_OPT_IN" };
+	size_t used;
+
+	if (t == ACPI_DMA_IVRS) {
+		snprintf(out, olen, "IVRS IVinfo 0x%08x", (unsigned)flags);
+		return;
+	}
+	snprintf(out, olen, "DMAR flags 0x%02x (", (unsigned)flags);
+	for (int i = 0; i < 3; i++) {
+		if (!(flags >> i & 1))
+			continue;
+		used = strlen(out);
+		snprintf(out + used, olen - used, "%s%s", out[used - 1] == '(' ? "" : " ",
+			 dmar_bits[i]);
+	}
+	used = strlen(out);
+	snprintf(out + used, olen - used, "%s)", out[used - 1] == '(' ? "none" : "");
 }
 
 static const struct taint_flag taints[] = {

@@ -37,11 +37,20 @@ enum acpi_dma_table { ACPI_DMA_DMAR, ACPI_DMA_IVRS };
  * acpi_table_dmar, dmar_platform_optin()). IVRS: IVinfo (offset 36, 32
  * bits) bit 1, DMA remap support (IOMMU_IVINFO_DMA_REMAP, amd/init.c).
  * The table must carry table @t's signature, and its header's length field
- * must cover the 48 bytes read and equal @len. Returns 1 (opted in), 0
- * (not), or -EINVAL with the reason in @why.
+ * must cover the 48 bytes read and equal @len. Returns 1 (opted in) or 0
+ * (not), with the field the bit is in (DMAR Flags, IVRS IVinfo) in @flags,
+ * or -EINVAL with the reason in @why.
  */
-int platform_acpi_dma_optin(enum acpi_dma_table t, const uint8_t *buf, size_t len, char *why,
-			    size_t wlen);
+int platform_acpi_dma_optin(enum acpi_dma_table t, const uint8_t *buf, size_t len,
+			    uint32_t *flags, char *why, size_t wlen);
+
+/*
+ * Table @t's field @flags as a report shows it: "DMAR flags 0x01
+ * (INTR_REMAP)", each DMAR flag bit named (include/acpi/actbl1.h:
+ * INTR_REMAP, X2APIC_OPT_OUT, DMA_CTRL_PLATFORM_OPT_IN), or "IVRS IVinfo
+ * 0x00002800".
+ */
+void platform_acpi_dma_describe(enum acpi_dma_table t, uint32_t flags, char *out, size_t olen);
 
 /* A kernel taint flag (Documentation/admin-guide/tainted-kernels.rst). */
 struct taint_flag {

@@ -19,6 +19,8 @@
 
 #include <pci/header.h>
 
+#include "acsx.h"
+#include "flags.h"
 #include "platform.h"
 #include "policy.h"
 
@@ -44,23 +46,22 @@ static const char *const comp_words[] = { "slot", "none", NULL };
 static const char *const measure_words[] = { "off", "on", "required", NULL };
 static const char *const guard_add_words[] = { "override", "report", NULL };
 static const char *const guard_bind_words[] = { "report", "unbind", NULL };
+static const char *const nvswitch_words[] = { "no", "yes", "whole-node", NULL };
 
-static const struct {
-	const char *name;
-	uint16_t bit;
-} acs_bits[] = {
+static const struct flag_name acs_bits[] = {
 	{ "SV", PCI_ACS_CTRL_VALID },	  { "TB", PCI_ACS_CTRL_BLOCK },
 	{ "RR", PCI_ACS_CTRL_REQ_RED },	  { "CR", PCI_ACS_CTRL_CMPLT_RED },
 	{ "UF", PCI_ACS_CTRL_FORWARD },	  { "EC", PCI_ACS_CTRL_EGRESS },
 	{ "DT", PCI_ACS_CTRL_TRANS },
 };
 
+#define NACS_BITS (sizeof(acs_bits) / sizeof(acs_bits[0]))
+
 #define FIELD(p, k, type) ((type *)((char *)(p) + (k)->off))
 
-static int parse_bool(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+/* A yes/no word ("yes", "true", "no", "false") into *@b; -EINVAL for another. */
+static int bool_word(const char *val, bool *b)
 {
-	bool *b = FIELD(p, k, bool);
-
 	if (!strcmp(val, "yes") || !strcmp(val, "true")) {
 		*b = true;
 		return 0;
@@ -69,7 +70,36 @@ static int parse_bool(struct policy *p, const struct key *k, char *val, char *wh
 		*b = false;
 		return 0;
 	}
+	return -EINVAL;
+}
+
+static int parse_bool(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+{
+	if (!bool_word(val, FIELD(p, k, bool)))
+		return 0;
 	snprintf(why, wlen, "%s: expected yes or no, got '%s'", k->name, val);
+	return -EINVAL;
+}
+
+/*
+ * [nvlink] forbid_nvswitch: every yes/no word parse_bool takes, or a word
+ * of k->words beyond them (whole-node).
+ */
+static int parse_nvswitch(struct policy *p, const struct key *k, char *val, char *why,
+			  size_t wlen)
+{
+	enum nvswitch_policy *n = FIELD(p, k, enum nvswitch_policy);
+	bool b;
+
+	if (!bool_word(val, &b)) {
+		*n = b ? NVSWITCH_FORBID : NVSWITCH_ALLOW;
+		return 0;
+	}
+	if (!strcmp(val, k->words[NVSWITCH_WHOLE_NODE])) {
+		*n = NVSWITCH_WHOLE_NODE;
+		return 0;
+	}
+	snprintf(why, wlen, "%s: expected yes, no or whole-node, got '%s'", k->name, val);
 	return -EINVAL;
 }
 
@@ -382,32 +412,31 @@ static int parse_list(struct policy *p, const struct key *k, char *v, char *why,
 	return each_word(v, k->item, p, why, wl);
 }
 
-static int acs_bit(const char *w, uint16_t *bit)
-{
-	for (size_t i = 0; i < sizeof(acs_bits) / sizeof(acs_bits[0]); i++) {
-		if (!strcmp(w, acs_bits[i].name)) {
-			*bit = acs_bits[i].bit;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
 static int parse_acs(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
 {
-	uint16_t *dst = FIELD(p, k, uint16_t);
-	uint16_t bits = 0, bit;
+	unsigned int bits;
+	const char *bad;
 
-	for (char *save = NULL, *w = strtok_r(val, " \t", &save); w;
-	     w = strtok_r(NULL, " \t", &save)) {
-		if (acs_bit(w, &bit)) {
-			snprintf(why, wlen, "%s: unknown ACS bit '%s' (SV TB RR CR UF EC DT)",
-				 k->name, w);
-			return -EINVAL;
-		}
-		bits |= bit;
+	if (flag_parse(acs_bits, NACS_BITS, val, &bits, &bad)) {
+		snprintf(why, wlen, "%s: unknown ACS bit '%s' (SV TB RR CR UF EC DT)", k->name, bad);
+		return -EINVAL;
 	}
-	*dst = bits;
+	*FIELD(p, k, uint16_t) = (uint16_t)bits;
+	return 0;
+}
+
+/* [acs] require_enhanced: a list of ACS Enhanced control names (acsx.h). */
+static int parse_acsx(struct policy *p, const struct key *k, char *val, char *why, size_t wlen)
+{
+	unsigned int set;
+	const char *bad;
+
+	if (acsx_parse(val, &set, &bad)) {
+		snprintf(why, wlen, "%s: unknown ACS Enhanced control '%s' (IB DSP USP URR)", k->name,
+			 bad);
+		return -EINVAL;
+	}
+	*FIELD(p, k, uint8_t) = (uint8_t)set;
 	return 0;
 }
 
@@ -469,6 +498,7 @@ static const struct key keys[] = {
 	{ "devices", "companion_classes", parse_list, OFF(ncompanion_classes), NULL, class_one },
 	{ "devices", "allow_none", parse_bool, OFF(allow_none), NULL, NULL },
 	{ "devices", "expect", parse_count, OFF(expect), NULL, NULL },
+	{ "devices", "require_bars", parse_bool, OFF(require_bars), NULL, NULL },
 	{ "iommu", "require_strict", parse_bool, OFF(require_strict), NULL, NULL },
 	{ "iommu", "forbid_identity", parse_bool, OFF(forbid_identity), NULL, NULL },
 	{ "iommu", "require_irq_remapping", parse_bool, OFF(require_irq_remapping), NULL, NULL },
@@ -476,13 +506,14 @@ static const struct key keys[] = {
 	{ "cmdline", "forbid", parse_list, OFF(nforbid), NULL, forbid_one },
 	{ "acs", "require", parse_acs, OFF(acs_require), NULL, NULL },
 	{ "acs", "forbid", parse_acs, OFF(acs_forbid), NULL, NULL },
+	{ "acs", "require_enhanced", parse_acsx, OFF(acs_enhanced), NULL, NULL },
 	{ "acs", "fix", parse_bool, OFF(acs_fix), NULL, NULL },
 	{ "ats", "require_disabled", parse_bool, OFF(ats_require_disabled), NULL, NULL },
 	{ "ats", "fix", parse_bool, OFF(ats_fix), NULL, NULL },
 	{ "binding", "driver", parse_name, OFF(driver), NULL, NULL },
 	{ "binding", "host_drivers", parse_list, OFF(nhost_drivers), NULL, host_driver_one },
 	{ "binding", "require_blacklisted", parse_bool, OFF(require_blacklisted), NULL, NULL },
-	{ "nvlink", "forbid_nvswitch", parse_bool, OFF(forbid_nvswitch), NULL, NULL },
+	{ "nvlink", "forbid_nvswitch", parse_nvswitch, OFF(forbid_nvswitch), nvswitch_words, NULL },
 	{ "baseline", "file", parse_path, OFF(baseline_file), NULL, NULL },
 	{ "platform", "require_lockdown", parse_enum, OFF(require_lockdown), platform_lockdown_words, NULL },
 	{ "platform", "require_secureboot", parse_bool, OFF(require_secureboot), NULL, NULL },
@@ -528,7 +559,7 @@ void policy_defaults(struct policy *p)
 	p->require_noats = true;
 	p->acs_fix = p->ats_require_disabled = p->ats_fix = true;
 	p->require_blacklisted = true;
-	p->forbid_nvswitch = true;
+	p->forbid_nvswitch = NVSWITCH_FORBID;
 	p->tpm_pcr = TPM_PCR_DEFAULT;
 	p->tpm_timeout_ms = TPM_TIMEOUT_MS_DEFAULT;
 	p->guard_enable = true;
@@ -842,18 +873,7 @@ bool policy_is_companion_class(const struct policy *p, uint16_t cls)
 
 const char *policy_acs_names(uint16_t bits, char *buf, size_t len)
 {
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(acs_bits) / sizeof(acs_bits[0]); i++) {
-		if (!(bits & acs_bits[i].bit))
-			continue;
-		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-					 used ? " " : "", acs_bits[i].name);
-	}
-	if (!used)
-		snprintf(buf, len, "none");
-	return buf;
+	return flag_names(acs_bits, NACS_BITS, bits, buf, len);
 }
 
 /* Print the value of @k as its parser reads it. */
@@ -886,13 +906,15 @@ static void key_print(FILE *out, const struct policy *p, const struct key *k)
 	fprintf(out, "%s.%s=", k->section, k->name);
 	if (k->parse == parse_bool)
 		fputs(*FIELD(p, k, bool) ? "yes" : "no", out);
-	else if (k->parse == parse_enum)
+	else if (k->parse == parse_enum || k->parse == parse_nvswitch)
 		fputs(k->words[*FIELD(p, k, int)], out);
 	else if (k->parse == parse_count || k->parse == parse_pcr || k->parse == parse_ms ||
 		 k->parse == parse_guard_ms)
 		fprintf(out, "%d", *FIELD(p, k, int));
 	else if (k->parse == parse_acs)
 		fputs(*FIELD(p, k, uint16_t) ? policy_acs_names(*FIELD(p, k, uint16_t), buf, sizeof(buf)) : "", out);
+	else if (k->parse == parse_acsx)
+		fputs(*FIELD(p, k, uint8_t) ? acsx_names(*FIELD(p, k, uint8_t), buf, sizeof(buf)) : "", out);
 	else if (k->parse == parse_list)
 		list_print(out, p, k);
 	else
@@ -908,6 +930,11 @@ const char *policy_mode_name(enum gate_mode mode)
 const char *policy_measure_name(enum tpm_measure m)
 {
 	return measure_words[m];
+}
+
+const char *policy_nvswitch_name(enum nvswitch_policy n)
+{
+	return nvswitch_words[n];
 }
 
 const char *policy_guard_add_name(enum guard_add a)

@@ -27,6 +27,12 @@ enum on_failure { FAIL_HALT, FAIL_POWEROFF, FAIL_REBOOT, FAIL_EMERGENCY };
 enum companions { COMPANIONS_SLOT, COMPANIONS_NONE };
 /* [tpm] measure: off; on (measure when a TPM is there); required (or fail). */
 enum tpm_measure { MEASURE_OFF, MEASURE_ON, MEASURE_REQUIRED };
+/*
+ * [nvlink] forbid_nvswitch: no (allow NVSwitch functions); yes (any fails);
+ * whole-node (allowed when every NVSwitch and every NVIDIA GPU of the node
+ * is protected and bound to the VFIO driver). 0 is off (checks.c's ON()).
+ */
+enum nvswitch_policy { NVSWITCH_ALLOW, NVSWITCH_FORBID, NVSWITCH_WHOLE_NODE };
 
 #define TPM_PCR_DEFAULT 8
 #define TPM_TIMEOUT_MS_DEFAULT 5000
@@ -65,6 +71,7 @@ struct policy {
 	int ncompanion_classes;
 	bool allow_none;
 	int expect; /* fewer matched functions than this fails; 0: off */
+	bool require_bars; /* bar.assigned: every implemented BAR has a resource */
 
 	bool require_strict;
 	bool forbid_identity;
@@ -76,6 +83,7 @@ struct policy {
 
 	uint16_t acs_require; /* PCI_ACS_CTRL_* bits */
 	uint16_t acs_forbid;
+	uint8_t acs_enhanced; /* [acs] require_enhanced: ACSX_* controls (acsx.h); 0: off */
 	bool acs_fix;
 
 	bool ats_require_disabled;
@@ -86,7 +94,7 @@ struct policy {
 	int nhost_drivers;
 	bool require_blacklisted;
 
-	bool forbid_nvswitch;
+	enum nvswitch_policy forbid_nvswitch;
 
 	char baseline_file[POLICY_PATH_LEN];
 
@@ -140,6 +148,9 @@ const char *policy_mode_name(enum gate_mode mode);
 
 /* The policy word for [tpm] measure ("off", "on", "required"). */
 const char *policy_measure_name(enum tpm_measure m);
+
+/* The policy word for [nvlink] forbid_nvswitch ("no", "yes", "whole-node"). */
+const char *policy_nvswitch_name(enum nvswitch_policy n);
 
 /* The policy words of [guard] add and bind. */
 const char *policy_guard_add_name(enum guard_add a);

@@ -53,7 +53,7 @@ static void read_secureboot(struct platform_state *ps)
 
 	if (sb) {
 		file_result(&ps->secureboot, sb,
-			    "%s: %s (not booted through UEFI, e.g. legacy BIOS: no Secure Boot to tell)",
+			    "%s: %s (not booted through UEFI, e.g. legacy BIOS); fix: boot through UEFI with Secure Boot on",
 			    "/sys/firmware/efi");
 		return;
 	}
@@ -88,7 +88,7 @@ static int read_table(struct platform_state *ps, enum acpi_dma_table t, const ch
 		return n < 0 ? (int)n : -EFBIG;
 	}
 	snprintf(ps->dma_table, sizeof(ps->dma_table), "%s", t == ACPI_DMA_DMAR ? "DMAR" : "IVRS");
-	rc = platform_acpi_dma_optin(t, buf, (size_t)n, why, sizeof(why));
+	rc = platform_acpi_dma_optin(t, buf, (size_t)n, &ps->dma_flags, why, sizeof(why));
 	free(buf);
 	ps->dma.read = true;
 	ps->dma.err = rc < 0 ? rc : 0;

@@ -436,13 +436,73 @@ static void irq_chips(struct irq_chips *q)
 	fclose(fp);
 }
 
+/* One line of `resource`: "0x%016llx 0x%016llx 0x%016llx" and a newline. */
+static int res_parse(const char *line, struct pdev_res *r)
+{
+	unsigned long long start, end, flags;
+	int n = -1;
+
+	if (sscanf(line, "0x%16llx 0x%16llx 0x%16llx%n", &start, &end, &flags, &n) != 3 || n < 0 ||
+	    strcmp(line + n, "\n"))
+		return -EINVAL;
+	r->start = start;
+	r->end = end;
+	r->flags = flags;
+	return 0;
+}
+
+/*
+ * bar.assigned: the first PDEV_BARS lines of @d's `resource` file, which
+ * resource_show() (drivers/pci/pci-sysfs.c) prints for the resources
+ * 0 to 5 first: the standard BARs. A FIFO planted in a --root tree would
+ * hang fopen, so it must be a regular file.
+ */
+static void res_read(struct pdev *d)
+{
+	struct pdev_live *l = d->live;
+	char path[96], line[128];
+	bool eof = false;
+	FILE *fp;
+	int rc = 0, i;
+
+	l->res_read = true;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", d->bdf);
+	rc = sysroot_regular(path);
+	fp = rc ? NULL : sysroot_fopen(path, "r");
+	if (!rc && !fp)
+		rc = -errno;
+	for (i = 0; fp && i < PDEV_BARS; i++) {
+		eof = !fgets(line, sizeof(line), fp);
+		if (eof || res_parse(line, &l->res[i]))
+			break;
+	}
+	if (fp && ferror(fp))
+		rc = -EIO;
+	if (fp)
+		fclose(fp);
+	if (rc) {
+		snprintf(l->res_why, sizeof(l->res_why), "cannot read %s: %s", path,
+			 rc == -EINVAL ? "not a regular file" : strerror(-rc));
+	} else if (i < PDEV_BARS) {
+		rc = -EINVAL;
+		if (eof)
+			snprintf(l->res_why, sizeof(l->res_why), "%s ends after %d line%s, before BAR %d",
+				 path, i, i == 1 ? "" : "s", i);
+		else
+			snprintf(l->res_why, sizeof(l->res_why), "%s: line %d is not \"START END FLAGS\"",
+				 path, i + 1);
+	}
+	l->res_err = rc;
+}
+
 /*
  * The state the checks read beyond the links, where they would read it:
  * iommu.irq_remap reads /proc/interrupts when the policy requires
  * remapping and the command line was read; iommu.domain a protected
  * function's group type, bind.vfio its VFIO group device when it is bound
  * to the policy's driver, driver.host the loaded host drivers and every
- * protected function's modalias.
+ * protected function's modalias, bar.assigned (when the policy requires
+ * it) every protected function's resource file.
  */
 static void sysfs_state(struct model *m, const struct policy *p)
 {
@@ -463,6 +523,8 @@ static void sysfs_state(struct model *m, const struct policy *p)
 		if (d->group >= 0 && !strcmp(d->driver, p->driver))
 			vfio_node(d);
 		modalias_lookup(m, d);
+		if (p->require_bars)
+			res_read(d);
 	}
 }
 

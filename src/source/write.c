@@ -11,6 +11,7 @@
 
 #include <pci/header.h>
 
+#include "acsx.h"
 #include "kparam.h"
 #include "lockdown.h"
 #include "pcidev.h"
@@ -19,19 +20,15 @@
 #include "write.h"
 
 /*
- * The fix for a config write that lockdown refused, on this kernel: ATS
- * stays off only with pci=noats; ACS bits come from pci=config_acs= from
- * Linux 6.11 on, and before that only from the kernel's own defaults.
+ * The fix for a config write of ACS bits 0-6 that lockdown refused, on this
+ * kernel: they come from pci=config_acs= from Linux 6.11 on, and before
+ * that only from the kernel's own defaults.
  */
-static void lockdown_fix(const struct write_ctx *w, const struct pdev *d, bool acs, char *buf,
-			 size_t len)
+static void lockdown_acs_fix(const struct write_ctx *w, const struct pdev *d, char *buf,
+			     size_t len)
 {
 	char mask[8];
 
-	if (!acs) {
-		snprintf(buf, len, "fix: boot with pci=noats");
-		return;
-	}
 	if (kernel_at_least(w->kernel, CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR)) {
 		acs_mask(w->p, mask);
 		snprintf(buf, len, "fix: boot with pci=config_acs=%s@%s (gpugate cmdline: all ports)",
@@ -42,18 +39,45 @@ static void lockdown_fix(const struct write_ctx *w, const struct pdev *d, bool a
 		 w->kernel[0] ? w->kernel : "unknown", CONFIG_ACS_MAJOR, CONFIG_ACS_MINOR);
 }
 
-/* Say in @a why the write of @pos on @d failed: @wrote, @read_ok, value @back. */
+/*
+ * The fix for a config write that lockdown refused: ATS stays off only with
+ * pci=noats; ACS bits see lockdown_acs_fix. The ACS Enhanced controls (@bits
+ * 7-12) no pci=config_acs= carries: its mask is bits 0-6
+ * (__pci_config_acs(), docs/kernel-facts.md §9).
+ */
+static void lockdown_fix(const struct write_ctx *w, const struct pdev *d, bool acs,
+			 uint16_t bits, char *buf, size_t len)
+{
+	static const char enh[] = "pci=config_acs= cannot carry the ACS Enhanced controls (its mask is ACS Control bits 0-6): the firmware setup must set them";
+	size_t n;
+
+	if (!acs) {
+		snprintf(buf, len, "fix: boot with pci=noats");
+		return;
+	}
+	if (!(bits & ~ACSX_CTRL_BITS)) {
+		snprintf(buf, len, "%s", enh);
+		return;
+	}
+	lockdown_acs_fix(w, d, buf, len);
+	n = strlen(buf);
+	if (bits & ACSX_CTRL_BITS)
+		snprintf(buf + n, len - n, "; %s", enh);
+}
+
+/* Say in @a why the write of @bits at @pos on @d failed: @wrote, @read_ok, value @back. */
 static void reg_why(const struct write_ctx *w, struct action *a, const struct pdev *d, int pos,
-		    bool wrote, bool read_ok, uint16_t back)
+		    uint16_t bits, bool wrote, bool read_ok, uint16_t back)
 {
 	if (wrote && read_ok) {
 		snprintf(a->why, sizeof(a->why), "value did not read back (lockdown or device refused)");
 		snprintf(a->after + strlen(a->after), sizeof(a->after) - strlen(a->after),
 			 " (read 0x%04x)", back);
 	} else if (!wrote && lockdown_active()) {
-		char fix[192];
+		char fix[320];
 
-		lockdown_fix(w, d, pos == d->caps.acs + PCI_ACS_CTRL && d->caps.acs, fix, sizeof(fix));
+		lockdown_fix(w, d, pos == d->caps.acs + PCI_ACS_CTRL && d->caps.acs, bits, fix,
+			     sizeof(fix));
 		snprintf(a->why, sizeof(a->why), LOCKDOWN_REFUSED "%s] refused the write; %s",
 			 lockdown_level(), fix);
 	} else {
@@ -94,7 +118,7 @@ int write_reg(const struct write_ctx *w, struct pdev *d, int pos, uint16_t set, 
 		rc = -EIO;
 	a = report_action(w->r, d->bdf, what, before_s, after_s, !rc, false);
 	if (a && rc)
-		reg_why(w, a, d, pos, wrote, read_ok, back);
+		reg_why(w, a, d, pos, set | clear, wrote, read_ok, back);
 	return rc;
 }
 

@@ -27,19 +27,28 @@ static uint32_t le32(const uint8_t *p)
 static void one(enum acpi_dma_table t, const uint8_t *data, size_t len)
 {
 	uint8_t *buf = malloc(len ? len : 1);
-	char why[128] = "";
+	char why[128] = "", field[96];
+	uint32_t flags;
 	int rc;
 
 	if (!buf)
 		return;
 	memcpy(buf, data, len);
-	rc = platform_acpi_dma_optin(t, buf, len, why, sizeof(why));
+	rc = platform_acpi_dma_optin(t, buf, len, &flags, why, sizeof(why));
 	if (rc != 0 && rc != 1 && rc != -EINVAL)
 		abort();
 	if (rc == -EINVAL && !why[0])
 		abort();
 	if (rc >= 0 && (len < 48 || le32(buf + 4) != len))
 		abort();
+	if (rc >= 0) {
+		/* the field the bit came from, and a description that names it */
+		if ((t == ACPI_DMA_DMAR ? buf[37] : le32(buf + 36)) != flags)
+			abort();
+		platform_acpi_dma_describe(t, flags, field, sizeof(field));
+		if (strncmp(field, t == ACPI_DMA_DMAR ? "DMAR flags 0x" : "IVRS IVinfo 0x", 13))
+			abort();
+	}
 	free(buf);
 }
 

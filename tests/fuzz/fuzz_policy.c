@@ -102,7 +102,8 @@ static void check_policy(const struct policy *p)
 	if ((p->acs_require | p->acs_forbid) & ~0x7f)
 		abort();
 	if ((unsigned)p->mode > MODE_AUDIT || (unsigned)p->on_failure > FAIL_EMERGENCY ||
-	    (unsigned)p->companions > COMPANIONS_NONE)
+	    (unsigned)p->companions > COMPANIONS_NONE ||
+	    (unsigned)p->forbid_nvswitch > NVSWITCH_WHOLE_NODE)
 		abort();
 	if (!TERMINATED(p->report) || p->report[0] != '/')
 		abort();

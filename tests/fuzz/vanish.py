@@ -26,7 +26,9 @@ file, or revision, is a FIFO (a hostile --root tree). libpci opens those
 files itself; under --root gpugate's open() refuses a FIFO there, so the run
 must end within FIFO_LIMIT seconds (not at the 120 s watchdog): exit 3
 naming A under access.config, or for revision (libpci then reads it from
-config) any verdict.
+config) any verdict. A's `resource` (read by gpugate itself, for
+bar.assigned under `require_bars = yes`) as a FIFO: exit 3 with
+bar.assigned undetermined on A ("not a regular file").
 
 Race test (--race-big N, default off): on an N-function tree from
 `mktree.py --big N`, K runs of `check` while a thread removes random
@@ -123,6 +125,21 @@ def check_named(out, want):
     return None, named
 
 
+def bar_unknown(out, want):
+    """None if bar.assigned is undetermined on @want, its resource file
+    refused as not a regular file."""
+    try:
+        rep = json.loads(out)
+    except ValueError:
+        return "stdout is not JSON: %r" % out[:200]
+    for c in rep.get("checks", []):
+        if c.get("id") == "bar.assigned" and c.get("device") == want:
+            if c.get("undetermined") and "not a regular file" in c.get("message", ""):
+                return None
+            return "bar.assigned on %s: %r" % (want, c.get("message"))
+    return "no bar.assigned finding on %s" % want
+
+
 def pause_test(binary, fault_bin, src, policy, how, work):
     d, root, pol = copy_tree(src, policy, how, work)
     a, b = first_last_gpu(binary, root, pol)
@@ -178,6 +195,12 @@ def fifo_test(binary, src, policy, attr, work):
     if attr == "revision":
         if r.returncode not in (0, 3):
             return "exit %d: %s" % (r.returncode, r.stderr[-300:])
+    elif attr == "resource":
+        if r.returncode != 3:
+            return "exit %d, expected 3: %s" % (r.returncode, r.stderr[-300:])
+        prob = bar_unknown(r.stdout, a)
+        if prob:
+            return prob
     else:
         if r.returncode != 3:
             return "exit %d, expected 3: %s" % (r.returncode, r.stderr[-300:])
@@ -255,8 +278,11 @@ def main():
             if prob:
                 bad += 1
                 print("FAIL pause %s: %s" % (how, prob))
-        for attr in ("vendor", "device", "class", "config", "revision"):
-            prob = fifo_test(binary, src, sc.policy_text(), attr, work)
+        for attr in ("vendor", "device", "class", "config", "revision", "resource"):
+            policy = sc.policy_text()
+            if attr == "resource":  # read only for bar.assigned
+                policy += "[devices]\nrequire_bars = yes\n"
+            prob = fifo_test(binary, src, policy, attr, work)
             if prob:
                 bad += 1
                 print("FAIL fifo %s: %s" % (attr, prob))

@@ -16,6 +16,10 @@ observed ("gpugate-guard: KIND host: OUTCOME: ..."), and the counts in the
                            the bit reads 0 again (fix = yes, mode enforce)
   acs_clear_reported       the root port's ACS Control cleared: a poll run
                            that reports it (fix = no): the word stays
+  acs_enhanced_flip_fixed  the root port made to advertise ACS Enhanced
+                           with IB on; IB cleared alone: a poll run that
+                           names the word and fixes it ([acs]
+                           require_enhanced = IB), the bit set again
   audit_readonly_no_write  ATS set in audit-readonly mode with fix = yes: a
                            poll run with outcome finding, and no byte of
                            the tree changes but the flip
@@ -53,6 +57,7 @@ GPU = "0000:01:00.0"
 PORT = "0000:00:01.0"
 POLL_BOUND = 3.0  # seconds from a flip to the run's line (poll_ms 100)
 ATS_ENABLE = 0x8000
+ACS_ENHANCED, ACSX_IB = 0x0080, 0x0080  # ACS Capability bit 7, ACS Control bit 7
 failures = []
 
 
@@ -153,6 +158,28 @@ def t_ats_flip_fixed(root):
         raise AssertionError("state counts start/ok, poll/fixed, poll/ok: %s" % c)
     if "ATS Control of %s: 0x0000, now 0x8000" % GPU not in d.text():
         raise AssertionError("the change is not named: %s" % d.text())
+
+
+def t_acs_enhanced_flip_fixed(root):
+    """The poll compares the whole ACS Control word: I/O Request Blocking
+    (ACS Enhanced, bit 7) cleared alone is a change, and with [acs]
+    require_enhanced = IB the run fails acs.enhanced and sets it again."""
+    cfg, pos = ctrl_word(root, PORT, 0x000D)
+    write_word(cfg, pos - 2, read_word(cfg, pos - 2) | ACS_ENHANCED)
+    write_word(cfg, pos, read_word(cfg, pos) | ACSX_IB)
+    on = read_word(cfg, pos)
+    d = Daemon(root, policy(extra="[acs]\nrequire_enhanced = IB\n"))
+    started(d)
+    mark = len(d.text())
+    write_word(cfg, pos, on & ~ACSX_IB)
+    if d.wait_line("poll host: fixed", POLL_BOUND, mark) is None:
+        raise AssertionError("no fixed poll run within %.1f s: %s" % (POLL_BOUND, d.text()))
+    if read_word(cfg, pos) != on:
+        raise AssertionError("ACS Control 0x%04x after the fix, expected 0x%04x"
+                             % (read_word(cfg, pos), on))
+    if "ACS Control of %s: 0x%04x, now 0x%04x" % (PORT, on, on & ~ACSX_IB) not in d.text():
+        raise AssertionError("the change is not named: %s" % d.text())
+    assert d.stop() == 0, "exit status after SIGTERM"
 
 
 def counts(root):

@@ -32,16 +32,24 @@ SCRATCH = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 GPU, AUDIO, AST = "0000:01:00.0", "0000:01:00.1", "0000:04:00.0"
 ONE, MF = "intel_single_gpu_pass", "mf_gpu_audio_on_snd_hda_intel"
 CACHE = {}
+WORK = []  # the one scratch directory of this run, removed when it ends
+
+
+def work():
+    if not WORK:
+        WORK.append(Path(tempfile.mkdtemp(prefix="gpugate-guard-event-",
+                                          dir=SCRATCH)))
+    return WORK[0]
 
 
 def tree(scenario):
     """A fresh copy of scenario's tree (built once per run)."""
     if scenario not in CACHE:
-        d = Path(tempfile.mkdtemp(prefix="guard-src-", dir=SCRATCH))
+        d = Path(tempfile.mkdtemp(prefix="src-", dir=work()))
         subprocess.run([sys.executable, str(MKTREE), scenario, str(d / "t")],
                        check=True, stdout=subprocess.DEVNULL)
         CACHE[scenario] = d
-    dst = Path(tempfile.mkdtemp(prefix="guard-", dir=SCRATCH)) / "t"
+    dst = Path(tempfile.mkdtemp(prefix="t-", dir=work())) / "t"
     shutil.copytree(CACHE[scenario] / "t", dst, symlinks=True)
     return dst
 
@@ -301,15 +309,17 @@ def main():
     a = ap.parse_args()
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("t_") and a.k in n]
     bad = 0
-    for name, f in tests:
-        try:
-            f()
-            print("ok %s" % name[2:])
-        except Fail as e:
-            bad += 1
-            print("FAIL %s: %s" % (name[2:], e))
-    for d in CACHE.values():
-        shutil.rmtree(d, ignore_errors=True)
+    try:
+        for name, f in tests:
+            try:
+                f()
+                print("ok %s" % name[2:])
+            except Fail as e:
+                bad += 1
+                print("FAIL %s: %s" % (name[2:], e))
+    finally:
+        for d in WORK:
+            shutil.rmtree(d, ignore_errors=True)
     print("%d passed, %d failed" % (len(tests) - bad, bad))
     return 1 if bad else 0
 

@@ -22,10 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gen"))
 
 from mktree import (ACS_OK, CMDLINE_PREFIX, KVER, Fn, Host, RC,  # noqa: E402
-                    amd_rp, amd_root, ast,
+                    ACS_ENH, ACSX_DSP_BLOCK, ACSX_DSP_REDIR, ACSX_IB,
+                    ACSX_URR, ACSX_USP_REDIR, amd_rp, amd_root, ast,
                     cx7, dsp, e1000, h100, host_bridge, nv_audio, nvswitch,
-                    pm1733, rp, rtx_a6000, switch, turing_card, uncore,
-                    vmd)
+                    pm1733, rp, rtx_a6000, switch, switchtec_mgmt,
+                    turing_card, uncore, vmd)
 
 CMD_OK = "intel_iommu=on iommu.strict=1 pci=noats"
 CMD_AMD_OK = "iommu.strict=1 pci=noats"
@@ -38,12 +39,15 @@ class Scenario:
     """exit: expected exit code. fails: exact set of failing check ids, or
     None when only exit/result are asserted (state that cannot be
     determined). protected: "auto" (default policy: computed from the
-    topology), an explicit list of BDFs, or None (not asserted).
-    stderr: a regex that must match stderr (policy errors: file:line)."""
+    topology), an explicit list of BDFs, a function of the host returning
+    one, or None (not asserted).
+    stderr: a regex that must match stderr (policy errors: file:line).
+    messages: {check id: regex} that the message of one of the id's
+    findings must match."""
 
     def __init__(self, name, build, *, exit=0, fails=(), policy="",
                  protected="auto", stderr=None, desc="", bench=False,
-                 policy_file=None, repeat=False):
+                 policy_file=None, repeat=False, messages=None):
         self.name, self.build = name, build
         self.exit = exit
         self.fails = None if fails is None else set(fails)
@@ -54,6 +58,7 @@ class Scenario:
         self.desc = desc
         self.bench = bench
         self.repeat = repeat          # run twice, outputs must be identical
+        self.messages = messages or {}
 
     def policy_text(self):
         if self.policy_file is not None:
@@ -62,7 +67,10 @@ class Scenario:
         return self.policy
 
     def expected_protected(self, host):
-        """Protected BDFs under the default [devices] policy."""
+        """Protected BDFs under the default [devices] policy, the list
+        given, or what the function given returns for the host."""
+        if callable(self.protected):
+            return self.protected(host)
         if self.protected != "auto":
             return self.protected
         out = set()
@@ -154,6 +162,18 @@ def switch_host(dsp_gpu=None, dsp_nic=None, rp_acs=ACS_OK, extra_dsps=(),
     h = dict(cmdline=CMD_OK)
     h.update(host_kw)
     return Host([RC(0, 0, devs)], **h)
+
+
+ACSX_POLICY = "[acs]\nrequire_enhanced = IB DSP USP URR\n"
+ACSX_ALL_CTL = ACSX_IB | ACSX_DSP_REDIR | ACSX_USP_REDIR | ACSX_URR
+
+
+def acsx_switch_host(ctl=ACSX_ALL_CTL):
+    """switch_host() whose GPU DSP advertises ACS Enhanced with the
+    enhanced control bits @ctl and has a memory BAR of its own."""
+    return switch_host(dsp_gpu=dict(
+        acs=(ACS_OK[0] | ACS_ENH, ACS_OK[1] | ctl),
+        bars=[(0, 1 << 20, "mem32")]))
 
 
 def rp_mf_host(peer_acs):
@@ -315,28 +335,34 @@ def rm_devnode_of_gpu(root):
 
 # ---------------------------------------------------------------- HGX host --
 
+PEX_ACS = (0x087f, 0x001f)  # PEX89xxx-like: EC with an 8-port vector
+
+
 def hgx_socket(domain_bus, numa, units, first_rp_dev=2, nvsw=False,
-               gpu_kw=None, bmc=False):
+               gpu_kw=None, bmc=False, pex_kw=None, extra=()):
     """One CPU socket: main root bus with host bridge, CBDMA, two root
     ports each with a Broadcom PEX switch (2 GPU + NVMe + NIC [+ NVSwitch]),
-    and two uncore-only root buses."""
+    and two uncore-only root buses. pex_kw: the switch ports' IDs and links
+    (default: PEX880xx 1000:c010, Gen4 x16); extra: more functions on the
+    main root bus."""
     main_bus, unc1, unc2 = domain_bus
-
-    pex = (0x087f, 0x001f)     # PEX89xxx-like: EC with an 8-port vector
+    pk = dict(pex_kw or {})
 
     def sw():
-        ds = [dsp(0, children=[h100(**(gpu_kw or {}))], acs=pex),
-              dsp(1, children=[h100(**(gpu_kw or {}))], acs=pex),
-              dsp(2, children=[pm1733()], acs=pex),
-              dsp(3, children=[cx7()], acs=pex)]
+        ds = [dsp(0, children=[h100(**(gpu_kw or {}))], acs=PEX_ACS, **pk),
+              dsp(1, children=[h100(**(gpu_kw or {}))], acs=PEX_ACS, **pk),
+              dsp(2, children=[pm1733()], acs=PEX_ACS, **pk),
+              dsp(3, children=[cx7()], acs=PEX_ACS, **pk)]
         if nvsw:
-            ds.append(dsp(4, children=[nvswitch()], link=(4, 2), acs=pex))
-        return switch(0, ds)
+            ds.append(dsp(4, children=[nvswitch()], link=(4, 2), acs=PEX_ACS))
+        usp = {"link": pk["link"]} if "link" in pk else None
+        return switch(0, ds, did=pk.get("did", 0xc010), usp_kw=usp)
     devs = [host_bridge(0, 0), uncore(0, 1, 0x09a3), uncore(0, 2, 0x09a4),
             uncore(0, 4, 0x0998)]
     devs += [uncore(1, fn, 0x0b00, driver="ioatdma") for fn in range(8)]
     devs += [rp(first_rp_dev, children=[sw()]),
              rp(first_rp_dev + 2, children=[sw()])]
+    devs += list(extra)
     if bmc:
         devs.append(bmc_vga())
     rcs = [RC(0, main_bus, devs, numa=numa, iommu_unit=units[0])]
@@ -363,6 +389,125 @@ def hgx_one_gpu_ats():
     h = hgx_host()
     gpus = [f for f in h.functions() if f.did == 0x2330]
     gpus[5].ats = 0x8000
+    return h
+
+
+# The Switchtec PM41028 ports: ACS as the kernel leaves it with pci=noats
+# (SV TB RR CR UF set), every capability bit but EC and DT. What the HGX
+# firmware advertises is not public. The upstream port is multifunction
+# (its management endpoint is function 1), so the kernel wants ACS there
+# too (pci_acs_enabled(), PCIe r6.0 sec 6.12.1.2): without it the four
+# NVSwitches and the endpoint share one group, as on the HGX H200 of
+# bigstack-oss/cubecos#259 (hgx_h100_whole_node_group_shared).
+PMC_ACS = (0x001f, 0x001f)
+NVSW_VFIO = dict(driver="vfio-pci", override="vfio-pci")
+
+
+def pmc_nvswitch_port(dev, nvsw_kw, acs=PMC_ACS):
+    """Root port -> Microchip Switchtec PM41028 (11f8:4128) upstream port
+    (function 0, Gen3 x2 trained, Gen4 x16 capable) with its management
+    endpoint (function 1) -> four downstream ports, one NVSwitch each
+    (10de:22a3, class 0680). @acs: of every switch port (None: none)."""
+    ds = [dsp(k, children=[nvswitch(**nvsw_kw[k])], vid=0x11f8, did=0x4128,
+              link=(4, 2), acs=acs) for k in range(4)]
+    usp = switch(0, ds, vid=0x11f8, did=0x4128,
+                 usp_kw=dict(link=(3, 2), maxlink=(4, 16), acs=acs))
+    return rp(dev, children=[usp, switchtec_mgmt()], link=(3, 2),
+              maxlink=(5, 16))
+
+
+def hgx_h100_host(gpu_kw=None, nvsw_kw=None, pmc_acs=PMC_ACS):
+    """An HGX H100 8-GPU node (DGX H100-like), 2 sockets.
+
+    Per socket two Sapphire Rapids root ports, each with a Broadcom PEX890xx
+    Gen5 switch (1000:c030, "PEX890xx PCIe Gen 5 Switch" in pci.ids; a real
+    H100 host's `lspci` in fastfetch-cli/fastfetch#1658 shows one, rev b0)
+    holding 2 H100 SXM5 (10de:2330, 0302, Gen5 x16), an NVMe and a
+    ConnectX-7. The four H100 NVSwitches (10de:22a3, class 0680: "GH100
+    [H100 NVSwitch]" on an HGX H200 node in bigstack-oss/cubecos#259, buses
+    05-08 on socket 0, driver nvidia-nvswitch) sit behind a Microchip
+    Switchtec PM41028 (11f8:4128; its management endpoint, subsystem
+    10de:1643, class 0580, upstream link Gen3 x2 of Gen4 x16, per an HGX
+    H100 audit note at git.mchus.pro/reanimator/bee) on a root port of
+    their own. Every function is on vfio-pci.
+    gpu_kw, nvsw_kw: {index: Fn keywords} for GPU 0-7 (address order) and
+    NVSwitch 0-3."""
+    gpu_kw, nvsw_kw = gpu_kw or {}, nvsw_kw or {}
+    nk = [dict(NVSW_VFIO, **nvsw_kw.get(k, {})) for k in range(4)]
+    pex = dict(did=0xc030, link=(5, 16))
+    rcs = (hgx_socket((0x00, 0x7e, 0x7f), 0, ("dmar0", "dmar1", "dmar2"),
+                      first_rp_dev=3, bmc=True, pex_kw=pex,
+                      extra=[pmc_nvswitch_port(2, nk, pmc_acs)])
+           + hgx_socket((0x80, 0xfe, 0xff), 1, ("dmar3", "dmar4", "dmar5"),
+                        pex_kw=pex))
+    host = Host(rcs, cmdline=CMD_OK + " intel_iommu=sm_on", ncpus=16)
+    gpus = [f for f in host.functions() if f.did == 0x2330]
+    for k, kw in gpu_kw.items():
+        for name, val in kw.items():
+            setattr(gpus[k], name, val)
+    return host
+
+
+def nvidia_nodes(host):
+    """The BDFs whole-node protects with WHOLE_NODE_MATCH: every NVIDIA
+    GPU and NVSwitch function."""
+    return sorted(f.bdf for f in host.functions() if f.vid == 0x10de and
+                  (f.cls >> 8) in DEFAULT_MATCH | {0x0680})
+
+
+WHOLE_NODE = "[nvlink]\nforbid_nvswitch = whole-node\n"
+WHOLE_NODE_MATCH = (WHOLE_NODE + "[devices]\n"
+                    "match = 10de:*:0300 10de:*:0302 10de:*:0380 10de:*:0680\n")
+
+
+def whole_node_bdfs(skip):
+    """A whole-node policy that lists the NVSwitches by address, all but
+    the NVSwitch at @skip, and matches the GPUs by class."""
+    listed = " ".join(b for b in HGX_NVSWITCHES if b != skip)
+    return (WHOLE_NODE + "[devices]\nmatch = 10de:*:0302\nbdf = %s\n"
+            % listed)
+
+
+# Where hgx_h100_host() puts the NVSwitches (socket 0, root port 00:02.0).
+HGX_NVSWITCHES = ("0000:03:00.0", "0000:04:00.0", "0000:05:00.0",
+                  "0000:06:00.0")
+# and the GPUs, in address order (hgx_h100_host()'s gpu_kw indexes)
+HGX_GPUS = ("0000:09:00.0", "0000:0a:00.0", "0000:0f:00.0", "0000:10:00.0",
+            "0000:83:00.0", "0000:84:00.0", "0000:89:00.0", "0000:8a:00.0")
+UNBOUND = dict(driver=None, override=None)
+
+
+def whole_node_gpu_bdfs(skip):
+    """A whole-node policy that matches the NVSwitches by class and lists
+    the GPUs by address, all but the GPU at @skip."""
+    listed = " ".join(b for b in HGX_GPUS if b != skip)
+    return (WHOLE_NODE + "[devices]\nmatch = 10de:*:0680\nbdf = %s\n"
+            % listed)
+
+
+def without(bdf):
+    """nvidia_nodes() less @bdf: the protected list of a policy that
+    leaves @bdf out."""
+    return lambda host: [b for b in nvidia_nodes(host) if b != bdf]
+
+
+def hgx_h100_nvswitch_in_gpu_group():
+    """NVSwitch 0 and GPU 0 in one IOMMU group (as if a port between them
+    lacked ACS): both protected, but on two cards."""
+    h = hgx_h100_host()
+    nvsw = [f for f in h.functions() if f.did == 0x22a3]
+    gpus = [f for f in h.functions() if f.did == 0x2330]
+    nvsw[0].group = gpus[0].group = "nvsw-gpu"
+    return h
+
+
+def nvswitch_on_gpu_card():
+    """The single-GPU host with an NVSwitch function beside the GPU
+    (01:00.1, one card, one group: the slot has no ACS), on vfio-pci."""
+    h = base()
+    gpu_port = next(f for f in h.functions() if f.kind == "rp" and
+                    f.children and f.children[0].did == 0x2330)
+    gpu_port.children.append(nvswitch(0, 1, **NVSW_VFIO))
     return h
 
 
@@ -672,6 +817,70 @@ SCENARIOS = [
       fails={"nvlink.nvswitch"}, desc="4 NVSwitch functions 10de:22a3"),
     S("hgx_one_gpu_ats_enabled", hgx_one_gpu_ats, exit=1,
       fails={"ats.disabled"}),
+    S("hgx_h100_whole_node_pass", lambda: hgx_h100_host(),
+      policy=WHOLE_NODE_MATCH, protected=nvidia_nodes, repeat=True,
+      desc="HGX H100: 8 GPUs behind 4 PEX890xx, 4 NVSwitches behind a "
+           "Switchtec PM41028; all matched and on vfio-pci"),
+    S("hgx_h100_whole_node_shipped_config", lambda: hgx_h100_host(),
+      policy_file="config/policy-hgx-whole-node.conf",
+      protected=nvidia_nodes,
+      desc="config/policy-hgx-whole-node.conf passes the same node"),
+    S("hgx_h100_whole_node_nvswitch_host_driver", lambda: hgx_h100_host(
+        nvsw_kw={2: dict(driver="nvidia-nvswitch", override=None)}),
+      policy=WHOLE_NODE_MATCH, protected=nvidia_nodes, exit=1,
+      fails={"nvlink.nvswitch", "bind.vfio", "driver.host"},
+      desc="NVSwitch 2 on nvidia-nvswitch (nvidia.ko's NVSwitch driver): "
+           "whole-node names it, bind.vfio fails for it (protected, not on "
+           "vfio-pci) and driver.host for the loaded nvidia module"),
+    S("hgx_h100_whole_node_nvswitch_unmatched", lambda: hgx_h100_host(
+        nvsw_kw={3: UNBOUND}),
+      policy=whole_node_bdfs(HGX_NVSWITCHES[3]),
+      protected=without(HGX_NVSWITCHES[3]), exit=1,
+      fails={"nvlink.nvswitch"},
+      desc="the bdf list leaves NVSwitch 3 out (unbound, as gpugate "
+           "leaves what it does not protect): only whole-node sees it, no "
+           "other check looks at an unprotected function"),
+    S("hgx_h100_whole_node_gpu_host_driver", lambda: hgx_h100_host(
+        gpu_kw={5: dict(driver="nvidia", override=None)}),
+      policy=WHOLE_NODE_MATCH, protected=nvidia_nodes, exit=1,
+      fails={"nvlink.nvswitch", "bind.vfio", "driver.host"},
+      desc="GPU 5 on nvidia: whole-node names it, bind.vfio fails for it "
+           "and driver.host for the loaded nvidia module"),
+    S("hgx_h100_whole_node_gpu_unmatched", lambda: hgx_h100_host(
+        gpu_kw={6: UNBOUND}),
+      policy=whole_node_gpu_bdfs(HGX_GPUS[6]),
+      protected=without(HGX_GPUS[6]), exit=1, fails={"nvlink.nvswitch"},
+      desc="the bdf list leaves GPU 6 out (unbound): only whole-node sees "
+           "it"),
+    S("hgx_h100_whole_node_group_shared", lambda: hgx_h100_host(
+        pmc_acs=None),
+      policy=WHOLE_NODE_MATCH, protected=nvidia_nodes, exit=1,
+      fails={"group.isolated", "acs.path", "acs.peers"},
+      desc="the PM41028 ports have no ACS: the four NVSwitches and the "
+           "switch's management endpoint share one group (as on "
+           "bigstack-oss/cubecos#259). whole-node passes, but group "
+           "isolation is not relaxed: each NVSwitch is its own card"),
+    S("hgx_h100_whole_node_nvswitch_in_gpu_group",
+      hgx_h100_nvswitch_in_gpu_group,
+      policy=WHOLE_NODE_MATCH, protected=nvidia_nodes, exit=1,
+      fails={"group.isolated"},
+      desc="NVSwitch 0 shares GPU 0's group: protected, but another card, "
+           "so an intruder for the GPU and the GPU one for it"),
+    S("hgx_h100_default_policy", lambda: hgx_h100_host(), exit=1,
+      fails={"nvlink.nvswitch"},
+      desc="forbid_nvswitch = yes (the default) fails the 4 NVSwitches "
+           "whatever they are bound to"),
+    S("hgx_h100_nvswitch_allowed", lambda: hgx_h100_host(),
+      policy="[nvlink]\nforbid_nvswitch = no\n"),
+    S("nvswitch_in_gpu_group_unprotected", nvswitch_on_gpu_card, policy="[nvlink]\nforbid_nvswitch = no\n", exit=1,
+      fails={"group.isolated", "acs.peers"},
+      desc="an NVSwitch function in the GPU's slot, not protected (0680 "
+           "is no companion class): an endpoint in the GPU's group, never "
+           "a bridge, and a foreign function of the card without ACS "
+           "(acs.peers; card.functions passes: it is on vfio-pci)"),
+    S("nvswitch_in_gpu_group_same_card", nvswitch_on_gpu_card, policy=WHOLE_NODE_MATCH, protected=nvidia_nodes,
+      desc="the same NVSwitch matched by whole-node's match list: a "
+           "protected function of the GPU's card, so no intruder"),
 
     # ---- incomplete trees (exit 3)
     S("missing_sys_bus_pci", lambda: base(post=[rm("sys/bus/pci")]),
@@ -786,6 +995,42 @@ SCENARIOS = [
       fails={"group.isolated", "acs.path", "acs.peers"},
       desc="as above, and the NVMe's root port inside the VMD domain has "
            "ACS off: a peer of the GPU's VMD root port"),
+
+    # ---- ACS Enhanced (acs.enhanced, [acs] require_enhanced)
+    S("acs_enhanced_switch_dsp_all_pass", lambda: acsx_switch_host(),
+      policy=ACSX_POLICY,
+      desc="GPU's DSP advertises ACS Enhanced, has a BAR, all four set; "
+           "the root port does not advertise it (not applicable)"),
+    S("acs_enhanced_switch_dsp_urr_missing", lambda: acsx_switch_host(
+        ACSX_ALL_CTL & ~ACSX_URR), policy=ACSX_POLICY, exit=1,
+      fails={"acs.enhanced"}),
+    S("acs_enhanced_switch_dsp_mt_reserved", lambda: acsx_switch_host(
+        ACSX_ALL_CTL | ACSX_DSP_BLOCK), policy=ACSX_POLICY, exit=1,
+      fails={"acs.enhanced"}, desc="DSP Memory Target Access 11: reserved"),
+    S("acs_enhanced_switch_dsp_blocking_pass", lambda: acsx_switch_host(
+        ACSX_ALL_CTL & ~ACSX_DSP_REDIR | ACSX_DSP_BLOCK), policy=ACSX_POLICY,
+      desc="DSP Memory Target Access 01 (blocking) is not direct"),
+    S("acs_enhanced_not_advertised_pass", lambda: switch_host(),
+      policy=ACSX_POLICY,
+      desc="no port advertises ACS Enhanced: nothing applies, pass"),
+    S("acs_enhanced_not_required_skips", lambda: acsx_switch_host(0),
+      desc="default policy: acs.enhanced is off whatever the ports say"),
+    S("acs_enhanced_root_port_ib_dsp_pass", lambda: base(rp_kw=dict(
+        acs=(ACS_OK[0] | ACS_ENH, ACS_OK[1] | ACSX_IB | ACSX_DSP_REDIR),
+        bars=[(0, 1 << 20, "mem32")])), policy=ACSX_POLICY,
+      desc="a root port: only IB and DSP apply, USP and URR do not"),
+    S("acs_enhanced_root_port_no_ib", lambda: base(rp_kw=dict(
+        acs=(ACS_OK[0] | ACS_ENH, ACS_OK[1] | ACSX_DSP_REDIR),
+        bars=[(0, 1 << 20, "mem32")])), policy=ACSX_POLICY, exit=1,
+      fails={"acs.enhanced"}),
+    S("acs_enhanced_rootport_config_extloop", lambda: base(
+        rp_kw=dict(hostile="extloop")), policy=ACSX_POLICY, exit=3,
+      fails={"access.config", "acs.path", "acs.peers", "acs.enhanced"}),
+    S("policy_bad_acs_enhanced_control", lambda: base(), exit=2, fails=None,
+      protected=None,
+      policy="[acs]\nrequire_enhanced = IB RR\n",
+      stderr=r"policy\.conf:2: require_enhanced: unknown ACS Enhanced "
+             r"control 'RR' \(IB DSP USP URR\)"),
 
     # ---- benchmark only (not run by default)
     S("bench_10k_functions", lambda: __import__("mktree").big_host(10000),
@@ -965,6 +1210,35 @@ def ivrs(ivinfo):
     return acpi_table("IVRS", ivinfo.to_bytes(4, "little") + bytes(8))
 
 
+# The ACPI tables QEMU 7.2 builds for q35 with its Intel and AMD vIOMMU,
+# as the lab guest showed them (tests/trees/README.md, "Captured trees").
+REAL_ACPI = Path(__file__).resolve().parent / "real" / "acpi"
+
+
+def real_table(sig, name):
+    """ACPI table @sig with the bytes of the capture real/acpi/@name."""
+    return put("sys/firmware/acpi/tables/" + sig, (REAL_ACPI / name).read_bytes())
+
+
+QEMU_DMAR = "q35-intel-iommu-qemu-7.2-DMAR.bin"
+QEMU_IVRS = "q35-amd-iommu-qemu-7.2-IVRS.bin"
+
+
+def lab_platform_policy():
+    """The [platform] section of the lab's postreq image policy."""
+    text = (Path(__file__).resolve().parents[2]
+            / "qemu/policies/posture-required.conf").read_text()
+    return text[text.index("[platform]"):]
+
+
+# What the lab's stop-platform-posture scenarios print for these tables.
+MSG_QEMU_DMAR = {"platform.dma_protection":
+                 r"\(DMAR flags 0x01 \(INTR_REMAP\): DMA_CTRL_PLATFORM_OPT_IN clear\)"}
+MSG_QEMU_IVRS = {"platform.dma_protection":
+                 r"\(IVRS IVinfo 0x00002800: DMA remap \(bit 1\) clear\)"}
+MSG_NO_EFI = {"platform.secureboot":
+              r"/sys/firmware/efi: .*\(not booted through UEFI, e\.g\. legacy BIOS\)"}
+
 P_LOCK = "[platform]\nrequire_lockdown = integrity\n"
 P_SB = "[platform]\nrequire_secureboot = yes\n"
 P_DMA = "[platform]\nrequire_dma_protection = yes\n"
@@ -1006,6 +1280,26 @@ SCENARIOS += [
     S("platform_dma_protection_ivrs_clear_fails",
       lambda: amd_base(post=[ivrs(0x00203041)]), policy=P_DMA, exit=1,
       fails={"platform.dma_protection"}),
+    S("platform_dma_protection_qemu_dmar_fails",
+      lambda: base(post=[real_table("DMAR", QEMU_DMAR)]), policy=P_DMA,
+      exit=1, fails={"platform.dma_protection"}, messages=MSG_QEMU_DMAR,
+      desc="QEMU 7.2's q35 DMAR as the lab guest read it: flags 0x01"),
+    S("platform_dma_protection_qemu_ivrs_fails",
+      lambda: amd_base(post=[real_table("IVRS", QEMU_IVRS)]), policy=P_DMA,
+      exit=1, fails={"platform.dma_protection"}, messages=MSG_QEMU_IVRS,
+      desc="QEMU 7.2's q35 IVRS as the lab guest read it: IVinfo 0x00002800"),
+    S("platform_posture_qemu_intel_lab",
+      lambda: base(tainted=0, post=[real_table("DMAR", QEMU_DMAR)]),
+      policy=lab_platform_policy(), exit=3,
+      fails={"platform.dma_protection", "platform.secureboot"},
+      messages=dict(MSG_QEMU_DMAR, **MSG_NO_EFI),
+      desc="lab stop-platform-posture: its DMAR, no EFI, tainted 0"),
+    S("platform_posture_qemu_amd_lab",
+      lambda: amd_base(tainted=0, post=[real_table("IVRS", QEMU_IVRS)]),
+      policy=lab_platform_policy(), exit=3,
+      fails={"platform.dma_protection", "platform.secureboot"},
+      messages=dict(MSG_QEMU_IVRS, **MSG_NO_EFI),
+      desc="lab stop-platform-posture-amd: its IVRS, no EFI, tainted 0"),
     S("platform_dma_protection_truncated_unknown",
       lambda: base(post=[dmar(0x05, length=200)]), policy=P_DMA, exit=3,
       fails={"platform.dma_protection"},
@@ -1018,4 +1312,65 @@ SCENARIOS += [
       policy=P_TAINT, exit=1, fails={"platform.taint"}),
     S("platform_taint_absent_unknown", lambda: base(tainted=None),
       policy=P_TAINT, exit=3, fails={"platform.taint"}),
+]
+
+
+# ---- Issue 15: BAR assignment (bar.assigned, [devices] require_bars)
+P_BARS = "[devices]\nrequire_bars = yes\n"
+GPU_RES = "sys/bus/pci/devices/0000:01:00.0/resource"
+# An H100 80GB HBM3 (10de:2330, subsystem 10de:16c1) as a published config
+# dump of an HGX board shows it: BAR 0, 2 and 4 all 64-bit prefetchable,
+# 16M, 128G and 32M by the addresses' spacing (h100() has the PCIe card's
+# layout: BAR 0 32-bit, BAR 1 and BAR 3 64-bit).
+H100_SXM_BARS = [(0, 16 << 20, "pref64"), (2, 128 << 30, "pref64"),
+                 (4, 32 << 20, "pref64")]
+
+
+def resource_line(rel, idx, start, end, flags):
+    """A post hook replacing line @idx of the `resource` file @rel (read
+    only, as sysfs makes it) with what the kernel prints for a BAR."""
+    def hook(root):
+        p = (Path(root) / rel).resolve()
+        lines = p.read_text().splitlines(True)
+        lines[idx] = "0x%016x 0x%016x 0x%016x\n" % (start, end, flags)
+        p.unlink()
+        p.write_text("".join(lines))
+        p.chmod(0o444)
+    return hook
+
+
+SCENARIOS += [
+    S("bar_assigned_pass", lambda: base(), policy=P_BARS,
+      desc="the H100's BAR0 (16M), BAR1 (128G) and BAR3 (32M) have resources"),
+    # What Debian's 6.1 and 6.12 showed for a 64-bit prefetchable BAR that
+    # found no room (qemu/scenarios/stop-bar-unassigned.conf): the line
+    # reset to zeros by reset_resource(), the BAR register left as the
+    # firmware programmed it.
+    S("bar_pref64_reset_fails",
+      lambda: base(post=[resource_line(GPU_RES, 1, 0, 0, 0)]),
+      policy=P_BARS, exit=1, fails={"bar.assigned"},
+      desc="BAR1 reset to 0 0 0: the register's type bits say 64-bit "
+           "prefetchable, so it is implemented and unassigned"),
+    S("bar_pref64_unset_fails",
+      lambda: base(post=[resource_line(GPU_RES, 1, 0, (128 << 30) - 1,
+                                       0x2014220c)]),
+      policy=P_BARS, exit=1, fails={"bar.assigned"},
+      desc="BAR1 sized but never placed: start 0, IORESOURCE_UNSET"),
+    S("bar_h100_sxm_pass", lambda: base(gpu_kw=dict(bars=H100_SXM_BARS)),
+      policy=P_BARS, desc="the H100 SXM5 layout: three 64-bit BARs"),
+    S("bar_h100_sxm_bar2_reset_fails",
+      lambda: base(gpu_kw=dict(bars=H100_SXM_BARS),
+                   post=[resource_line(GPU_RES, 2, 0, 0, 0)]),
+      policy=P_BARS, exit=1, fails={"bar.assigned"},
+      desc="the H100 SXM5 layout with its 128G BAR 2 reset to 0 0 0"),
+    S("bar_resource_unreadable_unknown", lambda: base(post=[rm(GPU_RES)]),
+      policy=P_BARS, exit=3, fails={"bar.assigned"}),
+    S("bar_resource_directory_unknown",
+      lambda: base(post=[rm(GPU_RES), put(GPU_RES + "/x", "")]),
+      policy=P_BARS, exit=3, fails={"bar.assigned"},
+      desc="`resource` is a directory: not a regular file, never opened"),
+    S("bar_resource_short_unknown",
+      lambda: base(post=[rm(GPU_RES), put(GPU_RES, "0x0 0x0 0x0\n")]),
+      policy=P_BARS, exit=3, fails={"bar.assigned"},
+      desc="a `resource` file of one line: the six BAR lines are not there"),
 ]

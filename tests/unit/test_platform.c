@@ -51,20 +51,24 @@ static void table(uint8_t *buf, const char *sig, uint32_t hdr_len)
 static void dmar_opt_in_is_flags_bit_2(void **state)
 {
 	uint8_t buf[64];
+	uint32_t flags;
 	char why[128];
 
 	(void)state;
 	table(buf, "DMAR", 48);
 	buf[36] = 0x26; /* host address width */
 	buf[37] = 0x05; /* INTR_REMAP | DMA_CTRL_PLATFORM_OPT_IN */
-	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 48, why, sizeof(why)), 1);
+	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 48, &flags, why, sizeof(why)), 1);
+	assert_int_equal(flags, 0x05);
 	buf[37] = 0x03; /* INTR_REMAP | X2APIC_OPT_OUT */
-	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 48, why, sizeof(why)), 0);
+	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 48, &flags, why, sizeof(why)), 0);
+	assert_int_equal(flags, 0x03);
 }
 
 static void ivrs_dma_remap_is_ivinfo_bit_1(void **state)
 {
 	uint8_t buf[64];
+	uint32_t flags;
 	char why[128];
 
 	(void)state;
@@ -72,48 +76,71 @@ static void ivrs_dma_remap_is_ivinfo_bit_1(void **state)
 	buf[36] = 0x43; /* 0x00203043: EFRSup, DMA remap, GVA size */
 	buf[37] = 0x30;
 	buf[38] = 0x20;
-	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_IVRS, buf, 48, why, sizeof(why)), 1);
+	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_IVRS, buf, 48, &flags, why, sizeof(why)), 1);
+	assert_int_equal(flags, 0x00203043);
 	buf[36] = 0x41; /* 0x00203041: no DMA remap */
-	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_IVRS, buf, 48, why, sizeof(why)), 0);
+	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_IVRS, buf, 48, &flags, why, sizeof(why)), 0);
+	assert_int_equal(flags, 0x00203041);
+}
+
+/* QEMU 7.2's q35 tables as the lab guest showed them (tests/trees/real/acpi). */
+static void dma_fields_are_described(void **state)
+{
+	char out[96];
+
+	(void)state;
+	platform_acpi_dma_describe(ACPI_DMA_DMAR, 0x01, out, sizeof(out));
+	assert_string_equal(out, "DMAR flags 0x01 (INTR_REMAP)");
+	platform_acpi_dma_describe(ACPI_DMA_DMAR, 0x07, out, sizeof(out));
+	assert_string_equal(out,
+			    "DMAR flags 0x07 (INTR_REMAP X2APIC_OPT_OUT DMA_CTRL_PLATFORM_OPT_IN)");
+	platform_acpi_dma_describe(ACPI_DMA_DMAR, 0x00, out, sizeof(out));
+	assert_string_equal(out, "DMAR flags 0x00 (none)");
+	platform_acpi_dma_describe(ACPI_DMA_DMAR, 0x08, out, sizeof(out));
+	assert_string_equal(out, "DMAR flags 0x08 (none)");
+	platform_acpi_dma_describe(ACPI_DMA_IVRS, 0x00002800, out, sizeof(out));
+	assert_string_equal(out, "IVRS IVinfo 0x00002800");
 }
 
 static void short_or_truncated_tables_are_invalid(void **state)
 {
 	uint8_t buf[64];
+	uint32_t flags;
 	char why[128];
 
 	(void)state;
 	table(buf, "DMAR", 48);
 	buf[37] = 0x04;
 	for (size_t n = 0; n < 48; n++)
-		assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, n, why, sizeof(why)),
+		assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, n, &flags, why, sizeof(why)),
 				 -EINVAL);
 	assert_non_null(strstr(why, "shorter than"));
 	/* the header says more than was read: a truncated table */
 	table(buf, "DMAR", 200);
 	buf[37] = 0x04;
-	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 64, why, sizeof(why)),
+	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 64, &flags, why, sizeof(why)),
 			 -EINVAL);
 	assert_non_null(strstr(why, "header says 200 bytes, the table has 64"));
 	/* a header shorter than the fields read */
 	table(buf, "DMAR", 40);
-	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 64, why, sizeof(why)),
+	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 64, &flags, why, sizeof(why)),
 			 -EINVAL);
 	/* more bytes than the header says */
 	table(buf, "DMAR", 48);
-	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 64, why, sizeof(why)),
+	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 64, &flags, why, sizeof(why)),
 			 -EINVAL);
 }
 
 static void wrong_signature_is_invalid(void **state)
 {
 	uint8_t buf[64];
+	uint32_t flags;
 	char why[128];
 
 	(void)state;
 	table(buf, "IVRS", 48);
 	buf[37] = 0x04;
-	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 48, why, sizeof(why)),
+	assert_int_equal(platform_acpi_dma_optin(ACPI_DMA_DMAR, buf, 48, &flags, why, sizeof(why)),
 			 -EINVAL);
 	assert_non_null(strstr(why, "signature DMAR"));
 }
@@ -161,6 +188,7 @@ int main(void)
 		cmocka_unit_test(efivar_value_is_the_fifth_byte),
 		cmocka_unit_test(dmar_opt_in_is_flags_bit_2),
 		cmocka_unit_test(ivrs_dma_remap_is_ivinfo_bit_1),
+		cmocka_unit_test(dma_fields_are_described),
 		cmocka_unit_test(short_or_truncated_tables_are_invalid),
 		cmocka_unit_test(wrong_signature_is_invalid),
 		cmocka_unit_test(taint_flags_by_letter_and_name),

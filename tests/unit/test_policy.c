@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <pci/header.h>
 
+#include "acsx.h"
 #include "policy.h"
 
 static struct policy p;
@@ -48,7 +49,7 @@ static void defaults_are_the_spec_nvidia_policy(void **state)
 	assert_int_equal(p.nforbid, 6);
 	assert_string_equal(p.driver, "vfio-pci");
 	assert_int_equal(p.nhost_drivers, 6);
-	assert_true(p.forbid_nvswitch);
+	assert_int_equal(p.forbid_nvswitch, NVSWITCH_FORBID);
 	assert_string_equal(p.baseline_file, "");
 	assert_int_equal(p.tpm_measure, MEASURE_OFF);
 	assert_int_equal(p.tpm_pcr, 8);
@@ -277,6 +278,44 @@ static void modes_preflight_and_expect_parse(void **state)
 	assert_int_equal(parse("[devices]\nexpect = 99999\n"), -EINVAL);
 }
 
+/* [nvlink] forbid_nvswitch: every yes/no spelling, whole-node, printed as read. */
+static void nvswitch_key_takes_bool_words_and_whole_node(void **state)
+{
+	static const struct {
+		const char *word;
+		enum nvswitch_policy want;
+		const char *shown;
+	} ok[] = {
+		{ "yes", NVSWITCH_FORBID, "yes" },     { "true", NVSWITCH_FORBID, "yes" },
+		{ "no", NVSWITCH_ALLOW, "no" },	       { "false", NVSWITCH_ALLOW, "no" },
+		{ "whole-node", NVSWITCH_WHOLE_NODE, "whole-node" },
+	};
+	static const char *const bad[] = { "whole_node", "Whole-Node", "wholenode", "1", "" };
+	char text[64], line[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		snprintf(text, sizeof(text), "[nvlink]\nforbid_nvswitch = %s\n", ok[i].word);
+		assert_int_equal(parse(text), 0);
+		assert_int_equal(p.forbid_nvswitch, ok[i].want);
+		assert_string_equal(policy_nvswitch_name(p.forbid_nvswitch), ok[i].shown);
+		assert_int_equal(policy_print(f, &p, "nvlink.forbid_nvswitch"), 0);
+		fclose(f);
+		snprintf(line, sizeof(line), "nvlink.forbid_nvswitch=%s\n", ok[i].shown);
+		assert_string_equal(buf, line);
+		free(buf);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[nvlink]\nforbid_nvswitch = %s\n", bad[i]);
+		assert_int_equal(parse(text), -EINVAL);
+		assert_non_null(strstr(err, "t.conf:2: forbid_nvswitch: expected yes, no or whole-node"));
+	}
+}
+
 static void print_shows_values_as_read(void **state)
 {
 	char *buf = NULL;
@@ -293,6 +332,27 @@ static void print_shows_values_as_read(void **state)
 	fclose(f);
 	assert_string_equal(buf, "gate.mode=audit\ndevices.match=10de:*:0302\nacs.forbid=DT\n");
 	free(buf);
+}
+
+/* [acs] require_enhanced: off by default, a list of control names, printed as read. */
+static void acs_require_enhanced_parses_and_prints(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(parse(""), 0);
+	assert_int_equal(p.acs_enhanced, 0);
+	assert_int_equal(parse("[acs]\nrequire_enhanced = URR IB\n"), 0);
+	assert_int_equal(p.acs_enhanced, ACSX_IB | ACSX_URR);
+	f = open_memstream(&buf, &len);
+	assert_int_equal(policy_print(f, &p, "acs.require_enhanced"), 0);
+	fclose(f);
+	assert_string_equal(buf, "acs.require_enhanced=IB URR\n");
+	free(buf);
+	assert_int_equal(parse("[acs]\nrequire_enhanced = IB RR\n"), -EINVAL);
+	assert_string_equal(err, "t.conf:2: require_enhanced: unknown ACS Enhanced control 'RR' (IB DSP USP URR)");
 }
 
 static void bad_values_are_errors(void **state)
@@ -430,6 +490,7 @@ int main(void)
 		cmocka_unit_test(load_errors_say_where_and_why),
 		cmocka_unit_test(modes_preflight_and_expect_parse),
 		cmocka_unit_test(print_shows_values_as_read),
+		cmocka_unit_test(nvswitch_key_takes_bool_words_and_whole_node),
 		cmocka_unit_test(bad_values_are_errors),
 		cmocka_unit_test(signed_or_prefixed_ids_are_errors),
 		cmocka_unit_test(vmd_domain_bdf_with_five_to_eight_digits_parses),
@@ -437,6 +498,7 @@ int main(void)
 		cmocka_unit_test(too_many_entries_is_an_error),
 		cmocka_unit_test(missing_file_is_enoent),
 		cmocka_unit_test(acs_names_format),
+		cmocka_unit_test(acs_require_enhanced_parses_and_prints),
 		cmocka_unit_test(tpm_keys_parse_and_print),
 		cmocka_unit_test(platform_keys_parse_and_print),
 		cmocka_unit_test(tpm_pcr_refusals_say_why),

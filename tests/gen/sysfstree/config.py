@@ -51,12 +51,16 @@ def build_config(f):
     return bytes(_make_hostile(c, f, std, ext))
 
 
-def _endpoint_header(c, f):
+def _bars(c, f):
     for idx, size, kind in f.bars:
         base = f.bar_addr.get(idx, 0)
         w32(c, 0x10 + 4 * idx, (base & 0xfffffff0) | BAR_FLAGS[kind])
         if kind == "pref64":
             w32(c, 0x14 + 4 * idx, base >> 32)
+
+
+def _endpoint_header(c, f):
+    _bars(c, f)
     w16(c, 0x2c, f.svid)
     w16(c, 0x2e, f.sdid)
     if f.rom:
@@ -64,6 +68,7 @@ def _endpoint_header(c, f):
 
 
 def _bridge_header(c, f):
+    _bars(c, f)                            # BAR0/BAR1 only (type 1)
     w8(c, 0x0c, 0x10)
     w8(c, 0x18, f.bus)
     w8(c, 0x19, f.secondary)

@@ -65,6 +65,16 @@ def nvswitch(dev=0, fn=0, **kw):
     return Fn(dev, fn, 0x10de, 0x22a3, 0x068000, **a)
 
 
+def switchtec_mgmt(dev=0, fn=1, **kw):
+    """Microchip Switchtec PM41028 PSX management endpoint (11f8:4128,
+    memory controller 0580, subsystem 10de:1643) beside the switch's
+    upstream port on an HGX H100 baseboard: no driver, never enabled."""
+    a = dict(svid=0x10de, sdid=0x1643, rev=0x00, profile="generic",
+             bars=[(0, 4 << 20, "pref64")], link=(3, 2), maxlink=(4, 16))
+    a.update(kw)
+    return Fn(dev, fn, 0x11f8, 0x4128, 0x058000, **a)
+
+
 def cx7(dev=0, fn=0, **kw):
     """Mellanox ConnectX-7 (15b3:1021, Ethernet 0200)."""
     a = dict(svid=0x15b3, sdid=0x0041, rev=0x00, profile="nic",

@@ -45,16 +45,23 @@ def _layout_bus(rc, devs, bus, parent, nxt):
             d.subordinate = nxt[0] - 1
 
 
+def _alloc_bars(f, c32, c64):
+    for idx, size, kind in f.bars:
+        if kind == "pref64":
+            base = align(c64, size)
+            c64 = base + size
+        else:
+            base = align(c32, size)
+            c32 = base + size
+        f.bar_addr[idx] = base
+    return c32, c64
+
+
 def _alloc(f, c32, c64):
+    # A bridge's own BARs (a switch port's, type-1 BAR0/BAR1) come from
+    # its parent's window, before the window it forwards.
+    c32, c64 = _alloc_bars(f, c32, c64)
     if not f.is_bridge:
-        for idx, size, kind in f.bars:
-            if kind == "pref64":
-                base = align(c64, size)
-                c64 = base + size
-            else:
-                base = align(c32, size)
-                c32 = base + size
-            f.bar_addr[idx] = base
         if f.rom:
             base = align(c32, 0x80000)
             c32 = base + 0x80000

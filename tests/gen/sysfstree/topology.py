@@ -13,6 +13,14 @@ CMDLINE_PREFIX = ("BOOT_IMAGE=/boot/vmlinuz-%s root=UUID=8c1f6a0e-3d4b-4f7e-"
 # ACS capability / control bits (PCIe r6.0 sec 7.7.8.2)
 SV, TB, RR, CR, UF, EC, DT = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40
 REQ_ACS_FLAGS = SV | RR | CR | UF          # drivers/iommu/iommu.c
+# ACS Enhanced (PCIe 5.0 ECN): capability bit 7, and the control bits:
+# I/O Request Blocking, DSP and USP Memory Target Access Control (2-bit
+# fields: 00 direct, 01 blocking, 10 redirect, 11 reserved), Unclaimed
+# Request Redirect. A port carries them in Fn(acs=(cap, ctl)).
+ACS_ENH = 0x0080
+ACSX_IB, ACSX_URR = 0x0080, 0x1000
+ACSX_DSP_BLOCK, ACSX_DSP_REDIR = 0x0100, 0x0200
+ACSX_USP_BLOCK, ACSX_USP_REDIR = 0x0400, 0x0800
 
 # PCIe Capabilities register, Device/Port Type (bits 7:4)
 PTYPE = {"ep": 0, "legacy": 1, "rp": 4, "usp": 5, "dsp": 6, "pcie2pci": 7,
@@ -44,6 +52,11 @@ DRIVER_MODULES = {
                  "vfio_virqfd", "irqbypass"],
     "nouveau": ["nouveau", "drm_display_helper", "ttm", "mxm_wmi"],
     "nvidia": ["nvidia"],
+    # nvidia.ko registers a second PCI driver for NVSwitch functions, named
+    # NVSWITCH_DRIVER_NAME "nvidia-nvswitch" (open-gpu-kernel-modules,
+    # nvswitch export header): the driver link reads nvidia-nvswitch, the
+    # module is nvidia
+    "nvidia-nvswitch": ["nvidia"],
     "snd_hda_intel": ["snd_hda_intel", "snd_hda_codec", "snd_hda_core"],
     "mlx5_core": ["mlx5_core"],
     "nvme": ["nvme", "nvme_core"],
@@ -83,7 +96,8 @@ FAKE_MODULES = {
     "drivers/gpu/drm/nouveau/nouveau.ko": [
         "pci:v000010DEd*sv*sd*bc03sc*i*", "pci:v000012D2d*sv*sd*bc03sc*i*"],
     "updates/dkms/nvidia.ko": [
-        "pci:v000010DEd*sv*sd*bc03sc00i00*", "pci:v000010DEd*sv*sd*bc03sc02i00*"],
+        "pci:v000010DEd*sv*sd*bc03sc00i00*", "pci:v000010DEd*sv*sd*bc03sc02i00*",
+        "pci:v000010DEd*sv*sd*bc06sc80i00*"],
     "updates/dkms/nvidia-drm.ko": [],
     "updates/dkms/nvidia-modeset.ko": [],
     "updates/dkms/nvidia-uvm.ko": ["char-major-510-*"],
@@ -126,7 +140,11 @@ class Fn:
 
     kind: ep (PCIe endpoint), legacy, rciep, pci (conventional endpoint),
           rp, usp, dsp, pcie2pci, pcibridge (conventional PCI-PCI).
-    acs:  None (no ACS capability) or (cap, ctl).
+    acs:  None (no ACS capability) or (cap, ctl), 16-bit words: ACS_ENH
+          and the ACSX_* control bits for ACS Enhanced.
+    bars: [(index, size, kind)], kind mem32, pref64 or io; a bridge has
+          BAR0 and BAR1 only (ACS DSP Memory Target Access applies to a
+          port with a memory BAR).
     ats:  None (no ATS capability) or the ATS Control value (0x8000 = on).
     pri, pasid: None or control value.
     hostile: one of HOSTILE.

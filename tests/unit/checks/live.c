@@ -44,8 +44,7 @@ void fx_host_module(struct fx *x, const char *name, int err)
 	fx_fail(__FILE__, __LINE__, "%s is none of the policy's host drivers", name);
 }
 
-/* A function of fx_switch_host() with its group and VFIO device in order. */
-static void live_function(struct pdev *d)
+void fx_live_function(struct pdev *d)
 {
 	struct pdev_live *l = fx_live(d);
 
@@ -56,6 +55,7 @@ static void live_function(struct pdev *d)
 	l->vfio_major = l->node_major = 242;
 	l->vfio_minor = l->node_minor = 0;
 	l->vfio_kind = VFIO_NODE_CHR;
+	l->res_read = true; /* a resource file listing no BAR */
 	snprintf(d->override, sizeof(d->override), "vfio-pci");
 }
 
@@ -71,8 +71,8 @@ void fx_live_host(struct fx *x)
 			*s = *s == '-' ? '_' : *s;
 		h->err = -ENOENT;
 	}
-	live_function(fx_get(x, FX_GPU));
-	live_function(fx_get(x, FX_AUDIO));
+	fx_live_function(fx_get(x, FX_GPU));
+	fx_live_function(fx_get(x, FX_AUDIO));
 }
 
 struct fx *fx_live_new(const char *policy)

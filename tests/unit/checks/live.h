@@ -15,8 +15,9 @@
  * holds: an IOMMU (dmar0), remapped interrupts only, none of the policy's
  * host drivers loaded, and for the GPU and its audio function a strict DMA
  * domain, a VFIO group device /dev/vfio/12 (character device 242:0, as
- * /sys/class/vfio/12/dev says), driver_override set to vfio-pci, and a
- * modalias that resolves to nothing.
+ * /sys/class/vfio/12/dev says), driver_override set to vfio-pci, a
+ * modalias that resolves to nothing, and a resource file that lists no
+ * BAR (bar.assigned).
  * Call after fx_policy(): the host drivers are the policy's.
  */
 void fx_live_host(struct fx *x);
@@ -27,6 +28,12 @@ void fx_live_host(struct fx *x);
  * and driver.host passes on it under the default policy.
  */
 struct fx *fx_live_new(const char *policy);
+
+/*
+ * @d as fx_live_host() sets the GPU: a strict DMA domain, its VFIO group
+ * device (242:0) in order, driver_override set to vfio-pci.
+ */
+void fx_live_function(struct pdev *d);
 
 /* @d's live state (allocated on first use; model_free() frees it). */
 struct pdev_live *fx_live(struct pdev *d);

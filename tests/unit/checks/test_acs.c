@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 
+#include "acsx.h"
 #include "fixture.h"
 
 #define ALL_ACS (FX_ACS_REQUIRED | FX_ACS_DT)
@@ -125,15 +126,19 @@ TEST(acs_path_integrated_endpoint_passes)
 	fx_free(x);
 }
 
-TEST(acs_path_port_unreadable_is_undetermined)
+/* acs.enhanced walks the same ports: undetermined there too. */
+TEST(acs_path_and_enhanced_port_unreadable_is_undetermined)
 {
 	struct fx *x = fx_new();
 	const struct finding *f;
 
+	fx_policy(x, "[acs]\nrequire_enhanced = IB\n");
 	fx_switch_host(x);
 	fx_cfg_unreadable(x, fx_get(x, FX_DOWN), -EIO, "read error");
 	fx_run(x);
 	f = fx_expect(x, "acs.path", FX_GPU, FX_DOWN, ST_FAIL, UNDETERMINED);
+	EXPECT_TEXT(f->message, "cannot read config space of " FX_DOWN ": read error");
+	f = fx_expect(x, "acs.enhanced", FX_GPU, FX_DOWN, ST_FAIL, UNDETERMINED);
 	EXPECT_TEXT(f->message, "cannot read config space of " FX_DOWN ": read error");
 	fx_free(x);
 }
@@ -235,5 +240,103 @@ TEST(acs_peers_path_port_unreadable_is_undetermined)
 	fx_run(x);
 	f = fx_expect(x, "acs.peers", FX_GPU, NULL, ST_FAIL, UNDETERMINED);
 	EXPECT_TEXT(f->message, "see acs.path");
+	fx_free(x);
+}
+
+/* ---- acs.enhanced: the ACS Enhanced controls on the path ports */
+
+#define ENH_POLICY "[acs]\nrequire_enhanced = IB DSP USP URR\n"
+#define ENH_ALL (ACSX_CTRL_IB | (ACSX_MT_REDIRECT << ACSX_CTRL_DSP_MT_SHIFT) |                     \
+		 (ACSX_MT_REDIRECT << ACSX_CTRL_USP_MT_SHIFT) | ACSX_CTRL_URR)
+
+/* The usual host, policy requiring all four, @bdf advertising ACS Enhanced with @ctl. */
+static struct fx *host_with_enhanced(const char *bdf, uint16_t ctl, bool bar)
+{
+	struct fx *x = fx_new();
+	struct pdev *port;
+
+	fx_policy(x, ENH_POLICY);
+	fx_switch_host(x);
+	port = fx_get(x, bdf);
+	fx_acs(x, port, ALL_ACS | ACSX_CAP_ENHANCED, FX_ACS_REQUIRED | ctl);
+	if (bar)
+		fx_cfg_poke(port, PCI_BASE_ADDRESS_0 + 3, 0xf0); /* 32-bit memory BAR at f0000000 */
+	fx_run(x);
+	return x;
+}
+
+/* @bdf with enhanced @ctl (and a BAR when @bar): acs.enhanced there is @st, its message has @text. */
+static void expect_enhanced(const char *bdf, uint16_t ctl, bool bar, enum status st,
+			    const char *text)
+{
+	struct fx *x = host_with_enhanced(bdf, ctl, bar);
+	const struct finding *f = fx_expect(x, "acs.enhanced", FX_GPU, bdf, st, DETERMINED);
+
+	EXPECT_TEXT(f->message, text);
+	fx_free(x);
+}
+
+TEST(acs_enhanced_all_controls_on_dsp_pass)
+{
+	struct fx *x = host_with_enhanced(FX_DOWN, ENH_ALL, true);
+	const struct finding *f = fx_expect(x, "acs.enhanced", FX_GPU, FX_DOWN, ST_PASS, DETERMINED);
+
+	EXPECT_TEXT(f->actual, "IB+ DSP:redirect USP:redirect URR+");
+	EXPECT_TEXT(f->message, "ACS Enhanced as required");
+	/* the root port does not advertise ACS Enhanced: not a failure, and said so */
+	f = fx_expect(x, "acs.enhanced", FX_GPU, FX_ROOT, ST_PASS, DETERMINED);
+	EXPECT_TEXT(f->message, "does not advertise ACS Enhanced");
+	EXPECT_INT(fx_count(x, "acs.enhanced"), 2); /* not on the upstream port */
+	fx_free(x);
+}
+
+TEST(acs_enhanced_missing_urr_fails)
+{
+	expect_enhanced(FX_DOWN, ENH_ALL & ~ACSX_CTRL_URR, true, ST_FAIL,
+			"ACS Enhanced URR not as required");
+	expect_enhanced(FX_DOWN, ENH_ALL & ~ACSX_CTRL_URR, true, ST_FAIL,
+			"pci=config_acs= cannot carry");
+}
+
+/* 11 in a Memory Target Access field is reserved: not blocking, not redirect. */
+TEST(acs_enhanced_reserved_target_access_fails)
+{
+	struct fx *x = host_with_enhanced(FX_DOWN, ENH_ALL | ACSX_CTRL_USP_MT, true);
+	const struct finding *f = fx_expect(x, "acs.enhanced", FX_GPU, FX_DOWN, ST_FAIL, DETERMINED);
+
+	EXPECT_TEXT(f->actual, "USP:reserved");
+	EXPECT_TEXT(f->message, "ACS Enhanced USP not as required");
+	fx_free(x);
+}
+
+/* Without a memory BAR of its own the DSP control has nothing to guard. */
+TEST(acs_enhanced_dsp_control_without_bar_does_not_apply)
+{
+	uint16_t ctl = ACSX_CTRL_IB | (ACSX_MT_REDIRECT << ACSX_CTRL_USP_MT_SHIFT) | ACSX_CTRL_URR;
+
+	expect_enhanced(FX_DOWN, ctl, false, ST_PASS, "not applicable: DSP: the port has no memory BAR");
+	expect_enhanced(FX_DOWN, ctl, true, ST_FAIL, "ACS Enhanced DSP not as required");
+}
+
+/* A Root Port: IB and DSP apply, USP and URR are Switch Downstream Port controls. */
+TEST(acs_enhanced_root_port_only_ib_dsp_apply)
+{
+	uint16_t ctl = ACSX_CTRL_IB | (ACSX_MT_BLOCK << ACSX_CTRL_DSP_MT_SHIFT);
+
+	expect_enhanced(FX_ROOT, ctl, true, ST_PASS,
+			"not applicable: USP URR only on a Switch Downstream Port");
+	expect_enhanced(FX_ROOT, ctl & ~ACSX_CTRL_IB, true, ST_FAIL, "ACS Enhanced IB not as required");
+}
+
+TEST(acs_enhanced_off_by_default_skips)
+{
+	struct fx *x = fx_new();
+	const struct finding *f;
+
+	fx_switch_host(x);
+	fx_acs(x, fx_get(x, FX_DOWN), ALL_ACS | ACSX_CAP_ENHANCED, FX_ACS_REQUIRED);
+	fx_run(x);
+	f = fx_expect(x, "acs.enhanced", FX_GPU, NULL, ST_SKIP, DETERMINED);
+	EXPECT_TEXT(f->message, "policy requires no ACS Enhanced control");
 	fx_free(x);
 }

@@ -101,3 +101,44 @@ TEST(group_unlisted_is_undetermined)
 	EXPECT_TEXT(f->message, "/sys/kernel/iommu_groups/12/devices");
 	fx_free(x);
 }
+
+/*
+ * An NVSwitch (10de class 0680, "bridge, other") has a type 0 header: an
+ * endpoint in the group, never a bridge. Protected on another card it is
+ * still an intruder; protected on the GPU's own card it is not.
+ */
+TEST(group_with_an_nvswitch_is_an_intruder_unless_same_card)
+{
+	static const char *const policies[] = {
+		"", /* not protected */
+		"[devices]\nmatch = 10de:*:0302 10de:*:0680\n", /* protected, another card */
+	};
+
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		struct fx *x = fx_new();
+		const struct finding *f;
+
+		fx_policy(x, policies[i]);
+		fx_switch_host(x);
+		fx_dev(x, "0000:05:00.0", NULL, 0x10de, 0x22a3, 0x0680, PCI_EXP_TYPE_ENDPOINT);
+		fx_group(x, 12, FX_GPU, FX_AUDIO, "0000:05:00.0", NULL);
+		fx_run(x);
+		f = fx_expect(x, "group.isolated", FX_GPU, NULL, ST_FAIL, DETERMINED);
+		EXPECT_TEXT(f->actual, "0000:05:00.0(0680)");
+		fx_free(x);
+	}
+}
+
+TEST(group_with_an_nvswitch_of_the_same_card_passes)
+{
+	struct fx *x = fx_new();
+
+	fx_policy(x, "[devices]\nmatch = 10de:*:0302 10de:*:0680\n");
+	fx_switch_host(x);
+	fx_dev(x, "0000:03:00.2", FX_DOWN, 0x10de, 0x22a3, 0x0680, PCI_EXP_TYPE_ENDPOINT);
+	fx_group(x, 12, FX_GPU, FX_AUDIO, "0000:03:00.2", NULL);
+	fx_run(x);
+	fx_expect(x, "group.isolated", FX_GPU, NULL, ST_PASS, DETERMINED);
+	fx_expect(x, "group.isolated", "0000:03:00.2", NULL, ST_PASS, DETERMINED);
+	fx_free(x);
+}

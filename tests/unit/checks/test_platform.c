@@ -133,8 +133,8 @@ TEST(platform_secureboot_legacy_bios_is_undetermined)
 	fx_free(x);
 }
 
-/* A model requiring DMA protection, with table @table's flag @optin read. */
-static struct fx *dma_fx(const char *table, int optin)
+/* A model requiring DMA protection, with table @table's field @flags read. */
+static struct fx *dma_fx(const char *table, int optin, uint32_t flags)
 {
 	struct fx *x = fx_new();
 
@@ -142,34 +142,36 @@ static struct fx *dma_fx(const char *table, int optin)
 	plat_read(&x->m.plat.dma, 0, "");
 	snprintf(x->m.plat.dma_table, sizeof(x->m.plat.dma_table), "%s", table);
 	x->m.plat.dma_optin = optin;
+	x->m.plat.dma_flags = flags;
 	return x;
 }
 
 TEST(platform_dma_protection_opt_in_passes)
 {
-	struct fx *x = dma_fx("DMAR", 1);
+	struct fx *x = dma_fx("DMAR", 1, 0x05);
 	const struct finding *f;
 
 	fx_run(x);
 	f = fx_expect(x, "platform.dma_protection", NULL, NULL, ST_PASS, DETERMINED);
-	EXPECT_TEXT(f->actual, "DMAR DMA_CTRL_PLATFORM_OPT_IN set");
+	EXPECT_TEXT(f->actual,
+		    "DMAR flags 0x05 (INTR_REMAP DMA_CTRL_PLATFORM_OPT_IN): DMA_CTRL_PLATFORM_OPT_IN set");
 	fx_free(x);
 }
 
 TEST(platform_dma_protection_ivrs_clear_fails)
 {
-	struct fx *x = dma_fx("IVRS", 0);
+	struct fx *x = dma_fx("IVRS", 0, 0x00002800);
 	const struct finding *f;
 
 	fx_run(x);
 	f = fx_expect(x, "platform.dma_protection", NULL, NULL, ST_FAIL, DETERMINED);
-	EXPECT_TEXT(f->actual, "IVRS IVinfo DMA remap clear");
+	EXPECT_TEXT(f->actual, "IVRS IVinfo 0x00002800: DMA remap (bit 1) clear");
 	fx_free(x);
 }
 
 TEST(platform_dma_protection_bad_table_is_undetermined)
 {
-	struct fx *x = dma_fx("DMAR", 0);
+	struct fx *x = dma_fx("DMAR", 0, 0);
 	const struct finding *f;
 
 	plat_read(&x->m.plat.dma, -EINVAL, "DMAR header says 200 bytes, the table has 64");
