@@ -173,6 +173,8 @@ PARSE_LIBS_guardstate := src/parse/guardev.c
 # [acs] require_enhanced's control names from acsx.c; both name bits with flags.c.
 PARSE_LIBS_policy := src/parse/platform.c src/parse/acsx.c src/parse/flags.c
 PARSE_LIBS_acsx := src/parse/flags.c
+# platform.c names the DMAR flags with flags.c.
+PARSE_LIBS_platform := src/parse/flags.c
 
 $(UNIT_DIR)/test_%: tests/unit/test_%.c src/parse/%.c src/parse/%.h $(STAMP)
 	@mkdir -p $(UNIT_DIR)

@@ -694,6 +694,22 @@ def check_fixed(rep, plan):
 
 # ------------------------------------------------------------ nostick ---
 
+def failed_action_probs(rc, rep, what, error):
+    """Exit 3, result "error", and every @what action failed with @error
+    in its message (at least one)."""
+    probs = []
+    if rc != 3:
+        probs.append("exit %d, expected 3" % rc)
+    bad = [a for a in real_actions(rep) if a.get("what") == what]
+    if not bad or any(a.get("ok") for a in bad):
+        probs.append("no failed %r action: %r" % (what, real_actions(rep)))
+    elif not all(error in (a.get("error") or "") for a in bad):
+        probs.append("error does not mention %r: %r" % (error, bad))
+    if rep.get("result") != "error":
+        probs.append("result %r, expected error" % rep.get("result"))
+    return probs
+
+
 def test_nostick(ctx, sc, what):
     """A config write that does not stick: exit 3, named failed action."""
     name = "enforce_nostick_%s" % sc.name
@@ -705,16 +721,7 @@ def test_nostick(ctx, sc, what):
         rep, e = parse_json(out)
         if rep is None:
             return name, [e, err[-200:]]
-        probs = []
-        if rc != 3:
-            probs.append("exit %d, expected 3" % rc)
-        bad = [a for a in real_actions(rep) if a.get("what") == what]
-        if not bad or any(a.get("ok") for a in bad):
-            probs.append("no failed %r action: %r" % (what, real_actions(rep)))
-        elif not all("read back" in a.get("error", "") for a in bad):
-            probs.append("error does not mention read back: %r" % bad)
-        if rep.get("result") != "error":
-            probs.append("result %r, expected error" % rep.get("result"))
+        probs = failed_action_probs(rc, rep, what, "read back")
         probs += diff_trees(s0, snapshot(root), {})
         # the gate names the failed action on the console
         grc, _, gerr = ctx.gg(root, pol, "gate", fault=True,
@@ -744,17 +751,8 @@ def test_override_nostick(ctx, sc):
         rep, e = parse_json(out)
         if rep is None:
             return name, [e, err[-200:]]
-        probs = []
-        if rc != 3:
-            probs.append("exit %d, expected 3" % rc)
-        bad = [a for a in real_actions(rep)
-               if a.get("what") == "driver_override" and not a.get("ok")]
-        if len(bad) != 1 or "after writing" not in bad[0].get("error", ""):
-            probs.append("no failed driver_override read-back: %r"
-                         % real_actions(rep))
-        if rep.get("result") != "error":
-            probs.append("result %r, expected error" % rep.get("result"))
-        return name, probs
+        return name, failed_action_probs(rc, rep, "driver_override",
+                                         "after writing")
     finally:
         ctx.done(root)
 

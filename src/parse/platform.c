@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "flags.h"
 #include "platform.h"
 
 const char *const platform_lockdown_words[] = { "none", "integrity", "confidentiality", NULL };
@@ -67,24 +68,20 @@ int platform_acpi_dma_optin(enum acpi_dma_table t, const uint8_t *buf, size_t le
 
 void platform_acpi_dma_describe(enum acpi_dma_table t, uint32_t flags, char *out, size_t olen)
 {
-	static const char *const dmar_bits[] = { "INTR_REMAP", "X2APIC_OPT_OUT",
-						 "DMA_CTRL_PLATFORM_OPT_IN" };
-	size_t used;
+	static const struct flag_name dmar_bits[] = {
+		{ "INTR_REMAP", 1u << 0 },
+		{ "X2APIC_OPT_OUT", 1u << 1 },
+		{ "DMA_CTRL_PLATFORM_OPT_IN", 1u << 2 },
+	};
+	char names[64];
 
 	if (t == ACPI_DMA_IVRS) {
 		snprintf(out, olen, "IVRS IVinfo 0x%08x", (unsigned)flags);
 		return;
 	}
-	snprintf(out, olen, "DMAR flags 0x%02x (", (unsigned)flags);
-	for (int i = 0; i < 3; i++) {
-		if (!(flags >> i & 1))
-			continue;
-		used = strlen(out);
-		snprintf(out + used, olen - used, "%s%s", out[used - 1] == '(' ? "" : " ",
-			 dmar_bits[i]);
-	}
-	used = strlen(out);
-	snprintf(out + used, olen - used, "%s)", out[used - 1] == '(' ? "none" : "");
+	snprintf(out, olen, "DMAR flags 0x%02x (%s)", (unsigned)flags,
+		 flag_names(dmar_bits, sizeof(dmar_bits) / sizeof(dmar_bits[0]), flags, names,
+			    sizeof(names)));
 }
 
 static const struct taint_flag taints[] = {
